@@ -1,0 +1,104 @@
+/*
+ * cli.c - plumbing shared by the subcommands (see cli.h) and the command table
+ */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+
+const struct cli_command cli_commands[] = {
+    {"migrate", cmd_migrate, "create or upgrade the database schema",
+     "migrate\n\n"
+     "Apply the schema migrations this tern carries, each in its own transaction.\n"
+     "Safe to run any time: an up-to-date database is left as it is. Refuses a\n"
+     "database whose schema is newer than this tern. Also creates the coming\n"
+     "months' event partitions.\n"},
+    {"check-config", cmd_check_config, "validate the configuration file",
+     "check-config [--defaults]\n\n"
+     "Load and validate the configuration; print every problem as file:line and\n"
+     "exit non-zero if there is any.\n\n"
+     "  --defaults  print every known key with its default and description\n"},
+    {"contacts", NULL, "import contacts (contacts import FILE.csv)",
+     "contacts import [--tenant NAME] [--batch N] FILE.csv\n\n"
+     "Upsert contacts from an RFC 4180 CSV file (UTF-8, optional BOM). The header\n"
+     "row names the columns: `email` is required; `tenant` is optional; `timezone`\n"
+     "and `locale` fill those fields; `status` applies to new contacts only; every\n"
+     "other column becomes an attribute (an empty cell leaves it absent). A column\n"
+     "named `NAME:number`, `NAME:int` or `NAME:bool` stores typed values. Rows\n"
+     "are written in batches; bad rows are reported with their line number and\n"
+     "skipped, every good row is kept. When an address appears twice, the later\n"
+     "row wins and the duplicate is reported.\n\n"
+     "  --tenant NAME  tenant for rows without a tenant column/value (default: default)\n"
+     "  --batch N      rows per batch (default 50000)\n\n"
+     "Exit status: 0 all rows imported, 3 some rows rejected, 1 the import failed.\n"},
+    {"event", cmd_event, "record an event for a contact",
+     "event TYPE (--email ADDR | --contact ID) [--tenant NAME] [--data JSON] [--at TIME]\n\n"
+     "Record an event (e.g. order.placed) as the events API would, so journeys\n"
+     "react to it. TYPE is lower-case dotted words. --data is a JSON object;\n"
+     "--at an ISO 8601 time (default: now). Prints the event id.\n"},
+    {NULL, NULL, NULL, NULL},
+};
+
+const struct cli_command *
+cli_command(const char *name)
+{
+    for (const struct cli_command *c = cli_commands; c->name; c++)
+        if (strcmp(c->name, name) == 0) return c;
+    return NULL;
+}
+
+void
+cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "tern %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void
+cli_usage(const struct cli_command *cmd, bool to_stderr)
+{
+    FILE *out = to_stderr ? stderr : stdout;
+    fprintf(out, "usage: tern [-c FILE] %s", cmd->usage);
+}
+
+bool
+cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) return false;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) return true;
+    }
+    return false;
+}
+
+struct config *
+cli_config(struct cli *cli)
+{
+    struct buf errors = BUF_INIT;
+    struct config *cfg = config_load(config_path(cli->config_path), &errors);
+    if (!cfg) fprintf(stderr, "%s", buf_str(&errors));
+    buf_free(&errors);
+    return cfg;
+}
+
+PGconn *
+cli_connect(const struct config *cfg, const char *app_name)
+{
+    char err[1024];
+    struct db_settings s = {
+        .url = cfg->database.url,
+        .app_name = app_name,
+        .statement_timeout_ms = cfg->database.statement_timeout_ms,
+        .connect_timeout_ms = cfg->database.connect_timeout_ms,
+    };
+    PGconn *conn = db_connect(&s, err, sizeof err);
+    if (!conn) fprintf(stderr, "tern: %s\n", err);
+    return conn;
+}

@@ -1,0 +1,28 @@
+/*
+ * cmd_check_config.c - `tern check-config`: validate tern.conf
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+int
+cmd_check_config(struct cli *cli, int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "--defaults") == 0) {
+        struct buf out = BUF_INIT;
+        config_describe(&out);
+        fputs(buf_str(&out), stdout);
+        buf_free(&out);
+        return EXIT_OK;
+    }
+    if (argc > 1) {
+        cli_usage(cli_command("check-config"), true);
+        return EXIT_USAGE;
+    }
+    struct config *cfg = cli_config(cli);
+    if (!cfg) return EXIT_FAIL;
+    printf("%s: ok\n", cfg->path);
+    config_unref(cfg);
+    return EXIT_OK;
+}

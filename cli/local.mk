@@ -1,0 +1,10 @@
+# cli/: the `tern` binary; one file per subcommand.
+bin_PROGRAMS += cli/tern
+cli_tern_CPPFLAGS = $(AM_CPPFLAGS) $(PQ_CFLAGS) $(JANSSON_CFLAGS)
+cli_tern_SOURCES = \
+	cli/main.c cli/cli.c cli/cli.h \
+	cli/cmd_migrate.c \
+	cli/cmd_check_config.c \
+	cli/cmd_event.c
+cli_tern_LDADD = $(TERN_LIBS)
+EXTRA_DIST += cli/README.md

@@ -1,0 +1,584 @@
+/*
+ * config.c - load and validate tern.conf (see config.h)
+ *
+ * The policy is data: `keys[]` lists every section/key with its type,
+ * default, flags and a one-line description. libinih tokenizes the file; we
+ * feed it line by line through our own reader so every key reaches the
+ * handler with its line number. Values are validated by type, defaults are
+ * applied first, required keys are checked last, and every problem found
+ * is reported, not just the first.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ini.h>
+#include <libpq-fe.h>
+#include <openssl/evp.h>
+
+#include "log.h"
+
+enum cfg_type {
+    T_STRING,
+    T_PATH,     /* absolute path */
+    T_DBURL,    /* libpq connection string */
+    T_HTTPURL,  /* http(s)://host[:port][/path], no trailing slash */
+    T_SMTPURL,  /* smtp(s)://host[:port] */
+    T_INT,      /* whole number within [min, max] */
+    T_BOOL,     /* on/off, yes/no, true/false, 1/0 */
+    T_DURATION, /* 250ms, 30s, 5m, 2h, 1d */
+    T_LEVEL,    /* log level name */
+    T_HMAC,     /* key id ":" base64 secret of at least 32 bytes */
+    T_HMACLIST, /* comma-separated T_HMAC */
+    T_MSOCKET,  /* libmilter socket spec */
+    T_LISTEN,   /* host:port, [v6]:port or unix:/path */
+};
+
+#define REQUIRED 1u
+
+struct cfg_key {
+    const char *section, *name;
+    enum cfg_type type;
+    size_t offset;
+    const char *def; /* default as it would be written in the file; NULL: none */
+    unsigned flags;
+    long min, max; /* T_INT bounds */
+    const char *help;
+};
+
+#define OFF(f) offsetof(struct config, f)
+
+/* Every key Tern knows. Adding a key here is all it takes to accept it. */
+static const struct cfg_key keys[] = {
+    {"database", "url", T_DBURL, OFF(database.url), NULL, REQUIRED, 0, 0,
+     "PostgreSQL connection string (URI or key=value)"},
+    {"database", "pool_size", T_INT, OFF(database.pool_size), "4", 0, 1, 256,
+     "connections each process keeps open"},
+    {"database", "statement_timeout", T_DURATION, OFF(database.statement_timeout_ms), "5s", 0, 0,
+     0, "longest any single statement may run"},
+    {"database", "connect_timeout", T_DURATION, OFF(database.connect_timeout_ms), "5s", 0, 0, 0,
+     "how long to wait for a connection to be established"},
+    {"keys", "hmac", T_HMAC, OFF(keys.hmac), NULL, REQUIRED, 0, 0,
+     "current token signing key, <key id>:<base64 secret of 32+ bytes>"},
+    {"keys", "hmac_old", T_HMACLIST, OFF(keys.hmac_old), NULL, 0, 0, 0,
+     "retired keys, comma-separated; still verified, never used to sign"},
+    {"log", "level", T_LEVEL, OFF(log.level), "info", 0, 0, 0, "error, warning, info or debug"},
+    {"log", "syslog", T_BOOL, OFF(log.syslog), "off", 0, 0, 0,
+     "log to syslog (mail facility) instead of stderr"},
+    {"milter", "socket", T_MSOCKET, OFF(milter.socket), "unix:/run/tern/milter.sock", 0, 0, 0,
+     "where tern milter listens (libmilter syntax)"},
+    {"track", "listen", T_LISTEN, OFF(track.listen), "127.0.0.1:8080", 0, 0, 0,
+     "where tern track listens: host:port or unix:/path"},
+    {"track", "base_url", T_HTTPURL, OFF(track.base_url), NULL, REQUIRED, 0, 0,
+     "public URL that tracking links point to"},
+    {"engine", "scripts", T_PATH, OFF(engine.scripts), "/etc/tern/scripts", 0, 0, 0,
+     "directory of journey, segment, hook and policy scripts"},
+    {"engine", "templates", T_PATH, OFF(engine.templates), "/etc/tern/templates", 0, 0, 0,
+     "directory of Mustache templates"},
+    {"engine", "smtp", T_SMTPURL, OFF(engine.smtp), "smtp://127.0.0.1:25", 0, 0, 0,
+     "where the engine submits mail (Postfix smtpd)"},
+};
+
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+/* ---------------------------------------------------------------------
+ * value parsers (string -> typed value)
+ * --------------------------------------------------------------------- */
+
+bool
+config_parse_bool(const char *s, bool *v)
+{
+    static const char *const yes[] = {"1", "on", "yes", "true"};
+    static const char *const no[] = {"0", "off", "no", "false"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(s, yes[i]) == 0) return *v = true;
+        if (strcasecmp(s, no[i]) == 0) return !(*v = false);
+    }
+    return false;
+}
+
+static bool
+parse_unit_number(const char *s, const char *const units[], const int64_t mult[], size_t nunits,
+                  int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(s, &end, 10);
+    if (end == s || errno || n < 0 || !isdigit((unsigned char)*s)) return false;
+    for (size_t i = 0; i < nunits; i++) {
+        if (strcasecmp(end, units[i]) != 0) continue;
+        if (n > INT64_MAX / mult[i]) return false;
+        *out = n * mult[i];
+        return true;
+    }
+    return false;
+}
+
+bool
+config_parse_duration_ms(const char *s, int64_t *ms)
+{
+    static const char *const units[] = {"ms", "s", "m", "h", "d", "w"};
+    static const int64_t mult[] = {1, 1000, 60000, 3600000, 86400000, 604800000};
+    return parse_unit_number(s, units, mult, 6, ms);
+}
+
+bool
+config_parse_size(const char *s, int64_t *bytes)
+{
+    static const char *const units[] = {"", "b", "k", "kb", "kib", "m", "mb", "mib", "g", "gb", "gib"};
+    static const int64_t mult[] = {1, 1, 1024, 1024, 1024, 1 << 20, 1 << 20, 1 << 20,
+                                   1 << 30, 1 << 30, 1 << 30};
+    return parse_unit_number(s, units, mult, 11, bytes);
+}
+
+/* ---------------------------------------------------------------------
+ * validators: each returns NULL when `v` is acceptable, else the reason
+ * --------------------------------------------------------------------- */
+
+static const char *
+check_hmac(const char *v, char *why, size_t n)
+{
+    const char *colon = strchr(v, ':');
+    if (!colon) return "expected <key id>:<base64 secret>";
+    size_t idlen = (size_t)(colon - v);
+    if (idlen == 0 || idlen > 8) return "key id must be 1 to 8 characters";
+    for (const char *p = v; p < colon; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+            return "key id may only hold letters, digits, '_' and '-'";
+    const char *b64 = colon + 1;
+    size_t len = strlen(b64);
+    if (len == 0 || len % 4 != 0 || len > 1024) return "secret is not valid base64";
+    unsigned char raw[1024];
+    int dec = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)len);
+    if (dec < 0) return "secret is not valid base64";
+    dec -= (b64[len - 1] == '=') + (b64[len - 2] == '=');
+    if (dec < 32) {
+        snprintf(why, n, "secret is %d bytes, at least 32 are required "
+                         "(make one with: openssl rand -base64 32)", dec);
+        return why;
+    }
+    return NULL;
+}
+
+static const char *
+check_hmac_list(const char *v, char *why, size_t n)
+{
+    char *copy = strdup(v), *save = NULL;
+    const char *bad = copy ? NULL : "out of memory";
+    for (char *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && !bad;
+         tok = strtok_r(NULL, ",", &save)) {
+        while (isspace((unsigned char)*tok))
+            tok++;
+        char *e = tok + strlen(tok);
+        while (e > tok && isspace((unsigned char)e[-1]))
+            *--e = '\0';
+        bad = check_hmac(tok, why, n);
+    }
+    free(copy);
+    return bad;
+}
+
+static const char *
+check_dburl(const char *v, char *why, size_t n)
+{
+    char *msg = NULL;
+    PQconninfoOption *opts = PQconninfoParse(v, &msg);
+    if (opts) {
+        PQconninfoFree(opts);
+        return NULL;
+    }
+    snprintf(why, n, "not a PostgreSQL connection string: %s", msg ? msg : "out of memory");
+    for (char *p = why; *p; p++)
+        if (*p == '\n') *p = ' ';
+    PQfreemem(msg);
+    return why;
+}
+
+static bool
+valid_port(const char *p)
+{
+    char *end;
+    long port = strtol(p, &end, 10);
+    return end != p && *end == '\0' && port > 0 && port < 65536;
+}
+
+/* host:port with a non-empty host, or [v6]:port */
+static bool
+valid_host_port(const char *v)
+{
+    const char *colon;
+    if (*v == '[') {
+        const char *close = strchr(v, ']');
+        if (!close || close == v + 1 || close[1] != ':') return false;
+        colon = close + 1;
+    } else {
+        colon = strrchr(v, ':');
+        if (!colon || colon == v) return false;
+    }
+    return valid_port(colon + 1);
+}
+
+static const char *
+check_url(const char *v, const char *const schemes[], size_t nschemes, const char *expect)
+{
+    for (size_t i = 0; i < nschemes; i++) {
+        size_t sl = strlen(schemes[i]);
+        if (strncasecmp(v, schemes[i], sl) != 0) continue;
+        const char *host = v + sl;
+        if (!*host || *host == '/' || *host == ':') return "URL has no host";
+        if (strpbrk(v, " \t\"<>\\^`{|}")) return "URL contains characters that must be encoded";
+        return NULL;
+    }
+    return expect;
+}
+
+static const char *
+check_httpurl(const char *v)
+{
+    static const char *const s[] = {"https://", "http://"};
+    const char *bad = check_url(v, s, 2, "must start with https:// (or http://)");
+    if (!bad && v[strlen(v) - 1] == '/') return "must not end with '/'";
+    if (!bad && (strchr(v, '?') || strchr(v, '#'))) return "must not contain a query or fragment";
+    return bad;
+}
+
+static const char *
+check_smtpurl(const char *v)
+{
+    static const char *const s[] = {"smtp://", "smtps://"};
+    return check_url(v, s, 2, "must start with smtp:// or smtps://");
+}
+
+static const char *
+check_msocket(const char *v)
+{
+    if (!strncmp(v, "unix:", 5) || !strncmp(v, "local:", 6)) {
+        const char *path = strchr(v, ':') + 1;
+        return *path == '/' ? NULL : "unix socket path must be absolute";
+    }
+    if (!strncmp(v, "inet:", 5) || !strncmp(v, "inet6:", 6)) {
+        const char *port = strchr(v, ':') + 1;
+        char tmp[16];
+        size_t len = strcspn(port, "@");
+        if (len == 0 || len >= sizeof tmp) return "expected inet:PORT@HOST";
+        memcpy(tmp, port, len);
+        tmp[len] = '\0';
+        return valid_port(tmp) ? NULL : "port must be 1 to 65535";
+    }
+    return "expected unix:/path, inet:PORT@HOST or inet6:PORT@HOST";
+}
+
+static const char *
+check_listen(const char *v)
+{
+    if (!strncmp(v, "unix:", 5)) return v[5] == '/' ? NULL : "unix socket path must be absolute";
+    return valid_host_port(v) ? NULL : "expected HOST:PORT, [IPv6]:PORT or unix:/path";
+}
+
+/* ---------------------------------------------------------------------
+ * storing a validated value into the snapshot
+ * --------------------------------------------------------------------- */
+
+static const char *
+store(struct config *cfg, const struct cfg_key *k, const char *v, char *why, size_t n)
+{
+    void *field = (char *)cfg + k->offset;
+    const char *bad = NULL;
+    int64_t num;
+    switch (k->type) {
+    case T_INT: {
+        char *end;
+        errno = 0;
+        long x = strtol(v, &end, 10);
+        if (end == v || *end || errno) return "is not a whole number";
+        if (x < k->min || x > k->max) {
+            snprintf(why, n, "must be between %ld and %ld", k->min, k->max);
+            return why;
+        }
+        *(int *)field = (int)x;
+        return NULL;
+    }
+    case T_BOOL:
+        return config_parse_bool(v, (bool *)field) ? NULL : "expected on/off, yes/no or true/false";
+    case T_DURATION:
+        if (!config_parse_duration_ms(v, &num)) return "expected a duration like 250ms, 30s, 5m, 2h";
+        *(int64_t *)field = num;
+        return NULL;
+    case T_LEVEL: {
+        int lvl = log_level_parse(v);
+        if (lvl < 0) return "expected error, warning, info or debug";
+        *(int *)field = lvl;
+        return NULL;
+    }
+    case T_PATH: bad = *v == '/' ? NULL : "must be an absolute path"; break;
+    case T_DBURL: bad = check_dburl(v, why, n); break;
+    case T_HTTPURL: bad = check_httpurl(v); break;
+    case T_SMTPURL: bad = check_smtpurl(v); break;
+    case T_HMAC: bad = check_hmac(v, why, n); break;
+    case T_HMACLIST: bad = check_hmac_list(v, why, n); break;
+    case T_MSOCKET: bad = check_msocket(v); break;
+    case T_LISTEN: bad = check_listen(v); break;
+    case T_STRING: break;
+    }
+    if (bad) return bad;
+    char *copy = strdup(v);
+    if (!copy) return "out of memory";
+    free(*(char **)field);
+    *(char **)field = copy;
+    return NULL;
+}
+
+static bool
+is_string_type(enum cfg_type t)
+{
+    return t != T_INT && t != T_BOOL && t != T_DURATION && t != T_LEVEL;
+}
+
+/* ---------------------------------------------------------------------
+ * parsing: libinih drives, we count lines and collect errors
+ * --------------------------------------------------------------------- */
+
+struct load {
+    struct config *cfg;
+    const char *name;    /* file name for messages */
+    struct buf *errors;  /* one line per problem */
+    int nerrors;
+    int line;            /* current physical line, counted by the reader */
+    const char *text;    /* input; the reader walks it */
+    unsigned seen[NKEYS];/* line where each key was set, 0 if not */
+    char bad_section[64];
+};
+
+static void
+report(struct load *ld, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+report(struct load *ld, int line, const char *fmt, ...)
+{
+    va_list ap;
+    ld->nerrors++;
+    if (line > 0) buf_printf(ld->errors, "%s:%d: ", ld->name, line);
+    else buf_printf(ld->errors, "%s: ", ld->name);
+    va_start(ap, fmt);
+    buf_vprintf(ld->errors, fmt, ap);
+    va_end(ap);
+    buf_putc(ld->errors, '\n');
+}
+
+/* fgets-like reader over a string, so the handler knows the line number. */
+static char *
+read_line(char *str, int num, void *stream)
+{
+    struct load *ld = stream;
+    if (!*ld->text) return NULL;
+    size_t len = strcspn(ld->text, "\n");
+    bool has_nl = ld->text[len] == '\n';
+    ld->line++;
+    if (len + 2 > (size_t)num) {
+        report(ld, ld->line, "line is longer than %d characters", num - 2);
+        len = 0; /* hand inih an empty line instead */
+    } else {
+        memcpy(str, ld->text, len);
+    }
+    if (has_nl) str[len++] = '\n';
+    str[len] = '\0';
+    ld->text += strcspn(ld->text, "\n") + has_nl;
+    return str;
+}
+
+/* Levenshtein distance, for "did you mean" on misspelled keys. */
+static size_t
+distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), row[64];
+    if (la >= 63 || lb >= 63) return SIZE_MAX;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cur = row[j];
+            size_t sub = prev + (a[i - 1] != b[j - 1]);
+            row[j] = sub < row[j] + 1 ? sub : row[j] + 1;
+            if (row[j - 1] + 1 < row[j]) row[j] = row[j - 1] + 1;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+static void
+report_unknown(struct load *ld, const char *section, const char *name)
+{
+    bool section_known = false;
+    const char *best = NULL;
+    size_t best_d = 3; /* suggest only close matches */
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (strcmp(keys[i].section, section) != 0) continue;
+        section_known = true;
+        size_t d = distance(name, keys[i].name);
+        if (d < best_d) best_d = d, best = keys[i].name;
+    }
+    if (!section_known) {
+        if (strcmp(ld->bad_section, section) == 0) return; /* said once per section */
+        snprintf(ld->bad_section, sizeof ld->bad_section, "%s", section);
+        if (!*section) report(ld, ld->line, "key \"%s\" is outside any [section]", name);
+        else report(ld, ld->line, "unknown section [%s]", section);
+        return;
+    }
+    if (best) report(ld, ld->line, "[%s] unknown key \"%s\" (did you mean \"%s\"?)", section, name, best);
+    else report(ld, ld->line, "[%s] unknown key \"%s\"", section, name);
+}
+
+static int
+on_key(void *user, const char *section, const char *name, const char *value)
+{
+    struct load *ld = user;
+    for (size_t i = 0; i < NKEYS; i++) {
+        const struct cfg_key *k = &keys[i];
+        if (strcmp(k->section, section) != 0 || strcmp(k->name, name) != 0) continue;
+        if (ld->seen[i]) {
+            report(ld, ld->line, "[%s] %s is set twice (first on line %u)", section, name,
+                   ld->seen[i]);
+            return 1;
+        }
+        ld->seen[i] = (unsigned)ld->line;
+        char why[256];
+        const char *bad = *value ? store(ld->cfg, k, value, why, sizeof why) : "is empty";
+        if (bad) report(ld, ld->line, "[%s] %s: %s", section, name, bad);
+        return 1;
+    }
+    report_unknown(ld, section, name);
+    return 1; /* keep going: report every problem in one run */
+}
+
+static bool
+apply_defaults(struct config *cfg)
+{
+    char why[256];
+    for (size_t i = 0; i < NKEYS; i++)
+        if (keys[i].def && store(cfg, &keys[i], keys[i].def, why, sizeof why)) return false;
+    return true;
+}
+
+struct config *
+config_load_string(const char *name, const char *text, struct buf *errors)
+{
+    struct config *cfg = calloc(1, sizeof *cfg);
+    struct load ld = {.cfg = cfg, .name = name, .errors = errors, .text = text};
+    if (cfg) cfg->refcount = 1;
+    if (!cfg || !apply_defaults(cfg) || !(cfg->path = strdup(name))) {
+        buf_printf(errors, "%s: out of memory\n", name);
+        config_unref(cfg);
+        return NULL;
+    }
+    /* libinih's knobs are process-wide; set them for our format each time. */
+    ini_allow_multiline = false;
+    ini_use_stack = false;
+    ini_allow_realloc = true;
+    ini_max_line = 4096;
+    int rc = ini_parse_stream(read_line, &ld, on_key, &ld);
+    if (rc > 0 && ld.nerrors == 0) /* a line inih itself could not read */
+        report(&ld, rc, "syntax error: expected \"key = value\" or \"[section]\"");
+    else if (rc < 0)
+        report(&ld, 0, "out of memory");
+    for (size_t i = 0; i < NKEYS; i++)
+        if ((keys[i].flags & REQUIRED) && !ld.seen[i])
+            report(&ld, 0, "[%s] %s is required (%s)", keys[i].section, keys[i].name, keys[i].help);
+    if (ld.nerrors) {
+        config_unref(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+static char *
+slurp(const char *path, struct buf *errors)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        buf_printf(errors, "%s: cannot open: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    struct buf b = BUF_INIT;
+    char chunk[8192];
+    size_t n;
+    bool ok = true;
+    while (ok && (n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+        ok = b.len + n < (1u << 20) && buf_append(&b, chunk, n); /* a config is small */
+    if (ferror(fp) || !ok) {
+        buf_printf(errors, "%s: cannot read: %s\n", path,
+                   ferror(fp) ? strerror(errno) : "file is larger than 1 MiB");
+        buf_free(&b);
+        fclose(fp);
+        return NULL;
+    }
+    fclose(fp);
+    if (!b.data && !buf_puts(&b, "")) return NULL;
+    if (memchr(b.data, '\0', b.len)) {
+        buf_printf(errors, "%s: is not a text file (contains a NUL byte)\n", path);
+        buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+struct config *
+config_load(const char *path, struct buf *errors)
+{
+    char *text = slurp(path, errors);
+    if (!text) return NULL;
+    struct config *cfg = config_load_string(path, text, errors);
+    free(text);
+    return cfg;
+}
+
+const char *
+config_path(const char *explicit_path)
+{
+    if (explicit_path) return explicit_path;
+    const char *env = getenv("TERN_CONFIG");
+    return env && *env ? env : CONFIG_DEFAULT_PATH;
+}
+
+struct config *
+config_ref(struct config *cfg)
+{
+    __atomic_add_fetch(&cfg->refcount, 1, __ATOMIC_RELAXED);
+    return cfg;
+}
+
+void
+config_unref(struct config *cfg)
+{
+    if (!cfg || __atomic_sub_fetch(&cfg->refcount, 1, __ATOMIC_ACQ_REL) > 0) return;
+    for (size_t i = 0; i < NKEYS; i++)
+        if (is_string_type(keys[i].type)) free(*(char **)((char *)cfg + keys[i].offset));
+    free(cfg->path);
+    free(cfg);
+}
+
+void
+config_describe(struct buf *out)
+{
+    const char *section = "";
+    for (size_t i = 0; i < NKEYS; i++) {
+        const struct cfg_key *k = &keys[i];
+        if (strcmp(section, k->section) != 0) {
+            buf_printf(out, "%s[%s]\n", i ? "\n" : "", k->section);
+            section = k->section;
+        }
+        buf_printf(out, "; %s%s\n", k->help, (k->flags & REQUIRED) ? " (required)" : "");
+        if (k->def) buf_printf(out, "%s = %s\n", k->name, k->def);
+        else buf_printf(out, ";%s =\n", k->name);
+    }
+}

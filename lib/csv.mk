@@ -1,0 +1,1 @@
+# lib/csv.mk: component build rules (filled in by its owner)

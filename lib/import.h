@@ -1,0 +1,55 @@
+/*
+ * import.h - upsert contacts from a CSV file
+ *
+ * Owns: the meaning of an import file's columns and the batch pipeline
+ * CSV -> validated rows -> COPY into a staging table -> upsert into
+ * tern.contacts, one transaction per batch.
+ *
+ * Columns (header row, names case-insensitive):
+ *   email      required; normalized (trimmed, lower-cased) and validated
+ *   tenant     optional; empty -> the default tenant; created if new
+ *   timezone   IANA name, checked against the server's list
+ *   locale     e.g. en, nl_NL, pt-BR
+ *   status     subscribed|unsubscribed|bounced|complained|pending; new contacts only
+ *              (an import never re-subscribes anyone)
+ *   NAME[:type] any other column is attribute NAME; type string (default),
+ *              number, int or bool; an empty cell leaves the attribute absent
+ *
+ * Rows apply in file order: a later row for the same address updates what
+ * an earlier one set (reported as a duplicate). A batch never holds the
+ * same address twice, so this holds inside batches too. Bad rows are
+ * reported through a callback and skipped; good rows are always kept.
+ * Depends on: lib/csv, lib/utf8, lib/email, libpq.
+ */
+#ifndef TERN_IMPORT_H
+#define TERN_IMPORT_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+struct imp_options {
+    const char *default_tenant; /* for rows without a tenant; NULL: "default" */
+    size_t batch_rows;          /* rows per transaction; 0: 50000 */
+    /* Called for each rejected row and each duplicate address. */
+    void (*report)(void *ctx, unsigned long line, const char *message);
+    void *ctx;
+};
+
+struct imp_stats {
+    unsigned long rows;       /* data rows read */
+    unsigned long created;    /* new contacts */
+    unsigned long updated;    /* existing contacts changed */
+    unsigned long rejected;   /* rows skipped because of a problem */
+    unsigned long duplicates; /* rows repeating an earlier row's address */
+};
+
+/*
+ * Import the CSV read from `fd`. Returns 0 when the whole file was
+ * processed (check stats.rejected), -1 when the import had to stop; then
+ * `err` says why and which lines were already committed.
+ */
+int imp_contacts(PGconn *conn, int fd, const struct imp_options *opt, struct imp_stats *stats,
+                 char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,14 @@
+# lib/: shared C with no knowledge of milters, HTTP or Lua.
+noinst_LIBRARIES += lib/libtern.a
+lib_libtern_a_CPPFLAGS = $(AM_CPPFLAGS) $(PQ_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS) $(OPENSSL_CFLAGS)
+lib_libtern_a_SOURCES = \
+	lib/buf.c lib/buf.h \
+	lib/log.c lib/log.h \
+	lib/config.c lib/config.h \
+	lib/db.c lib/db.h \
+	lib/schema.c lib/schema.h \
+	lib/events.c lib/events.h
+EXTRA_DIST += lib/README.md
+
+# What a program linking lib/ needs.
+TERN_LIBS = lib/libtern.a $(PQ_LIBS) $(JANSSON_LIBS) $(INIH_LIBS) $(OPENSSL_LIBS)

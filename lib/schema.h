@@ -1,0 +1,43 @@
+/*
+ * schema.h - versioned, transactional schema migrations
+ *
+ * Owns: the `tern.schema_migrations` bookkeeping table and the rules for
+ * applying migrations: each runs in its own transaction together with its
+ * bookkeeping row, so a failure leaves the schema at the previous version;
+ * an applied migration whose text changed, or a database newer than this
+ * binary, is refused; concurrent runs serialize on an advisory lock.
+ * The migrations themselves live in sql/ and are compiled in.
+ * Depends on: libpq, OpenSSL (checksums), lib/buf.
+ */
+#ifndef TERN_SCHEMA_H
+#define TERN_SCHEMA_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "buf.h"
+
+struct schema_migration {
+    int version;      /* from the file name: 0004_journeys.sql -> 4 */
+    const char *name; /* "0004_journeys" */
+    const char *sql;
+};
+
+/* The migrations shipped with this binary, in order (sql/migrations.c). */
+extern const struct schema_migration schema_migrations[];
+extern const size_t schema_nmigrations;
+
+/*
+ * Bring the database up to the last of `list`. Appends a line per applied
+ * migration to `log` ("applied 0002_events"). Returns the schema version
+ * afterwards, or -1 with `err` filled:
+ *   "migration 0003_messages failed at line 12: ERROR: ... (schema stays at version 2)"
+ */
+int schema_migrate(PGconn *conn, const struct schema_migration *list, size_t n, struct buf *log,
+                   char *err, size_t errlen);
+
+/* The version the database is at (0: never migrated), or -1 with `err`. */
+int schema_version(PGconn *conn, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,1 @@
+# lib/token.mk: component build rules (filled in by its owner)

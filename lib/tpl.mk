@@ -1,0 +1,1 @@
+# lib/tpl.mk: component build rules (filled in by its owner)

@@ -1,0 +1,1 @@
+# lua/local.mk: component build rules (filled in by its owner)

@@ -1,0 +1,16 @@
+# sql/: numbered migrations, compiled into the binary (see sql/embed.sh).
+# A new migration: add sql/NNNN_name.sql here; never edit one that shipped.
+MIGRATIONS = \
+	sql/0001_contacts.sql \
+	sql/0002_events.sql \
+	sql/0003_messages.sql \
+	sql/0004_journeys.sql
+
+sql/migrations.c: $(MIGRATIONS) sql/embed.sh
+	$(AM_V_GEN)$(MKDIR_P) sql && files= && for f in $(MIGRATIONS); do files="$$files $(srcdir)/$$f"; done && \
+	  $(SHELL) $(srcdir)/sql/embed.sh $$files > $@.tmp && mv $@.tmp $@
+
+nodist_lib_libtern_a_SOURCES = sql/migrations.c
+BUILT_SOURCES += sql/migrations.c
+CLEANFILES += sql/migrations.c
+EXTRA_DIST += $(MIGRATIONS) sql/embed.sh sql/README.md

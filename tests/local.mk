@@ -1,0 +1,35 @@
+# tests/: TAP everywhere. C unit tests are programs printing TAP; integration
+# tests are *.t shell scripts using tests/lib/*.sh fixtures (a private
+# PostgreSQL cluster, a private Postfix). automake's TAP driver runs both.
+
+TAP_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+LOG_DRIVER = $(TAP_DRIVER)
+T_LOG_DRIVER = $(TAP_DRIVER)
+TEST_EXTENSIONS = .t
+
+# Everything a test needs to find: the binary, the sources, a scratch dir.
+AM_TESTS_ENVIRONMENT = \
+	TERN='$(abs_top_builddir)/cli/tern'; export TERN; \
+	TERN_SRCDIR='$(abs_top_srcdir)'; export TERN_SRCDIR; \
+	TERN_BUILDDIR='$(abs_top_builddir)'; export TERN_BUILDDIR; \
+	TERN_TMPDIR='$(abs_top_builddir)/tests/tmp'; export TERN_TMPDIR; \
+	PG_BINDIR='$(PG_BINDIR)'; export PG_BINDIR; \
+	TERN_CONFORMANCE='$(abs_top_srcdir)/tests/conformance'; export TERN_CONFORMANCE;
+
+UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests $(PQ_CFLAGS) $(JANSSON_CFLAGS)
+
+
+EXTRA_DIST += tests/tap.h tests/README.md tests/lib
+
+clean-local: clean-test-tmp
+clean-test-tmp:
+	-rm -rf tests/tmp
+.PHONY: clean-test-tmp
+
+check_PROGRAMS += tests/unit/config_test
+tests_unit_config_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_config_test_LDADD = $(TERN_LIBS)
+TESTS += tests/unit/config_test
+
+TESTS += tests/integration/migrate.t
+EXTRA_DIST += tests/integration/migrate.t

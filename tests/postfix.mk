@@ -1,0 +1,1 @@
+# tests/postfix.mk: component build rules (filled in by its owner)

@@ -1,0 +1,241 @@
+/*
+ * config_test.c - tern.conf loading and validation
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "tap.h"
+
+#define KEY_OK "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" /* 32 bytes */
+
+#define MINIMAL                                                                                    \
+    "[database]\nurl = postgresql:///tern\n"                                                       \
+    "[keys]\nhmac = " KEY_OK "\n"                                                                  \
+    "[track]\nbase_url = https://t.example.com\n"
+
+static struct config *
+load(const char *text, struct buf *err)
+{
+    buf_reset(err);
+    return config_load_string("tern.conf", text, err);
+}
+
+static void
+minimal_config_gets_defaults(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c = load(MINIMAL, &err);
+    ok(c != NULL, "minimal config loads");
+    if (!c) diag("%s", buf_str(&err));
+    is_int(c ? c->database.pool_size : -1, 4, "pool_size defaults to 4");
+    is_int(c ? c->database.statement_timeout_ms : -1, 5000, "statement_timeout defaults to 5s");
+    is_str(c ? c->milter.socket : NULL, "unix:/run/tern/milter.sock", "milter socket default");
+    is_str(c ? c->track.base_url : NULL, "https://t.example.com", "base_url is stored");
+    config_unref(c);
+    buf_free(&err);
+}
+
+static void
+unknown_key_names_file_line_and_suggestion(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c = load(MINIMAL "[database]\npool_sise = 3\n", &err);
+    ok(c == NULL, "unknown key is refused");
+    like(buf_str(&err), "tern.conf:8: [database] unknown key \"pool_sise\" (did you mean \"pool_size\"?)",
+         "unknown key error names file:line, key and the close match");
+    buf_free(&err);
+}
+
+static void
+unknown_section_is_an_error(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c = load(MINIMAL "[databse]\nurl = x\nother = y\n", &err);
+    ok(c == NULL, "unknown section is refused");
+    like(buf_str(&err), "tern.conf:8: unknown section [databse]", "unknown section error");
+    ok(strstr(buf_str(&err), "tern.conf:9") == NULL, "an unknown section is reported once");
+    buf_free(&err);
+}
+
+static void
+missing_database_url_is_an_error(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c = load("[keys]\nhmac = " KEY_OK "\n[track]\nbase_url = https://t.example.com\n", &err);
+    ok(c == NULL, "config without [database] url is refused");
+    like(buf_str(&err), "tern.conf: [database] url is required", "missing key error names it");
+    buf_free(&err);
+}
+
+static void
+malformed_hmac_keys_are_errors(void)
+{
+    static const struct {
+        const char *value, *reason;
+    } cases[] = {
+        {"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "expected <key id>:<base64 secret>"},
+        {"k1:c2hvcnQ=", "secret is 5 bytes, at least 32 are required"},
+        {"k1:not*base64!", "secret is not valid base64"},
+        {"waytoolongid:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "key id must be 1 to 8"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct buf text = BUF_INIT, err = BUF_INIT;
+        buf_printf(&text,
+                   "[database]\nurl = postgresql:///tern\n[keys]\nhmac = %s\n"
+                   "[track]\nbase_url = https://t.example.com\n",
+                   cases[i].value);
+        struct config *c = load(buf_str(&text), &err);
+        ok(c == NULL, "hmac \"%s\" is refused", cases[i].value);
+        like(buf_str(&err), cases[i].reason, "hmac error explains the problem");
+        like(buf_str(&err), "tern.conf:4: [keys] hmac:", "hmac error names file:line and key");
+        buf_free(&text);
+        buf_free(&err);
+    }
+}
+
+static void
+old_keys_are_validated_each(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c = load(MINIMAL "[keys]\nhmac_old = " KEY_OK ", k0:c2hvcnQ=\n", &err);
+    ok(c == NULL, "a bad key in hmac_old is refused");
+    like(buf_str(&err), "[keys] hmac_old: secret is 5 bytes", "hmac_old error names the problem");
+    buf_free(&err);
+}
+
+static void
+unreadable_file_is_an_error(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c = config_load("/nonexistent/tern.conf", &err);
+    ok(c == NULL, "missing file is refused");
+    like(buf_str(&err), "/nonexistent/tern.conf: cannot open: No such file or directory",
+         "missing file error says why");
+    buf_reset(&err);
+    c = config_load("/", &err);
+    ok(c == NULL, "a directory is refused");
+    like(buf_str(&err), "/: cannot read: Is a directory", "directory error says why");
+    buf_free(&err);
+}
+
+static void
+every_problem_is_reported_at_once(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c = load("[database]\npool_size = lots\nstatement_timeout = soon\n"
+                            "[keys]\nhmac = " KEY_OK "\n[track]\nbase_url = ftp://x\n",
+                            &err);
+    ok(c == NULL, "config with several problems is refused");
+    like(buf_str(&err), "tern.conf:2: [database] pool_size: is not a whole number", "bad int");
+    like(buf_str(&err), "tern.conf:3: [database] statement_timeout: expected a duration",
+         "bad duration");
+    like(buf_str(&err), "tern.conf:7: [track] base_url: must start with https://", "bad url");
+    like(buf_str(&err), "[database] url is required", "missing url in the same report");
+    buf_free(&err);
+}
+
+static void
+key_set_twice_is_an_error(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c = load(MINIMAL "[database]\nurl = postgresql:///other\n", &err);
+    ok(c == NULL, "duplicate key is refused");
+    like(buf_str(&err), "tern.conf:8: [database] url is set twice (first on line 2)",
+         "duplicate key error names both lines");
+    buf_free(&err);
+}
+
+static void
+out_of_range_number_is_an_error(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c = load(MINIMAL "[database]\npool_size = 0\n", &err);
+    ok(c == NULL, "pool_size 0 is refused");
+    like(buf_str(&err), "pool_size: must be between 1 and 256", "range error gives the bounds");
+    buf_free(&err);
+}
+
+static void
+bad_database_url_is_an_error(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c = load("[database]\nurl = host=x port\n[keys]\nhmac = " KEY_OK
+                            "\n[track]\nbase_url = https://t.example.com\n",
+                            &err);
+    ok(c == NULL, "unparseable connection string is refused");
+    like(buf_str(&err), "tern.conf:2: [database] url: not a PostgreSQL connection string",
+         "connection string error");
+    buf_free(&err);
+}
+
+static void
+syntax_error_names_the_line(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c = load(MINIMAL "[database\n", &err);
+    ok(c == NULL, "a broken section header is refused");
+    like(buf_str(&err), "tern.conf:7: syntax error", "syntax error names the line");
+    buf_free(&err);
+}
+
+static void
+comments_and_listen_forms_are_accepted(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c = load("; a comment\n# another\n" MINIMAL
+                            "[track]\nlisten = [::1]:8080 ; inline comment\n"
+                            "[milter]\nsocket = inet:8891@127.0.0.1\n",
+                            &err);
+    ok(c != NULL, "comments, IPv6 listen and inet milter socket are accepted");
+    if (!c) diag("%s", buf_str(&err));
+    is_str(c ? c->track.listen : NULL, "[::1]:8080", "inline comment is stripped");
+    config_unref(c);
+    buf_free(&err);
+}
+
+static void
+durations_and_sizes_parse(void)
+{
+    int64_t v = 0;
+    ok(config_parse_duration_ms("250ms", &v) && v == 250, "250ms");
+    ok(config_parse_duration_ms("2h", &v) && v == 7200000, "2h");
+    ok(!config_parse_duration_ms("-1s", &v), "negative duration refused");
+    ok(!config_parse_duration_ms("5 parsecs", &v), "unknown unit refused");
+    ok(config_parse_size("10MB", &v) && v == 10485760, "10MB");
+    ok(!config_parse_size("10XB", &v), "unknown size unit refused");
+}
+
+static void
+reference_counting_keeps_snapshot_alive(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c = load(MINIMAL, &err);
+    struct config *held = config_ref(c);
+    config_unref(c);
+    is_str(held->database.url, "postgresql:///tern", "snapshot survives the loader's unref");
+    config_unref(held);
+    buf_free(&err);
+}
+
+int
+main(void)
+{
+    minimal_config_gets_defaults();
+    unknown_key_names_file_line_and_suggestion();
+    unknown_section_is_an_error();
+    missing_database_url_is_an_error();
+    malformed_hmac_keys_are_errors();
+    old_keys_are_validated_each();
+    unreadable_file_is_an_error();
+    every_problem_is_reported_at_once();
+    key_set_twice_is_an_error();
+    out_of_range_number_is_an_error();
+    bad_database_url_is_an_error();
+    syntax_error_names_the_line();
+    comments_and_listen_forms_are_accepted();
+    durations_and_sizes_parse();
+    reference_counting_keeps_snapshot_alive();
+    return tap_done();
+}

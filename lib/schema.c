@@ -39,7 +39,7 @@ checksum(const char *sql, char hex[65])
 static int
 line_of(const char *sql, const char *pos)
 {
-    long at = pos ? strtol(pos, NULL, 10) : 0;
+    long at = strtol(pos, NULL, 10);
     int line = 1;
     for (long i = 0; i < at - 1 && sql[i]; i++)
         line += sql[i] == '\n';
@@ -109,9 +109,11 @@ apply_one(PGconn *conn, const struct schema_migration *m, int from, char *err, s
     if (!db_exec(conn, "BEGIN", err, errlen)) return false;
     PGresult *res = PQexec(conn, m->sql);
     if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
-        int line = line_of(m->sql, PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION));
-        snprintf(err, errlen, "migration %s failed at line %d: %s (schema stays at version %d)",
-                 m->name, line, db_error(conn, res, why, sizeof why), from);
+        const char *pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+        char where[32] = ""; /* the server gives a position for syntax errors only */
+        if (pos) snprintf(where, sizeof where, " at line %d", line_of(m->sql, pos));
+        snprintf(err, errlen, "migration %s failed%s: %s (schema stays at version %d)", m->name,
+                 where, db_error(conn, res, why, sizeof why), from);
         PQclear(res);
         db_exec(conn, "ROLLBACK", why, sizeof why);
         return false;

@@ -33,6 +33,7 @@ extern const size_t schema_nmigrations;
  * migration to `log` ("applied 0002_events"). Returns the schema version
  * afterwards, or -1 with `err` filled:
  *   "migration 0003_messages failed at line 12: ERROR: ... (schema stays at version 2)"
+ * (the line is known for syntax errors; the server reports no position for others)
  */
 int schema_migrate(PGconn *conn, const struct schema_migration *list, size_t n, struct buf *log,
                    char *err, size_t errlen);

@@ -33,3 +33,12 @@ TESTS += tests/unit/config_test
 
 TESTS += tests/integration/migrate.t
 EXTRA_DIST += tests/integration/migrate.t
+TESTS += tests/integration/cli_basics.t tests/integration/event.t
+EXTRA_DIST += tests/integration/cli_basics.t tests/integration/event.t
+
+# C integration tests: a .t wrapper starts the fixtures, then runs the program.
+check_PROGRAMS += tests/integration/schema_test
+tests_integration_schema_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_integration_schema_test_LDADD = $(TERN_LIBS)
+TESTS += tests/integration/schema.t
+EXTRA_DIST += tests/integration/schema.t

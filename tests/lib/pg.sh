@@ -24,8 +24,21 @@ pg_own() { # give DIR to the server's user
     if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$1"; fi
 }
 
+# As root the server runs as `postgres`, which may not be able to reach a
+# directory under a private home (say /root/tern/build). Then the cluster
+# lives in the system temp dir instead.
+pg_reachable() {
+    [ "$(id -u)" != 0 ] || runuser -u postgres -- test -x "$1" 2>/dev/null
+}
+
+pg_scratch_root() {
+    base=${TERN_TMPDIR:-${TMPDIR:-/tmp}}
+    mkdir -p "$base"
+    if pg_reachable "$base"; then echo "$base"; else echo "${TMPDIR:-/tmp}"; fi
+}
+
 pg_template() {
-    tpl=${TERN_TMPDIR:-${TMPDIR:-/tmp}}/pg-template
+    tpl=$(pg_scratch_root)/tern-pg-template-$("$PG_BINDIR/postgres" -V | sed 's/[^0-9.]//g')
     [ -f "$tpl/PG_VERSION" ] && { echo "$tpl"; return 0; }
     mkdir -p "$(dirname "$tpl")"
     # mkdir is atomic: one process builds the template, others wait for it.
@@ -79,7 +92,7 @@ pg_stop() {
 }
 
 pg_start_temp() {
-    pg_tmp=$(tap_tmpdir) || return 1
+    pg_tmp=$(mktemp -d "$(pg_scratch_root)/$(basename "$0" .t)-pg.XXXXXX") || return 1
     chmod 755 "$pg_tmp"
     at_exit "pg_stop '$pg_tmp/pg'; [ -n \"\${TERN_KEEP_TMP:-}\" ] || rm -rf '$pg_tmp'"
     pg_start "$pg_tmp/pg"

@@ -1,0 +1,59 @@
+#!/bin/sh
+# The tern CLI's plumbing: help for every command, check-config, usage
+# errors, and a database that is down at start.
+. "$TERN_SRCDIR/tests/lib/tap.sh"
+. "$TERN_SRCDIR/tests/lib/tern.sh"
+
+dir=$(tap_tmpdir)
+at_exit "rm -rf '$dir'"
+
+run_tern --help
+is "$status" 0 "tern --help succeeds"
+help=$out
+for cmd in migrate check-config contacts event; do
+    like "$help" "  $cmd " "tern --help lists $cmd"
+    run_tern "$cmd" --help
+    is "$status" 0 "tern $cmd --help succeeds"
+    like "$out" "usage: tern \\[-c FILE\\] $cmd" "tern $cmd --help shows its usage"
+done
+
+run_tern frobnicate
+is "$status" 2 "an unknown command is a usage error"
+like "$err" 'unknown command "frobnicate"' "unknown command is named"
+
+TERN_DB_URL="postgresql:///tern?host=$dir/nowhere&port=1"
+tern_conf "$dir/good.conf"
+run_tern check-config
+is "$status" 0 "check-config accepts a valid file"
+like "$out" "good.conf: ok" "check-config says the file is ok"
+
+printf '[database]\nurl = postgresql:///x\npool = 3\n[keys]\nhmac = k1:c2hvcnQ=\n' >"$dir/bad.conf"
+run_tern -c "$dir/bad.conf" check-config
+is "$status" 1 "check-config rejects a bad file"
+like "$err" "bad.conf:3: \\[database\\] unknown key \"pool\"" "unknown key reported with file:line"
+like "$err" "bad.conf:5: \\[keys\\] hmac: secret is 5 bytes" "short key reported with file:line"
+like "$err" "\\[track\\] base_url is required" "missing required key reported"
+
+run_tern -c "$dir/missing.conf" check-config
+is "$status" 1 "check-config fails on a missing file"
+like "$err" "missing.conf: cannot open: No such file or directory" "missing file explained"
+
+run_tern check-config --defaults
+is "$status" 0 "check-config --defaults succeeds"
+like "$out" "statement_timeout = 5s" "defaults list every key with its default"
+
+run_tern migrate
+is "$status" 1 "migrate against a database that is down fails"
+like "$err" "cannot connect to PostgreSQL: .*nowhere" "database down is explained, naming where it looked"
+unlike "$err" "Segmentation|Aborted|AddressSanitizer" "database down is not a crash"
+
+run_tern event order.placed
+is "$status" 2 "event without --email or --contact is a usage error"
+run_tern event Order --email a@example.com
+is "$status" 2 "event with a bad type is a usage error"
+like "$err" "event type must start with a lower-case letter" "bad event type explained"
+run_tern event order.placed --email a@example.com --data '[1]'
+is "$status" 2 "event data that is not an object is a usage error"
+like "$err" "data must be a JSON object" "non-object data explained"
+
+done_testing

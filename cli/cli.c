@@ -21,7 +21,7 @@ const struct cli_command cli_commands[] = {
      "Load and validate the configuration; print every problem as file:line and\n"
      "exit non-zero if there is any.\n\n"
      "  --defaults  print every known key with its default and description\n"},
-    {"contacts", NULL, "import contacts (contacts import FILE.csv)",
+    {"contacts", cmd_contacts, "import contacts (contacts import FILE.csv)",
      "contacts import [--tenant NAME] [--batch N] FILE.csv\n\n"
      "Upsert contacts from an RFC 4180 CSV file (UTF-8, optional BOM). The header\n"
      "row names the columns: `email` is required; `tenant` is optional; `timezone`\n"

@@ -5,6 +5,7 @@ cli_tern_SOURCES = \
 	cli/main.c cli/cli.c cli/cli.h \
 	cli/cmd_migrate.c \
 	cli/cmd_check_config.c \
-	cli/cmd_event.c
+	cli/cmd_event.c \
+	cli/cmd_contacts.c
 cli_tern_LDADD = $(TERN_LIBS)
 EXTRA_DIST += cli/README.md

@@ -1,1 +1,2 @@
-# contrib/: see contrib/README.md
+# contrib/: sample data, the local demo, deployment examples.
+EXTRA_DIST += contrib/README.md contrib/demo/demo.sh contrib/sample/contacts.csv

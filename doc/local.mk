@@ -1,1 +1,3 @@
-# doc/: see doc/README.md
+# doc/: man pages and guides.
+dist_man_MANS += doc/tern.1 doc/tern.conf.5
+EXTRA_DIST += doc/README.md

@@ -452,25 +452,28 @@ static const char tenants_sql[] =
     "INSERT INTO tern.tenants (id) SELECT DISTINCT tenant FROM tern_import_stage "
     "ON CONFLICT DO NOTHING";
 
-/* Existing contacts: merge attributes, take given fields; skip no-op rows. */
-static const char update_sql[] =
-    "UPDATE tern.contacts c SET attributes = c.attributes || s.attributes,"
-    "  timezone = coalesce(s.timezone, c.timezone), locale = coalesce(s.locale, c.locale),"
-    "  updated_at = now() "
-    "FROM tern_import_stage s "
-    "WHERE c.tenant = s.tenant AND lower(c.email) = s.email"
-    "  AND (c.attributes || s.attributes, coalesce(s.timezone, c.timezone), coalesce(s.locale, c.locale))"
-    "      IS DISTINCT FROM (c.attributes, c.timezone, c.locale)";
-
-/* New contacts. ON CONFLICT covers one created meanwhile by someone else. */
-static const char insert_sql[] =
-    "INSERT INTO tern.contacts AS c (tenant, email, attributes, timezone, locale, status) "
-    "SELECT s.tenant, s.email, s.attributes, coalesce(s.timezone, 'UTC'), s.locale,"
-    "       coalesce(s.status, 'subscribed') "
-    "FROM tern_import_stage s "
-    "WHERE NOT EXISTS (SELECT 1 FROM tern.contacts c WHERE c.tenant = s.tenant AND lower(c.email) = s.email) "
-    "ON CONFLICT (tenant, lower(email)) DO UPDATE SET attributes = c.attributes || EXCLUDED.attributes,"
-    "  updated_at = now()";
+/*
+ * One statement per batch: new addresses are inserted, existing ones get
+ * the file's attributes merged over theirs and the fields the file gives;
+ * rows that would change nothing are not written. Conflicts are found
+ * through the (tenant, lower(email)) unique index, row by row, so a batch
+ * costs the same whatever the size of the table. `xmax = 0` tells an
+ * inserted row from an updated one.
+ */
+static const char upsert_sql[] =
+    "WITH written AS ("
+    " INSERT INTO tern.contacts AS c (tenant, email, attributes, timezone, locale, status)"
+    " SELECT tenant, email, attributes, timezone, locale, coalesce(status, 'subscribed')"
+    " FROM tern_import_stage"
+    " ON CONFLICT (tenant, lower(email)) DO UPDATE"
+    "  SET attributes = c.attributes || EXCLUDED.attributes,"
+    "      timezone = coalesce(EXCLUDED.timezone, c.timezone),"
+    "      locale = coalesce(EXCLUDED.locale, c.locale), updated_at = now()"
+    "  WHERE (c.attributes || EXCLUDED.attributes, coalesce(EXCLUDED.timezone, c.timezone),"
+    "         coalesce(EXCLUDED.locale, c.locale))"
+    "        IS DISTINCT FROM (c.attributes, c.timezone, c.locale)"
+    " RETURNING xmax = 0 AS created)"
+    "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM written";
 
 static int
 sql_fail(struct importer *im, PGresult *res, const char *what)
@@ -509,14 +512,24 @@ send_copy(struct importer *im)
     return 0;
 }
 
-static long
-run_count(struct importer *im, const char *sql, const char *what)
+static int
+run(struct importer *im, const char *sql, const char *what)
 {
     PGresult *res = PQexec(im->conn, sql);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) return sql_fail(im, res, what);
-    long n = atol(PQcmdTuples(res));
     PQclear(res);
-    return n;
+    return 0;
+}
+
+static int
+upsert(struct importer *im)
+{
+    PGresult *res = PQexec(im->conn, upsert_sql);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) return sql_fail(im, res, "writing contacts");
+    im->st->created += strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+    im->st->updated += strtoul(PQgetvalue(res, 0, 1), NULL, 10);
+    PQclear(res);
+    return 0;
 }
 
 static int
@@ -531,17 +544,11 @@ end_batch(struct importer *im, unsigned long last_line)
     PQclear(res);
     while ((res = PQgetResult(im->conn)))
         PQclear(res);
-    long updated, created;
-    if (run_count(im, "ANALYZE tern_import_stage", "ANALYZE") < 0 ||
-        run_count(im, tenants_sql, "creating tenants") < 0 ||
-        (updated = run_count(im, update_sql, "updating contacts")) < 0 ||
-        (created = run_count(im, insert_sql, "inserting contacts")) < 0 ||
-        run_count(im, "COMMIT", "COMMIT") < 0) {
+    if (run(im, tenants_sql, "creating tenants") < 0 || upsert(im) < 0 ||
+        run(im, "COMMIT", "COMMIT") < 0) {
         PQclear(PQexec(im->conn, "ROLLBACK"));
         return -1;
     }
-    im->st->updated += (unsigned long)updated;
-    im->st->created += (unsigned long)created;
     im->committed_through = last_line;
     return 0;
 }

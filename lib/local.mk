@@ -7,7 +7,9 @@ lib_libtern_a_SOURCES = \
 	lib/config.c lib/config.h \
 	lib/db.c lib/db.h \
 	lib/schema.c lib/schema.h \
-	lib/events.c lib/events.h
+	lib/events.c lib/events.h \
+	lib/import.c lib/import.h \
+	lib/csv.c lib/utf8.c lib/email.c
 EXTRA_DIST += lib/README.md
 
 # What a program linking lib/ needs.

@@ -42,3 +42,5 @@ tests_integration_schema_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_integration_schema_test_LDADD = $(TERN_LIBS)
 TESTS += tests/integration/schema.t
 EXTRA_DIST += tests/integration/schema.t
+TESTS += tests/integration/import.t
+EXTRA_DIST += tests/integration/import.t

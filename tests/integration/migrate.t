@@ -37,6 +37,10 @@ is "$(pg_sql "SELECT count(*) FROM tern.events_default")" 1 "an event far in the
 
 out_dup=$(pg_sql "INSERT INTO tern.contacts (email) VALUES ('A@Example.com')" 2>&1)
 like "$out_dup" "contacts_tenant_email" "addresses are unique per tenant case-insensitively"
+out_fk=$(pg_sql "INSERT INTO tern.contacts (tenant, email) VALUES ('nowhere', 'b@example.com')" 2>&1)
+like "$out_fk" 'tenant "nowhere" does not exist' "a contact must belong to an existing tenant"
+out_fk=$(pg_sql "DELETE FROM tern.tenants WHERE id = 'default'" 2>&1)
+like "$out_fk" 'tenant "default" still has contacts' "a tenant with contacts cannot be deleted"
 
 pg_sql "INSERT INTO tern.schema_migrations (version, name, checksum) VALUES (999, '0999_future', 'x')"
 run_tern migrate

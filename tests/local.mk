@@ -44,3 +44,9 @@ TESTS += tests/integration/schema.t
 EXTRA_DIST += tests/integration/schema.t
 TESTS += tests/integration/import.t
 EXTRA_DIST += tests/integration/import.t
+
+check_PROGRAMS += tests/integration/db_pool_test
+tests_integration_db_pool_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_integration_db_pool_test_LDADD = $(TERN_LIBS)
+TESTS += tests/integration/db_pool.t
+EXTRA_DIST += tests/integration/db_pool.t

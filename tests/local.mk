@@ -50,3 +50,18 @@ tests_integration_db_pool_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_integration_db_pool_test_LDADD = $(TERN_LIBS)
 TESTS += tests/integration/db_pool.t
 EXTRA_DIST += tests/integration/db_pool.t
+
+# Fuzz targets. Each NAME_fuzz.c is built twice: as a libFuzzer program with
+# --enable-fuzzing, and always as NAME_replay (replay.c) so `make check`
+# replays its corpus in tests/fuzz/corpus/NAME/ (see tests/fuzz/replay.t).
+check_PROGRAMS += tests/fuzz/config_replay
+tests_fuzz_config_replay_SOURCES = tests/fuzz/replay.c tests/fuzz/config_fuzz.c
+tests_fuzz_config_replay_LDADD = $(TERN_LIBS)
+TESTS += tests/fuzz/replay.t
+EXTRA_DIST += tests/fuzz/replay.t tests/fuzz/corpus
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/config_fuzz
+tests_fuzz_config_fuzz_SOURCES = tests/fuzz/config_fuzz.c
+tests_fuzz_config_fuzz_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_config_fuzz_LDADD = $(TERN_LIBS)
+endif

@@ -8,8 +8,7 @@ lib_libtern_a_SOURCES = \
 	lib/db.c lib/db.h \
 	lib/schema.c lib/schema.h \
 	lib/events.c lib/events.h \
-	lib/import.c lib/import.h \
-	lib/csv.c lib/utf8.c lib/email.c
+	lib/import.c lib/import.h
 EXTRA_DIST += lib/README.md
 
 # What a program linking lib/ needs.

@@ -13,8 +13,8 @@
 #include <string.h>
 
 struct lead {
-    unsigned char len;      /* bytes in the sequence; 0: not a lead byte */
-    unsigned char lo, hi;   /* allowed range of the second byte */
+    unsigned char len;    /* bytes in the sequence; 0: not a lead byte */
+    unsigned char lo, hi; /* allowed range of the second byte */
 };
 
 /* Well-formed sequences by lead byte; C0, C1 and F5..FF never start one. */

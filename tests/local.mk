@@ -65,3 +65,7 @@ tests_fuzz_config_fuzz_SOURCES = tests/fuzz/config_fuzz.c
 tests_fuzz_config_fuzz_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_config_fuzz_LDADD = $(TERN_LIBS)
 endif
+check_PROGRAMS += tests/fuzz/csv_replay
+tests_fuzz_csv_replay_SOURCES = tests/fuzz/replay.c tests/fuzz/csv_fuzz.c
+tests_fuzz_csv_replay_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_fuzz_csv_replay_LDADD = $(TERN_LIBS)

@@ -17,7 +17,7 @@ static int
 parse_args(int argc, char **argv, struct event_args *a)
 {
     static const struct option opts[] = {
-        {"email", required_argument, NULL, 'e'}, {"contact", required_argument, NULL, 'i'},
+        {"email", required_argument, NULL, 'e'},  {"contact", required_argument, NULL, 'i'},
         {"tenant", required_argument, NULL, 't'}, {"data", required_argument, NULL, 'd'},
         {"at", required_argument, NULL, 'a'},     {0}};
     int c;
@@ -44,7 +44,8 @@ resolve_contact(PGconn *conn, const struct event_args *a)
     if (a->email) {
         const char *tenant = a->tenant ? a->tenant : "default";
         int64_t id = contact_find_by_email(conn, tenant, a->email, err, sizeof err);
-        if (id == 0) cli_error("event", "no contact with address %s in tenant %s", a->email, tenant);
+        if (id == 0)
+            cli_error("event", "no contact with address %s in tenant %s", a->email, tenant);
         if (id < 0) cli_error("event", "%s", err);
         return id > 0 ? id : -1;
     }

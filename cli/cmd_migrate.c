@@ -14,8 +14,10 @@ ensure_partitions(PGconn *conn, int *created, char *err, size_t errlen)
 {
     PGresult *res = PQexec(conn, "SELECT tern.ensure_event_partitions()");
     bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-    if (ok) *created = atoi(PQgetvalue(res, 0, 0));
-    else db_error(conn, res, err, errlen);
+    if (ok)
+        *created = atoi(PQgetvalue(res, 0, 0));
+    else
+        db_error(conn, res, err, errlen);
     PQclear(res);
     return ok;
 }
@@ -36,7 +38,9 @@ cmd_migrate(struct cli *cli, int argc, char **argv)
     char err[1024];
     struct buf log = BUF_INIT;
     int before = schema_version(conn, err, sizeof err);
-    int after = before < 0 ? -1 : schema_migrate(conn, schema_migrations, schema_nmigrations, &log, err, sizeof err);
+    int after = before < 0 ? -1
+                           : schema_migrate(conn, schema_migrations, schema_nmigrations, &log, err,
+                                            sizeof err);
     fputs(buf_str(&log), stdout);
     buf_free(&log);
     int created = 0;
@@ -47,7 +51,9 @@ cmd_migrate(struct cli *cli, int argc, char **argv)
         return EXIT_FAIL;
     }
     if (created) printf("created %d event partition%s\n", created, created == 1 ? "" : "s");
-    if (after == before) printf("schema is up to date at version %d\n", after);
-    else printf("schema upgraded from version %d to %d\n", before, after);
+    if (after == before)
+        printf("schema is up to date at version %d\n", after);
+    else
+        printf("schema upgraded from version %d to %d\n", before, after);
     return EXIT_OK;
 }

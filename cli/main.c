@@ -21,11 +21,12 @@ usage(FILE *out)
                  "Commands:\n");
     for (const struct cli_command *c = cli_commands; c->name; c++)
         fprintf(out, "  %-18s %s\n", c->name, c->summary);
-    fprintf(out, "\nOptions:\n"
-                 "  -c FILE     configuration file (default: $TERN_CONFIG, then %s)\n"
-                 "  -h, --help  this help; `tern COMMAND --help` for a command's\n"
-                 "  --version   print the version\n\n"
-                 "See tern(1) and tern.conf(5).\n",
+    fprintf(out,
+            "\nOptions:\n"
+            "  -c FILE     configuration file (default: $TERN_CONFIG, then %s)\n"
+            "  -h, --help  this help; `tern COMMAND --help` for a command's\n"
+            "  --version   print the version\n\n"
+            "See tern(1) and tern.conf(5).\n",
             CONFIG_DEFAULT_PATH);
 }
 

@@ -62,8 +62,8 @@ static const struct cfg_key keys[] = {
      "PostgreSQL connection string (URI or key=value)"},
     {"database", "pool_size", T_INT, OFF(database.pool_size), "4", 0, 1, 256,
      "connections each process keeps open"},
-    {"database", "statement_timeout", T_DURATION, OFF(database.statement_timeout_ms), "5s", 0, 0,
-     0, "longest any single statement may run"},
+    {"database", "statement_timeout", T_DURATION, OFF(database.statement_timeout_ms), "5s", 0, 0, 0,
+     "longest any single statement may run"},
     {"database", "connect_timeout", T_DURATION, OFF(database.connect_timeout_ms), "5s", 0, 0, 0,
      "how long to wait for a connection to be established"},
     {"keys", "hmac", T_HMAC, OFF(keys.hmac), NULL, REQUIRED, 0, 0,
@@ -133,9 +133,10 @@ config_parse_duration_ms(const char *s, int64_t *ms)
 bool
 config_parse_size(const char *s, int64_t *bytes)
 {
-    static const char *const units[] = {"", "b", "k", "kb", "kib", "m", "mb", "mib", "g", "gb", "gib"};
-    static const int64_t mult[] = {1, 1, 1024, 1024, 1024, 1 << 20, 1 << 20, 1 << 20,
-                                   1 << 30, 1 << 30, 1 << 30};
+    static const char *const units[] = {"",   "b",   "k", "kb", "kib", "m",
+                                        "mb", "mib", "g", "gb", "gib"};
+    static const int64_t mult[] = {1,       1,       1024,    1024,    1024,   1 << 20,
+                                   1 << 20, 1 << 20, 1 << 30, 1 << 30, 1 << 30};
     return parse_unit_number(s, units, mult, 11, bytes);
 }
 
@@ -161,8 +162,10 @@ check_hmac(const char *v, char *why, size_t n)
     if (dec < 0) return "secret is not valid base64";
     dec -= (b64[len - 1] == '=') + (b64[len - 2] == '=');
     if (dec < 32) {
-        snprintf(why, n, "secret is %d bytes, at least 32 are required "
-                         "(make one with: openssl rand -base64 32)", dec);
+        snprintf(why, n,
+                 "secret is %d bytes, at least 32 are required "
+                 "(make one with: openssl rand -base64 32)",
+                 dec);
         return why;
     }
     return NULL;
@@ -309,7 +312,8 @@ store(struct config *cfg, const struct cfg_key *k, const char *v, char *why, siz
     case T_BOOL:
         return config_parse_bool(v, (bool *)field) ? NULL : "expected on/off, yes/no or true/false";
     case T_DURATION:
-        if (!config_parse_duration_ms(v, &num)) return "expected a duration like 250ms, 30s, 5m, 2h";
+        if (!config_parse_duration_ms(v, &num))
+            return "expected a duration like 250ms, 30s, 5m, 2h";
         *(int64_t *)field = num;
         return NULL;
     case T_LEVEL: {
@@ -348,25 +352,27 @@ is_string_type(enum cfg_type t)
 
 struct load {
     struct config *cfg;
-    const char *name;    /* file name for messages */
-    struct buf *errors;  /* one line per problem */
+    const char *name;   /* file name for messages */
+    struct buf *errors; /* one line per problem */
     int nerrors;
-    int line;            /* current physical line, counted by the reader */
-    const char *text;    /* input; the reader walks it */
-    unsigned seen[NKEYS];/* line where each key was set, 0 if not */
+    int line;             /* current physical line, counted by the reader */
+    const char *text;     /* input; the reader walks it */
+    unsigned seen[NKEYS]; /* line where each key was set, 0 if not */
     char bad_section[64];
 };
 
-static void
-report(struct load *ld, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void report(struct load *ld, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
 report(struct load *ld, int line, const char *fmt, ...)
 {
     va_list ap;
     ld->nerrors++;
-    if (line > 0) buf_printf(ld->errors, "%s:%d: ", ld->name, line);
-    else buf_printf(ld->errors, "%s: ", ld->name);
+    if (line > 0)
+        buf_printf(ld->errors, "%s:%d: ", ld->name, line);
+    else
+        buf_printf(ld->errors, "%s: ", ld->name);
     va_start(ap, fmt);
     buf_vprintf(ld->errors, fmt, ap);
     va_end(ap);
@@ -431,12 +437,16 @@ report_unknown(struct load *ld, const char *section, const char *name)
     if (!section_known) {
         if (strcmp(ld->bad_section, section) == 0) return; /* said once per section */
         snprintf(ld->bad_section, sizeof ld->bad_section, "%s", section);
-        if (!*section) report(ld, ld->line, "key \"%s\" is outside any [section]", name);
-        else report(ld, ld->line, "unknown section [%s]", section);
+        if (!*section)
+            report(ld, ld->line, "key \"%s\" is outside any [section]", name);
+        else
+            report(ld, ld->line, "unknown section [%s]", section);
         return;
     }
-    if (best) report(ld, ld->line, "[%s] unknown key \"%s\" (did you mean \"%s\"?)", section, name, best);
-    else report(ld, ld->line, "[%s] unknown key \"%s\"", section, name);
+    if (best)
+        report(ld, ld->line, "[%s] unknown key \"%s\" (did you mean \"%s\"?)", section, name, best);
+    else
+        report(ld, ld->line, "[%s] unknown key \"%s\"", section, name);
 }
 
 static int
@@ -578,7 +588,9 @@ config_describe(struct buf *out)
             section = k->section;
         }
         buf_printf(out, "; %s%s\n", k->help, (k->flags & REQUIRED) ? " (required)" : "");
-        if (k->def) buf_printf(out, "%s = %s\n", k->name, k->def);
-        else buf_printf(out, ";%s =\n", k->name);
+        if (k->def)
+            buf_printf(out, "%s = %s\n", k->name, k->def);
+        else
+            buf_printf(out, ";%s =\n", k->name);
     }
 }

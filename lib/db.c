@@ -97,7 +97,8 @@ db_connect(const struct db_settings *s, char *err, size_t errlen)
     PGconn *conn = PQconnectdbParams(kw, val, 1);
     if (!conn || PQstatus(conn) != CONNECTION_OK) {
         char why[512];
-        snprintf(err, errlen, "cannot connect to PostgreSQL: %s", db_error(conn, NULL, why, sizeof why));
+        snprintf(err, errlen, "cannot connect to PostgreSQL: %s",
+                 db_error(conn, NULL, why, sizeof why));
         PQfinish(conn);
         return NULL;
     }
@@ -137,8 +138,8 @@ db_pool_new(const struct db_settings *s, int size, char *err, size_t errlen)
         pthread_mutex_init(&p->mu, NULL);
         pthread_cond_init(&p->freed, NULL);
     }
-    if (!p || !(p->slots = calloc((size_t)size, sizeof *p->slots)) ||
-        !(p->url = strdup(s->url)) || !(p->app_name = strdup(s->app_name ? s->app_name : "tern"))) {
+    if (!p || !(p->slots = calloc((size_t)size, sizeof *p->slots)) || !(p->url = strdup(s->url)) ||
+        !(p->app_name = strdup(s->app_name ? s->app_name : "tern"))) {
         snprintf(err, errlen, "out of memory");
         db_pool_free(p);
         return NULL;
@@ -195,8 +196,10 @@ open_slot(struct db_pool *p, struct slot *s, char *err, size_t errlen)
     pthread_mutex_unlock(&p->mu);
     PGconn *conn = db_connect(&p->settings, err, errlen); /* slow: outside the lock */
     pthread_mutex_lock(&p->mu);
-    if (conn) p->backoff_ms = 0;
-    else note_failure(p, err);
+    if (conn)
+        p->backoff_ms = 0;
+    else
+        note_failure(p, err);
     s->conn = conn;
     pthread_mutex_unlock(&p->mu);
     return conn != NULL;

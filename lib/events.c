@@ -56,15 +56,18 @@ ev_insert(PGconn *conn, const struct ev_new *ev, char id[37], char *err, size_t 
     snprintf(contact, sizeof contact, "%" PRId64, ev->contact_id);
     const char *params[] = {ev->type, contact, ev->data ? ev->data : "{}", ev->occurred_at,
                             ev->source};
-    PGresult *res = PQexecParams(conn,
-                                 "INSERT INTO tern.events (id, type, contact_id, data, occurred_at, source)"
-                                 " VALUES (gen_random_uuid(), $1, $2, $3::jsonb,"
-                                 "         coalesce($4::timestamptz, now()), $5)"
-                                 " RETURNING id",
-                                 5, NULL, params, NULL, NULL, 0);
+    PGresult *res =
+        PQexecParams(conn,
+                     "INSERT INTO tern.events (id, type, contact_id, data, occurred_at, source)"
+                     " VALUES (gen_random_uuid(), $1, $2, $3::jsonb,"
+                     "         coalesce($4::timestamptz, now()), $5)"
+                     " RETURNING id",
+                     5, NULL, params, NULL, NULL, 0);
     bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-    if (ok) snprintf(id, 37, "%s", PQgetvalue(res, 0, 0));
-    else db_error(conn, res, err, errlen);
+    if (ok)
+        snprintf(id, 37, "%s", PQgetvalue(res, 0, 0));
+    else
+        db_error(conn, res, err, errlen);
     PQclear(res);
     return ok;
 }
@@ -73,12 +76,14 @@ int64_t
 contact_find_by_email(PGconn *conn, const char *tenant, const char *email, char *err, size_t errlen)
 {
     const char *params[] = {tenant, email};
-    PGresult *res = PQexecParams(conn,
-                                 "SELECT id FROM tern.contacts WHERE tenant = $1 AND lower(email) = lower($2)",
-                                 2, NULL, params, NULL, NULL, 0);
+    PGresult *res = PQexecParams(
+        conn, "SELECT id FROM tern.contacts WHERE tenant = $1 AND lower(email) = lower($2)", 2,
+        NULL, params, NULL, NULL, 0);
     int64_t id = -1;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) db_error(conn, res, err, errlen);
-    else id = PQntuples(res) ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        db_error(conn, res, err, errlen);
+    else
+        id = PQntuples(res) ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
     PQclear(res);
     return id;
 }
@@ -92,8 +97,10 @@ contact_exists(PGconn *conn, int64_t id, char *err, size_t errlen)
     PGresult *res = PQexecParams(conn, "SELECT 1 FROM tern.contacts WHERE id = $1", 1, NULL, params,
                                  NULL, NULL, 0);
     int found = -1;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) db_error(conn, res, err, errlen);
-    else found = PQntuples(res) > 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        db_error(conn, res, err, errlen);
+    else
+        found = PQntuples(res) > 0;
     PQclear(res);
     return found;
 }

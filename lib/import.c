@@ -256,7 +256,8 @@ typed_value(struct buf *b, enum attr_type type, const char *s, size_t n)
         return buf_puts(b, shortest) ? NULL : "out of memory";
     }
     case ATTR_BOOL: {
-        static const char *const yes[] = {"true", "yes", "1", "on"}, *const no[] = {"false", "no", "0", "off"};
+        static const char *const yes[] = {"true", "yes", "1", "on"}, *const no[] = {"false", "no",
+                                                                                    "0", "off"};
         for (int i = 0; i < 4; i++) {
             if (!strcasecmp(s, yes[i])) return buf_puts(b, "true") ? NULL : "out of memory";
             if (!strcasecmp(s, no[i])) return buf_puts(b, "false") ? NULL : "out of memory";
@@ -271,8 +272,7 @@ typed_value(struct buf *b, enum attr_type type, const char *s, size_t n)
  * the header row
  * --------------------------------------------------------------------- */
 
-static int
-fail(struct importer *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct importer *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int
 fail(struct importer *im, const char *fmt, ...)
@@ -292,31 +292,47 @@ parse_column(struct importer *im, struct column *col, const char *raw, size_t n,
     while (n && isspace((unsigned char)raw[n - 1]))
         n--;
     if (n == 0) return fail(im, "header: column %zu has no name", index + 1);
-    if (n > MAX_COLUMN_NAME) return fail(im, "header: column %zu name is longer than %d bytes", index + 1, MAX_COLUMN_NAME);
-    if (!utf8_valid(raw, n, NULL)) return fail(im, "header: column %zu name is not valid UTF-8", index + 1);
-    static const struct { const char *name; enum col_kind kind; } special[] = {
-        {"email", COL_EMAIL}, {"tenant", COL_TENANT}, {"timezone", COL_TIMEZONE},
-        {"locale", COL_LOCALE}, {"status", COL_STATUS}};
+    if (n > MAX_COLUMN_NAME)
+        return fail(im, "header: column %zu name is longer than %d bytes", index + 1,
+                    MAX_COLUMN_NAME);
+    if (!utf8_valid(raw, n, NULL))
+        return fail(im, "header: column %zu name is not valid UTF-8", index + 1);
+    static const struct {
+        const char *name;
+        enum col_kind kind;
+    } special[] = {{"email", COL_EMAIL},
+                   {"tenant", COL_TENANT},
+                   {"timezone", COL_TIMEZONE},
+                   {"locale", COL_LOCALE},
+                   {"status", COL_STATUS}};
     col->kind = COL_ATTR;
     for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
-        if (strlen(special[i].name) == n && !strncasecmp(raw, special[i].name, n)) col->kind = special[i].kind;
+        if (strlen(special[i].name) == n && !strncasecmp(raw, special[i].name, n))
+            col->kind = special[i].kind;
     const char *colon = memchr(raw, ':', n);
     size_t namelen = colon ? (size_t)(colon - raw) : n;
     col->type = ATTR_STRING;
     if (col->kind == COL_ATTR && colon) {
-        static const struct { const char *name; enum attr_type type; } types[] = {
-            {"string", ATTR_STRING}, {"number", ATTR_NUMBER}, {"int", ATTR_INT}, {"bool", ATTR_BOOL}};
+        static const struct {
+            const char *name;
+            enum attr_type type;
+        } types[] = {{"string", ATTR_STRING},
+                     {"number", ATTR_NUMBER},
+                     {"int", ATTR_INT},
+                     {"bool", ATTR_BOOL}};
         size_t tlen = n - namelen - 1, t;
         for (t = 0; t < 4; t++)
             if (strlen(types[t].name) == tlen && !strncmp(colon + 1, types[t].name, tlen)) break;
         if (t == 4)
-            return fail(im, "header: column %zu \"%.*s\": unknown type (use string, number, int or bool)",
-                        index + 1, (int)n, raw);
+            return fail(
+                im, "header: column %zu \"%.*s\": unknown type (use string, number, int or bool)",
+                index + 1, (int)n, raw);
         if (namelen == 0) return fail(im, "header: column %zu has no name before ':'", index + 1);
         col->type = types[t].type;
     }
     struct buf key = BUF_INIT;
-    if (!(col->name = strndup(raw, namelen)) || !json_string(&key, raw, namelen) || !buf_putc(&key, ':'))
+    if (!(col->name = strndup(raw, namelen)) || !json_string(&key, raw, namelen) ||
+        !buf_putc(&key, ':'))
         return fail(im, "out of memory");
     col->key = key.data;
     return 0;
@@ -329,7 +345,8 @@ parse_header(struct importer *im, const struct csv_record *rec)
     im->ncols = rec->nfields;
     bool email = false;
     for (size_t i = 0; i < rec->nfields; i++) {
-        if (parse_column(im, &im->cols[i], rec->fields[i].ptr, rec->fields[i].len, i) < 0) return -1;
+        if (parse_column(im, &im->cols[i], rec->fields[i].ptr, rec->fields[i].len, i) < 0)
+            return -1;
         for (size_t j = 0; j < i; j++)
             if (im->cols[j].kind == im->cols[i].kind && !strcmp(im->cols[j].name, im->cols[i].name))
                 return fail(im, "header: column %zu \"%s\" repeats column %zu", i + 1,
@@ -370,13 +387,18 @@ check_field(struct importer *im, const struct column *col, const struct csv_fiel
     case COL_TENANT:
         r->tenant = f->ptr, r->tenant_len = f->len;
         return valid_tenant(f->ptr, f->len) ? NULL
-               : "tenant: must be 1-63 characters of a-z, 0-9, '_' and '-', starting with a letter or digit";
+                                            : "tenant: must be 1-63 characters of a-z, 0-9, '_' "
+                                              "and '-', starting with a letter or digit";
     case COL_TIMEZONE:
         r->timezone = f->ptr, r->timezone_len = f->len;
-        return known_zone(im, f->ptr) ? NULL : "timezone: not a known IANA time zone (e.g. Europe/Amsterdam)";
+        return known_zone(im, f->ptr)
+                   ? NULL
+                   : "timezone: not a known IANA time zone (e.g. Europe/Amsterdam)";
     case COL_LOCALE:
         r->locale = f->ptr, r->locale_len = f->len;
-        return valid_locale(f->ptr, f->len) ? NULL : "locale: expected a language tag like en, nl_NL or pt-BR";
+        return valid_locale(f->ptr, f->len)
+                   ? NULL
+                   : "locale: expected a language tag like en, nl_NL or pt-BR";
     case COL_STATUS:
         r->status = f->ptr, r->status_len = f->len;
         for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
@@ -443,10 +465,9 @@ copy_line(struct importer *im, unsigned long line, const struct row *r)
  * batches: BEGIN; COPY ...; upsert; COMMIT
  * --------------------------------------------------------------------- */
 
-static const char stage_sql[] =
-    "CREATE TEMP TABLE IF NOT EXISTS tern_import_stage ("
-    "  line bigint, tenant text, email text, attributes jsonb,"
-    "  timezone text, locale text, status text) ON COMMIT DELETE ROWS";
+static const char stage_sql[] = "CREATE TEMP TABLE IF NOT EXISTS tern_import_stage ("
+                                "  line bigint, tenant text, email text, attributes jsonb,"
+                                "  timezone text, locale text, status text) ON COMMIT DELETE ROWS";
 
 static const char tenants_sql[] =
     "INSERT INTO tern.tenants (id) SELECT DISTINCT tenant FROM tern_import_stage "
@@ -538,7 +559,8 @@ end_batch(struct importer *im, unsigned long last_line)
     if (!im->in_batch) return 0;
     im->in_batch = false;
     if (send_copy(im) < 0) return -1;
-    if (PQputCopyEnd(im->conn, NULL) != 1) return fail(im, "ending COPY failed: %s", PQerrorMessage(im->conn));
+    if (PQputCopyEnd(im->conn, NULL) != 1)
+        return fail(im, "ending COPY failed: %s", PQerrorMessage(im->conn));
     PGresult *res = PQgetResult(im->conn);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) return sql_fail(im, res, "COPY");
     PQclear(res);
@@ -572,16 +594,20 @@ take_row(struct importer *im, const struct csv_record *rec, unsigned long *last_
     }
     const char *tenant = r.tenant ? r.tenant : im->default_tenant;
     size_t tlen = r.tenant ? r.tenant_len : strlen(tenant);
-    long earlier = seen_put(&im->seen, address_hash(tenant, tlen, im->email.data, im->email.len), rec->line);
+    long earlier =
+        seen_put(&im->seen, address_hash(tenant, tlen, im->email.data, im->email.len), rec->line);
     if (earlier < 0) return fail(im, "out of memory");
     if (earlier > 0) {
         im->st->duplicates++;
         buf_reset(&im->msg);
-        buf_printf(&im->msg, "%s (tenant %.*s) also appears on line %ld; rows apply in file order, so this one's values win",
+        buf_printf(&im->msg,
+                   "%s (tenant %.*s) also appears on line %ld; rows apply in file order, so this "
+                   "one's values win",
                    im->email.data, (int)tlen, tenant, earlier);
         report(im, rec->line, buf_str(&im->msg));
         /* keep every batch free of repeats, so rows apply in order */
-        if (im->in_batch && (unsigned long)earlier >= im->batch_first && end_batch(im, *last_line) < 0)
+        if (im->in_batch && (unsigned long)earlier >= im->batch_first &&
+            end_batch(im, *last_line) < 0)
             return -1;
     }
     if (!im->in_batch && begin_batch(im, rec->line) < 0) return -1;
@@ -636,7 +662,8 @@ read_header(struct importer *im, struct csv_reader *r)
     struct csv_record rec;
     switch (csv_next(r, &rec)) {
     case CSV_RECORD: return parse_header(im, &rec);
-    case CSV_EOF: return fail(im, "the file is empty: expected a header row naming an email column");
+    case CSV_EOF:
+        return fail(im, "the file is empty: expected a header row naming an email column");
     case CSV_BAD: return fail(im, "header: line %lu: %s", rec.line, rec.error);
     default: return fail(im, "%s", csv_error(r));
     }
@@ -658,7 +685,9 @@ read_rows(struct importer *im, struct csv_reader *r)
             report(im, rec.line, rec.error);
             break;
         case CSV_EOF: return end_batch(im, last_line);
-        default: return fail(im, "%s; rows up to line %lu are imported", csv_error(r), im->committed_through);
+        default:
+            return fail(im, "%s; rows up to line %lu are imported", csv_error(r),
+                        im->committed_through);
         }
     }
 }
@@ -668,7 +697,11 @@ imp_contacts(PGconn *conn, int fd, const struct imp_options *opt, struct imp_sta
              char *err, size_t errlen)
 {
     struct importer im = {
-        .conn = conn, .opt = opt, .st = stats, .err = err, .errlen = errlen,
+        .conn = conn,
+        .opt = opt,
+        .st = stats,
+        .err = err,
+        .errlen = errlen,
         .default_tenant = opt->default_tenant ? opt->default_tenant : "default",
         .batch_max = opt->batch_rows ? opt->batch_rows : DEFAULT_BATCH,
     };
@@ -682,7 +715,9 @@ imp_contacts(PGconn *conn, int fd, const struct imp_options *opt, struct imp_sta
     if (rc == 0 && im.has_timezone) rc = load_zones(&im);
     if (rc == 0) {
         PGresult *res = PQexec(conn, stage_sql);
-        rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : sql_fail(&im, res, "creating the staging table");
+        rc = PQresultStatus(res) == PGRES_COMMAND_OK
+                 ? 0
+                 : sql_fail(&im, res, "creating the staging table");
         if (rc == 0) PQclear(res);
     }
     if (rc == 0) rc = read_rows(&im, r);

@@ -89,7 +89,8 @@ log_msg(enum log_level level, const char *module, const char *tag, const char *f
     gmtime_r(&ts.tv_sec, &tm);
     n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s[%d]: %s: %s %s: %s\n",
                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                 ts.tv_nsec / 1000000, log_ident, (int)getpid(), level_names[level], module, t, msg);
+                 ts.tv_nsec / 1000000, log_ident, (int)getpid(), level_names[level], module, t,
+                 msg);
     if (n >= (int)sizeof line) {
         n = (int)sizeof line - 1;
         line[n - 1] = '\n';

@@ -36,7 +36,8 @@ void log_msg(enum log_level level, const char *module, const char *tag, const ch
 #define log_info(tag, ...)  log_msg(LOG_LVL_INFO, LOG_MODULE, tag, __VA_ARGS__)
 #define log_debug(tag, ...)                                                                        \
     do {                                                                                           \
-        if (log_get_level() >= LOG_LVL_DEBUG) log_msg(LOG_LVL_DEBUG, LOG_MODULE, tag, __VA_ARGS__); \
+        if (log_get_level() >= LOG_LVL_DEBUG)                                                      \
+            log_msg(LOG_LVL_DEBUG, LOG_MODULE, tag, __VA_ARGS__);                                  \
     } while (0)
 
 #endif

@@ -17,13 +17,12 @@
 
 #define MIGRATE_LOCK_KEY "7412100" /* arbitrary, constant: "tern" migrations */
 
-static const char bookkeeping_sql[] =
-    "CREATE SCHEMA IF NOT EXISTS tern;"
-    "CREATE TABLE IF NOT EXISTS tern.schema_migrations ("
-    "  version    int PRIMARY KEY,"
-    "  name       text NOT NULL,"
-    "  checksum   text NOT NULL,"
-    "  applied_at timestamptz NOT NULL DEFAULT now())";
+static const char bookkeeping_sql[] = "CREATE SCHEMA IF NOT EXISTS tern;"
+                                      "CREATE TABLE IF NOT EXISTS tern.schema_migrations ("
+                                      "  version    int PRIMARY KEY,"
+                                      "  name       text NOT NULL,"
+                                      "  checksum   text NOT NULL,"
+                                      "  applied_at timestamptz NOT NULL DEFAULT now())";
 
 static void
 checksum(const char *sql, char hex[65])
@@ -66,7 +65,8 @@ schema_version(PGconn *conn, char *err, size_t errlen)
 static int
 check_applied(PGconn *conn, const struct schema_migration *list, size_t n, char *err, size_t errlen)
 {
-    PGresult *res = PQexec(conn, "SELECT version, name, checksum FROM tern.schema_migrations ORDER BY version");
+    PGresult *res =
+        PQexec(conn, "SELECT version, name, checksum FROM tern.schema_migrations ORDER BY version");
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         db_error(conn, res, err, errlen);
         PQclear(res);
@@ -122,9 +122,9 @@ apply_one(PGconn *conn, const struct schema_migration *m, int from, char *err, s
     checksum(m->sql, hex);
     snprintf(version, sizeof version, "%d", m->version);
     const char *params[] = {version, m->name, hex};
-    res = PQexecParams(conn,
-                       "INSERT INTO tern.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-                       3, NULL, params, NULL, NULL, 0);
+    res = PQexecParams(
+        conn, "INSERT INTO tern.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", 3,
+        NULL, params, NULL, NULL, 0);
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     if (!ok) db_error(conn, res, err, errlen);
     PQclear(res);
@@ -139,8 +139,9 @@ schema_migrate(PGconn *conn, const struct schema_migration *list, size_t n, stru
 {
     char why[256];
     if (!db_exec(conn, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", err, errlen)) return -1;
-    int version = db_exec(conn, bookkeeping_sql, err, errlen) ? check_applied(conn, list, n, err, errlen)
-                                                            : -1;
+    int version = db_exec(conn, bookkeeping_sql, err, errlen)
+                      ? check_applied(conn, list, n, err, errlen)
+                      : -1;
     for (size_t i = 0; version >= 0 && i < n; i++) {
         if (list[i].version <= version) continue;
         if (!apply_one(conn, &list[i], version, err, errlen)) {

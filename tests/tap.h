@@ -53,7 +53,8 @@ tap_ok(int cond, const char *fmt, ...)
     do {                                                                                           \
         const char *g_ = (got), *w_ = (want);                                                      \
         int same_ = (g_ && w_) ? strcmp(g_, w_) == 0 : g_ == w_;                                   \
-        if (!ok(same_, "%s", name)) diag("  got \"%s\"\n#  want \"%s\"", g_ ? g_ : "(null)", w_ ? w_ : "(null)"); \
+        if (!ok(same_, "%s", name))                                                                \
+            diag("  got \"%s\"\n#  want \"%s\"", g_ ? g_ : "(null)", w_ ? w_ : "(null)");          \
     } while (0)
 
 /* Passes when `hay` contains `needle`. */

@@ -20,8 +20,9 @@ main(int argc, char **argv)
         FILE *fp = fopen(argv[i], "rb");
         uint8_t *data = NULL;
         long size = -1;
-        if (fp && fseek(fp, 0, SEEK_END) == 0 && (size = ftell(fp)) >= 0 && fseek(fp, 0, SEEK_SET) == 0 &&
-            (data = malloc((size_t)size + 1)) && fread(data, 1, (size_t)size, fp) == (size_t)size) {
+        if (fp && fseek(fp, 0, SEEK_END) == 0 && (size = ftell(fp)) >= 0 &&
+            fseek(fp, 0, SEEK_SET) == 0 && (data = malloc((size_t)size + 1)) &&
+            fread(data, 1, (size_t)size, fp) == (size_t)size) {
             LLVMFuzzerTestOneInput(data, (size_t)size);
             printf("ok %d - replays %s\n", i, argv[i]);
         } else {

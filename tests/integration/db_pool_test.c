@@ -31,7 +31,8 @@ statement_timeout_is_applied(void)
     struct db_settings s = settings;
     s.statement_timeout_ms = 200;
     PGconn *c = db_connect(&s, err, sizeof err);
-    ok(c && !db_exec(c, "SELECT pg_sleep(3)", err, sizeof err), "a statement over the timeout fails");
+    ok(c && !db_exec(c, "SELECT pg_sleep(3)", err, sizeof err),
+       "a statement over the timeout fails");
     like(err, "canceling statement due to statement timeout", "the error says it was the timeout");
     PQfinish(c);
 }
@@ -129,7 +130,8 @@ connection_left_in_a_transaction_is_not_reused(void)
     db_exec(c, "BEGIN", err, sizeof err);
     db_release(p, c);
     c = db_lease(p, 1000, err, sizeof err);
-    ok(c && PQtransactionStatus(c) == PQTRANS_IDLE, "the next lease gets a connection outside any transaction");
+    ok(c && PQtransactionStatus(c) == PQTRANS_IDLE,
+       "the next lease gets a connection outside any transaction");
     db_release(p, c);
     db_pool_free(p);
 }

@@ -17,8 +17,8 @@ static int
 table_exists(const char *name)
 {
     const char *params[] = {name};
-    PGresult *res = PQexecParams(conn, "SELECT to_regclass($1) IS NOT NULL", 1, NULL, params, NULL,
-                                 NULL, 0);
+    PGresult *res =
+        PQexecParams(conn, "SELECT to_regclass($1) IS NOT NULL", 1, NULL, params, NULL, NULL, 0);
     int yes = PQresultStatus(res) == PGRES_TUPLES_OK && !strcmp(PQgetvalue(res, 0, 0), "t");
     PQclear(res);
     return yes;

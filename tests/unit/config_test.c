@@ -43,7 +43,8 @@ unknown_key_names_file_line_and_suggestion(void)
     struct buf err = BUF_INIT;
     struct config *c = load(MINIMAL "[database]\npool_sise = 3\n", &err);
     ok(c == NULL, "unknown key is refused");
-    like(buf_str(&err), "tern.conf:8: [database] unknown key \"pool_sise\" (did you mean \"pool_size\"?)",
+    like(buf_str(&err),
+         "tern.conf:8: [database] unknown key \"pool_sise\" (did you mean \"pool_size\"?)",
          "unknown key error names file:line, key and the close match");
     buf_free(&err);
 }
@@ -63,7 +64,8 @@ static void
 missing_database_url_is_an_error(void)
 {
     struct buf err = BUF_INIT;
-    struct config *c = load("[keys]\nhmac = " KEY_OK "\n[track]\nbase_url = https://t.example.com\n", &err);
+    struct config *c =
+        load("[keys]\nhmac = " KEY_OK "\n[track]\nbase_url = https://t.example.com\n", &err);
     ok(c == NULL, "config without [database] url is refused");
     like(buf_str(&err), "tern.conf: [database] url is required", "missing key error names it");
     buf_free(&err);
@@ -184,10 +186,10 @@ static void
 comments_and_listen_forms_are_accepted(void)
 {
     struct buf err = BUF_INIT;
-    struct config *c = load("; a comment\n# another\n" MINIMAL
-                            "[track]\nlisten = [::1]:8080 ; inline comment\n"
-                            "[milter]\nsocket = inet:8891@127.0.0.1\n",
-                            &err);
+    struct config *c =
+        load("; a comment\n# another\n" MINIMAL "[track]\nlisten = [::1]:8080 ; inline comment\n"
+             "[milter]\nsocket = inet:8891@127.0.0.1\n",
+             &err);
     ok(c != NULL, "comments, IPv6 listen and inet milter socket are accepted");
     if (!c) diag("%s", buf_str(&err));
     is_str(c ? c->track.listen : NULL, "[::1]:8080", "inline comment is stripped");

@@ -69,3 +69,8 @@ check_PROGRAMS += tests/fuzz/csv_replay
 tests_fuzz_csv_replay_SOURCES = tests/fuzz/replay.c tests/fuzz/csv_fuzz.c
 tests_fuzz_csv_replay_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_fuzz_csv_replay_LDADD = $(TERN_LIBS)
+
+check_PROGRAMS += tests/unit/log_test
+tests_unit_log_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_log_test_LDADD = $(TERN_LIBS)
+TESTS += tests/unit/log_test

@@ -4,11 +4,7 @@
 . "$TERN_SRCDIR/tests/lib/pg.sh"
 . "$TERN_SRCDIR/tests/lib/tern.sh"
 
-pg_start_temp || bail_out "cannot start PostgreSQL"
-dir=$(tap_tmpdir)
-at_exit "rm -rf '$dir'"
-tern_conf "$dir/tern.conf"
-"$TERN" migrate >/dev/null || bail_out "migrate failed"
+tern_test_db
 pg_sql "INSERT INTO tern.tenants (id) VALUES ('nl');
         INSERT INTO tern.contacts (tenant, email) VALUES ('default', 'ann@example.com'), ('nl', 'ann@example.com')"
 

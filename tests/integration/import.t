@@ -5,11 +5,7 @@
 . "$TERN_SRCDIR/tests/lib/pg.sh"
 . "$TERN_SRCDIR/tests/lib/tern.sh"
 
-pg_start_temp || bail_out "cannot start PostgreSQL"
-dir=$(tap_tmpdir)
-at_exit "rm -rf '$dir'"
-tern_conf "$dir/tern.conf"
-"$TERN" migrate >/dev/null || bail_out "migrate failed"
+tern_test_db
 
 attr() { pg_sql "SELECT attributes->>'$2' FROM tern.contacts WHERE email = '$1'"; }
 count() { pg_sql "SELECT count(*) FROM tern.contacts"; }

@@ -29,3 +29,14 @@ run_tern() {
     out=$(cat "$tern_out") err=$(cat "$tern_err")
     rm -f "$tern_out" "$tern_err"
 }
+
+# tern_test_db: a private cluster with the schema migrated and a config
+# pointing at it; sets $dir to a scratch directory removed at exit.
+# Needs tap.sh and pg.sh sourced first.
+tern_test_db() {
+    pg_start_temp || bail_out "cannot start PostgreSQL"
+    dir=$(tap_tmpdir)
+    at_exit "rm -rf '$dir'"
+    tern_conf "$dir/tern.conf"
+    "$TERN" migrate >/dev/null || bail_out "tern migrate failed"
+}

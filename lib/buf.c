@@ -22,6 +22,7 @@ buf_reserve(struct buf *b, size_t extra)
         cap *= 2;
     char *p = realloc(b->data, cap);
     if (!p) return false;
+    if (!b->data) p[0] = '\0'; /* a fresh buffer reads as "" at once */
     b->data = p;
     b->cap = cap;
     return true;

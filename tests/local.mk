@@ -74,3 +74,7 @@ check_PROGRAMS += tests/unit/log_test
 tests_unit_log_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_log_test_LDADD = $(TERN_LIBS)
 TESTS += tests/unit/log_test
+check_PROGRAMS += tests/fuzz/tpl_replay
+tests_fuzz_tpl_replay_SOURCES = tests/fuzz/replay.c tests/fuzz/tpl_fuzz.c
+tests_fuzz_tpl_replay_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_fuzz_tpl_replay_LDADD = $(TERN_LIBS)

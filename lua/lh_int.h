@@ -1,0 +1,119 @@
+/*
+ * lh_int.h - the Lua host's internals, shared by the lua/lh_*.c files only
+ *
+ * Owns: the layout of a state (its memory budget, its watchdog slot), of a
+ * generation (its sources and idle states) and of the pool. Nothing outside
+ * lua/ includes this; the public API is lh.h.
+ *
+ * Locking: pool->mu guards generations, idle lists and counters;
+ * pool->wd_mu guards the watchdog's running list and, for a running state,
+ * `deadline`, `cur` and the setting of hooks. `fired` is atomic because the
+ * pattern matcher polls it without a lock. Everything else in a state is
+ * touched only by the thread holding its lease.
+ */
+#ifndef TERN_LH_INT_H
+#define TERN_LH_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <lua.h>
+
+#include "lh.h"
+#include "lh_pattern.h"
+
+/* One script file of a generation, read once at reload. */
+struct lh_src {
+    char *path; /* relative to the root, "journeys/welcome.lua" */
+    char *text;
+    size_t len;
+};
+
+struct lh_gen {
+    unsigned long id;
+    char *root;         /* realpath of the scripts root */
+    struct lh_src *src; /* sorted by path */
+    size_t nsrc;
+    unsigned refs;    /* one while serving, plus one per lease */
+    unsigned nstates; /* open states of this generation */
+    struct lh_state *idle;
+};
+
+struct lh_state {
+    lua_State *L;
+    struct lh_pool *pool;
+    struct lh_gen *gen;
+    struct lh_state *next_idle;
+    /* memory: the allocator's budget */
+    size_t mem_used;
+    size_t mem_limit;
+    bool mem_hit;
+    /* time: see the locking note above */
+    atomic_int fired;   /* deadline passed, hook armed */
+    int64_t deadline;   /* CLOCK_MONOTONIC nanoseconds */
+    unsigned budget_ms; /* of the running call, for messages */
+    lua_State *cur;     /* thread running now: the main one or a coroutine */
+    struct lh_state *wd_next, *wd_prev;
+    int depth;            /* 1 while a call from C runs */
+    struct lh_patctx pat; /* limits and interrupt flag for the matcher */
+    char tag[64];
+};
+
+struct lh_pool {
+    struct lh_limits lim;
+    unsigned nstates;
+    pthread_mutex_t mu; /* generations, idle lists, counters */
+    pthread_cond_t cv;  /* a state became idle or a generation appeared */
+    struct lh_gen *serving;
+    unsigned long last_id;
+    unsigned live_states;
+    unsigned live_gens;
+    pthread_mutex_t reload_mu; /* one reload at a time */
+    /* watchdog */
+    pthread_mutex_t wd_mu;
+    pthread_cond_t wd_cv;
+    pthread_t wd_thread;
+    bool wd_stop;
+    int64_t wd_wake; /* when the watchdog wakes next; INT64_MAX: idle */
+    struct lh_state *wd_running;
+};
+
+/* The state a lua_State (or any of its coroutines) belongs to. */
+static inline struct lh_state *
+lh_from(lua_State *L)
+{
+    return *(struct lh_state **)lua_getextraspace(L);
+}
+
+/* lh_watch.c: the per-pool watchdog and the time-limit hook. */
+int lh_watch_start(struct lh_pool *pool, char *err, size_t errlen);
+void lh_watch_stop(struct lh_pool *pool);
+void lh_watch_begin(struct lh_state *st, unsigned ms);
+void lh_watch_end(struct lh_state *st);
+lua_State *lh_watch_enter(struct lh_state *st, lua_State *co);
+void lh_watch_leave(struct lh_state *st, lua_State *prev);
+
+/* lh_state.c: one sandboxed state. */
+struct lh_state *lh_state_new(struct lh_pool *pool, struct lh_gen *gen, char *err, size_t errlen);
+void lh_state_close(struct lh_state *st);
+int lh_state_run_file(struct lh_state *st, const char *path, char *err, size_t errlen);
+void lh_error_copy(char *err, size_t errlen, const char *msg);
+
+/* lh_sandbox.c: the environment scripts see. */
+int lh_sandbox_open(lua_State *L);
+void lh_sandbox_env(lua_State *L);
+int lh_sandbox_load(lua_State *L, const char *path);
+int lh_sandbox_getenv(lua_State *L, const char *path);
+
+/* lh_tablib.c: the table functions with bounded loops. */
+void lh_tablib_register(lua_State *L);
+
+/* lh_tree.c: read a scripts tree. */
+int lh_tree_read(const char *root, size_t max_bytes, char **realroot, struct lh_src **src,
+                 size_t *nsrc, char *err, size_t errlen);
+void lh_tree_free(struct lh_src *src, size_t nsrc);
+const struct lh_src *lh_tree_find(const struct lh_src *src, size_t nsrc, const char *path);
+
+#endif

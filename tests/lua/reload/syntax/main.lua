@@ -1,0 +1,3 @@
+function version()
+    return "syntax"
+end

@@ -1,0 +1,3 @@
+function version()
+    return "v2"
+end

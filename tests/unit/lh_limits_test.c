@@ -1,0 +1,260 @@
+/*
+ * lh_limits_test.c - time and memory limits, and the capped C functions
+ *
+ * Time assertions are behavioural bounds, not benchmarks: a runaway script
+ * must be stopped no later than 100 ms after its budget.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lua/lh.h"
+#include "tap.h"
+
+#define BUDGET_MS 100
+#define SLACK_MS  100
+
+static char err[4096];
+static struct lh_pool *pool;
+static struct lh_state *st;
+
+static const char *
+fixture(const char *name)
+{
+    static char path[PATH_MAX];
+    const char *d = getenv("TERN_SRCDIR");
+    snprintf(path, sizeof path, "%s/tests/lua/%s", d && *d ? d : ".", name);
+    return path;
+}
+
+static double
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Call func; its result or "ERROR: ..."; *ms gets the elapsed time. */
+static const char *
+timed_call(const char *func, double *ms)
+{
+    static char res[8192];
+    struct buf out = BUF_INIT;
+    double t0 = now_ms();
+    int rc = lh_call(st, func, &out, err, sizeof err, "");
+    if (ms) *ms = now_ms() - t0;
+    snprintf(res, sizeof res, "%s%s", rc < 0 ? "ERROR: " : "", rc < 0 ? err : buf_str(&out));
+    buf_free(&out);
+    return res;
+}
+
+static const char *
+call(const char *func)
+{
+    return timed_call(func, NULL);
+}
+
+/* A runaway function stops with the time-limit error within the bound. */
+static void
+stops_in_time(const char *func, const char *what)
+{
+    double ms;
+    const char *r = timed_call(func, &ms);
+    like(r, "time limit exceeded", what);
+    if (!ok(ms < BUDGET_MS + SLACK_MS, "%s: stopped after %.0f ms", what, ms)) diag("%s", r);
+    is_str(call("loops.lua:alive"), "alive", "the state answers the next call");
+}
+
+static void
+infinite_loop_stops_within_budget(void)
+{
+    stops_in_time("loops.lua:spin", "while true do end");
+    like(call("loops.lua:spin"), "loops.lua:4: time limit exceeded",
+         "the error carries file:line of the loop");
+}
+
+static void
+infinite_loop_in_pcall_stops(void)
+{
+    stops_in_time("loops.lua:spin_in_pcall", "a loop inside pcall, itself in a loop");
+}
+
+static void
+xpcall_with_looping_handler_stops(void)
+{
+    stops_in_time("loops.lua:spin_in_xpcall", "xpcall with a looping message handler");
+}
+
+static void
+loop_inside_coroutine_stops(void)
+{
+    stops_in_time("loops.lua:spin_in_coroutine", "a loop inside coroutine.resume");
+}
+
+static void
+loop_inside_wrapped_coroutine_stops(void)
+{
+    stops_in_time("loops.lua:spin_in_wrap", "a loop inside coroutine.wrap under pcall");
+}
+
+static void
+loop_in_close_handler_stops(void)
+{
+    stops_in_time("loops.lua:spin_in_close", "a loop in a __close handler while unwinding");
+}
+
+static void
+stopped_coroutine_skips_close_handler(void)
+{
+    stops_in_time("loops.lua:spin_wrap_with_close", "a wrapped coroutine with a looping __close");
+    stops_in_time("loops.lua:stop_coroutine", "a coroutine stopped, then the caller");
+    is_str(call("loops.lua:close_stopped"), "coroutine was stopped by the time limit",
+           "closing the stopped coroutine later runs no handler");
+}
+
+static void
+xpcall_keeps_its_semantics(void)
+{
+    is_str(call("loops.lua:xpcall_handler_result"), "false handled inner",
+           "the handler's result is xpcall's error value");
+    is_str(call("loops.lua:xpcall_passes_results"), "4", "success returns true and every result");
+}
+
+static void
+coroutine_survives_a_timeout(void)
+{
+    is_str(call("loops.lua:tick"), "1", "a kept coroutine yields 1");
+    like(call("loops.lua:tick_then_spin"), "time limit exceeded", "the next call times out");
+    is_str(call("loops.lua:tick"), "3", "the coroutine still runs in a later call");
+}
+
+static void
+pattern_within_caps_stops_at_deadline(void)
+{
+    double ms;
+    const char *r = timed_call("loops.lua:pattern_spin", &ms);
+    like(r, "time limit exceeded", "a backtracking find on 60 KB is interrupted");
+    ok(ms < BUDGET_MS + SLACK_MS, "inside the C matcher, after %.0f ms", ms);
+}
+
+static void
+memory_bomb_stops_at_budget(void)
+{
+    like(call("memory.lua:string_bomb"), "memory limit exceeded", "a string bomb hits the budget");
+    like(call("memory.lua:table_bomb"), "memory limit exceeded", "a table bomb hits the budget");
+}
+
+static void
+state_usable_after_memory_bomb(void)
+{
+    call("memory.lua:string_bomb");
+    is_str(call("memory.lua:allocate_some"), "1002893", "the same state allocates again");
+}
+
+static void
+string_rep_huge_refused(void)
+{
+    like(call("memory.lua:rep_huge"), "memory.lua:21: string.rep: a result of 1073741824 bytes",
+         "string.rep(\"x\", 1<<30) is refused with file:line");
+    like(call("memory.lua:rep_overflow"), "string.rep: the result is over the limit",
+         "a result size that overflows is refused too");
+    is_str(call("memory.lua:rep_ok"), "2999", "a modest string.rep with a separator works");
+}
+
+static void
+pathological_find_refused_by_size_cap(void)
+{
+    double ms;
+    like(timed_call("memory.lua:find_pathological", &ms), "over the pattern limit of 65536",
+         "a pattern find on 100 KB is refused by the subject cap");
+    ok(ms < 50, "refused at once (%.0f ms)", ms);
+}
+
+static void
+plain_find_on_large_subject_allowed(void)
+{
+    is_str(call("memory.lua:plain_find_big"), "1048577", "a plain find on 1 MiB works");
+}
+
+static void
+table_loops_are_capped(void)
+{
+    like(call("memory.lua:move_huge"), "table.move: 1099511627776 elements is over the limit",
+         "table.move over 2^40 elements is refused");
+    like(call("memory.lua:insert_lying_len"), "table.insert: 1099511627776 elements",
+         "table.insert trusting a lying __len is refused");
+    like(call("memory.lua:concat_huge_range"), "table.concat: 1099511627776 elements",
+         "table.concat over a huge range is refused");
+    like(call("memory.lua:sort_big"), "table.sort: 100000 elements is over the limit of 65536",
+         "table.sort of 100000 elements is refused");
+    is_str(call("memory.lua:sort_small"), "-1000", "table.sort of 1000 elements works");
+}
+
+static void
+os_date_long_format_refused(void)
+{
+    like(call("memory.lua:date_long_format"), "os.date: format of 2000 bytes",
+         "os.date with a 2000-byte format is refused");
+}
+
+static void
+gc_metamethod_refused(void)
+{
+    like(call("memory.lua:gc_metamethod"), "__gc metamethods are not allowed",
+         "a finalizer (which no hook could stop) is refused");
+}
+
+/* A pool of one state over the limits fixture; NULL (and a failed test) on error. */
+static struct lh_pool *
+open_pool(unsigned call_ms)
+{
+    struct lh_limits lim;
+    lh_limits_default(&lim);
+    lim.call_ms = call_ms;
+    lim.mem_bytes = 16u << 20; /* bombs fill it fast */
+    lim.rep_bytes = 8u << 20;
+    struct lh_pool *p = lh_pool_new(&lim, 1, err, sizeof err);
+    if (!p || lh_pool_reload(p, fixture("limits"), err, sizeof err) < 0) {
+        ok(0, "limits fixture loads: %s", err);
+        lh_pool_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+int
+main(void)
+{
+    if (!(pool = open_pool(BUDGET_MS))) return tap_done();
+    st = lh_lease(pool, err, sizeof err);
+    infinite_loop_stops_within_budget();
+    infinite_loop_in_pcall_stops();
+    xpcall_with_looping_handler_stops();
+    loop_inside_coroutine_stops();
+    loop_inside_wrapped_coroutine_stops();
+    loop_in_close_handler_stops();
+    stopped_coroutine_skips_close_handler();
+    xpcall_keeps_its_semantics();
+    coroutine_survives_a_timeout();
+    pattern_within_caps_stops_at_deadline();
+    lh_release(st);
+    lh_pool_free(pool);
+
+    /* Memory and size caps, with a time budget no sanitizer build can exhaust. */
+    if (!(pool = open_pool(30000))) return tap_done();
+    st = lh_lease(pool, err, sizeof err);
+    memory_bomb_stops_at_budget();
+    state_usable_after_memory_bomb();
+    string_rep_huge_refused();
+    pathological_find_refused_by_size_cap();
+    plain_find_on_large_subject_allowed();
+    table_loops_are_capped();
+    os_date_long_format_refused();
+    gc_metamethod_refused();
+    lh_release(st);
+    lh_pool_free(pool);
+    return tap_done();
+}

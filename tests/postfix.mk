@@ -1,1 +1,6 @@
-# tests/postfix.mk: component build rules (filled in by its owner)
+# tests/postfix.mk: the private Postfix fixture (tests/lib/postfix.sh) and
+# its own test. The fixture needs root, postfix, smtp-sink and swaks; the
+# test skips without them.
+
+TESTS += tests/integration/postfix_fixture.t
+EXTRA_DIST += tests/integration/postfix_fixture.t tests/lib/postfix.sh

@@ -53,8 +53,8 @@ done_testing() {
     [ "$tap_failed" -eq 0 ]
 }
 
-# A fresh scratch directory for this test script, removed on exit unless
-# TERN_KEEP_TMP is set (to look at logs after a failure).
+# A fresh scratch directory for this test script (mode 700). The caller
+# removes it, typically with at_exit "rm -rf '$dir'".
 tap_tmpdir() {
     base=${TERN_TMPDIR:-${TMPDIR:-/tmp}}
     mkdir -p "$base"

@@ -22,9 +22,9 @@
 
 #include <ini.h>
 #include <libpq-fe.h>
-#include <openssl/evp.h>
 
 #include "log.h"
+#include "token.h"
 
 enum cfg_type {
     T_STRING,
@@ -144,31 +144,11 @@ config_parse_size(const char *s, int64_t *bytes)
  * validators: each returns NULL when `v` is acceptable, else the reason
  * --------------------------------------------------------------------- */
 
+/* One "<key id>:<base64 secret>" entry; the token module owns the format. */
 static const char *
 check_hmac(const char *v, char *why, size_t n)
 {
-    const char *colon = strchr(v, ':');
-    if (!colon) return "expected <key id>:<base64 secret>";
-    size_t idlen = (size_t)(colon - v);
-    if (idlen == 0 || idlen > 8) return "key id must be 1 to 8 characters";
-    for (const char *p = v; p < colon; p++)
-        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
-            return "key id may only hold letters, digits, '_' and '-'";
-    const char *b64 = colon + 1;
-    size_t len = strlen(b64);
-    if (len == 0 || len % 4 != 0 || len > 1024) return "secret is not valid base64";
-    unsigned char raw[1024];
-    int dec = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)len);
-    if (dec < 0) return "secret is not valid base64";
-    dec -= (b64[len - 1] == '=') + (b64[len - 2] == '=');
-    if (dec < 32) {
-        snprintf(why, n,
-                 "secret is %d bytes, at least 32 are required "
-                 "(make one with: openssl rand -base64 32)",
-                 dec);
-        return why;
-    }
-    return NULL;
+    return tok_key_parse(v, NULL, why, n) ? why : NULL;
 }
 
 static const char *

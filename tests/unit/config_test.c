@@ -77,7 +77,7 @@ malformed_hmac_keys_are_errors(void)
     static const struct {
         const char *value, *reason;
     } cases[] = {
-        {"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "expected <key id>:<base64 secret>"},
+        {"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "expected \"<key id>:<base64 secret>\""},
         {"k1:c2hvcnQ=", "secret is 5 bytes, at least 32 are required"},
         {"k1:not*base64!", "secret is not valid base64"},
         {"waytoolongid:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "key id must be 1 to 8"},

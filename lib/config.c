@@ -20,7 +20,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <arpa/inet.h>
 #include <ini.h>
+#include <netinet/in.h>
 #include <libpq-fe.h>
 
 #include "log.h"
@@ -40,6 +42,10 @@ enum cfg_type {
     T_HMACLIST, /* comma-separated T_HMAC */
     T_MSOCKET,  /* libmilter socket spec */
     T_LISTEN,   /* host:port, [v6]:port or unix:/path */
+    T_SIZE,     /* 512, 64KB, 10MB, 1GB */
+    T_CHOICE,   /* one of the words in cfg_key.choices */
+    T_CIDRLIST, /* comma-separated addresses or networks: 127.0.0.0/8, ::1 */
+    T_LIST,     /* comma-separated words, blanks around entries ignored */
 };
 
 #define REQUIRED 1u
@@ -52,6 +58,7 @@ struct cfg_key {
     unsigned flags;
     long min, max; /* T_INT bounds */
     const char *help;
+    const char *choices; /* T_CHOICE: the accepted words, separated by '|' */
 };
 
 #define OFF(f) offsetof(struct config, f)
@@ -59,32 +66,79 @@ struct cfg_key {
 /* Every key Tern knows. Adding a key here is all it takes to accept it. */
 static const struct cfg_key keys[] = {
     {"database", "url", T_DBURL, OFF(database.url), NULL, REQUIRED, 0, 0,
-     "PostgreSQL connection string (URI or key=value)"},
+     "PostgreSQL connection string (URI or key=value)", NULL},
     {"database", "pool_size", T_INT, OFF(database.pool_size), "4", 0, 1, 256,
-     "connections each process keeps open"},
+     "connections each process keeps open", NULL},
     {"database", "statement_timeout", T_DURATION, OFF(database.statement_timeout_ms), "5s", 0, 0, 0,
-     "longest any single statement may run"},
+     "longest any single statement may run", NULL},
     {"database", "connect_timeout", T_DURATION, OFF(database.connect_timeout_ms), "5s", 0, 0, 0,
-     "how long to wait for a connection to be established"},
+     "how long to wait for a connection to be established", NULL},
     {"keys", "hmac", T_HMAC, OFF(keys.hmac), NULL, REQUIRED, 0, 0,
-     "current token signing key, <key id>:<base64 secret of 32+ bytes>"},
+     "current token signing key, <key id>:<base64 secret of 32+ bytes>", NULL},
     {"keys", "hmac_old", T_HMACLIST, OFF(keys.hmac_old), NULL, 0, 0, 0,
-     "retired keys, comma-separated; still verified, never used to sign"},
-    {"log", "level", T_LEVEL, OFF(log.level), "info", 0, 0, 0, "error, warning, info or debug"},
+     "retired keys, comma-separated; still verified, never used to sign", NULL},
+    {"log", "level", T_LEVEL, OFF(log.level), "info", 0, 0, 0, "error, warning, info or debug",
+     NULL},
     {"log", "syslog", T_BOOL, OFF(log.syslog), "off", 0, 0, 0,
-     "log to syslog (mail facility) instead of stderr"},
+     "log to syslog (mail facility) instead of stderr", NULL},
     {"milter", "socket", T_MSOCKET, OFF(milter.socket), "unix:/run/tern/milter.sock", 0, 0, 0,
-     "where tern milter listens (libmilter syntax)"},
+     "where tern milter listens (libmilter syntax)", NULL},
+    {"milter", "trusted_networks", T_CIDRLIST, OFF(milter.trusted_networks), "127.0.0.0/8, ::1", 0,
+     0, 0, "clients whose mail may be managed (SASL-authenticated clients always may)", NULL},
+    {"milter", "managed_senders", T_LIST, OFF(milter.managed_senders), NULL, 0, 0, 0,
+     "envelope senders managed without control headers: user@domain or @domain", NULL},
+    {"milter", "multi_recipient", T_CHOICE, OFF(milter.multi_recipient), "anonymous", 0, 0, 0,
+     "managed mail to several recipients: anonymous tracking, or split (452 after the first)",
+     "anonymous|split"},
+    {"milter", "max_size", T_SIZE, OFF(milter.max_size), "10MB", 0, 0, 0,
+     "larger managed messages pass untouched (and are logged)", NULL},
+    {"milter", "on_error", T_CHOICE, OFF(milter.on_error), "deliver", 0, 0, 0,
+     "on an internal or script error: deliver the original untouched, or tempfail",
+     "deliver|tempfail"},
+    {"milter", "notrack_domains", T_LIST, OFF(milter.notrack_domains), NULL, 0, 0, 0,
+     "link domains never rewritten (subdomains included)", NULL},
+    {"milter", "tenant", T_STRING, OFF(milter.tenant), "default", 0, 0, 0,
+     "tenant of managed mail that names none (X-Tern-Tenant)", NULL},
+    {"milter", "unsubscribe_mailto", T_STRING, OFF(milter.unsubscribe_mailto), NULL, 0, 0, 0,
+     "address added as mailto: to List-Unsubscribe (optional)", NULL},
+    {"milter", "spool", T_PATH, OFF(milter.spool), "/var/spool/tern/milter", 0, 0, 0,
+     "directory of the durable spool of message records", NULL},
+    {"milter", "spool_max", T_SIZE, OFF(milter.spool_max), "1GB", 0, 0, 0,
+     "spool size at which records are dropped (with an error) until PostgreSQL catches up", NULL},
+    {"milter", "contact_cache", T_INT, OFF(milter.contact_cache), "10000", 0, 0, 10000000,
+     "contacts kept in the lookup cache (0: no cache)", NULL},
+    {"milter", "contact_ttl", T_DURATION, OFF(milter.contact_ttl_ms), "60s", 0, 0, 0,
+     "how long a cached contact (or its absence) is trusted", NULL},
     {"track", "listen", T_LISTEN, OFF(track.listen), "127.0.0.1:8080", 0, 0, 0,
-     "where tern track listens: host:port or unix:/path"},
+     "where tern track listens: host:port or unix:/path", NULL},
     {"track", "base_url", T_HTTPURL, OFF(track.base_url), NULL, REQUIRED, 0, 0,
-     "public URL that tracking links point to"},
+     "public URL that tracking links point to", NULL},
+    {"track", "honeypot", T_BOOL, OFF(track.honeypot), "off", 0, 0, 0,
+     "add a hidden link to every message; hits on it are classified as machines", NULL},
+    {"track", "threads", T_INT, OFF(track.threads), "2", 0, 1, 256, "HTTP worker threads", NULL},
+    {"track", "max_connections", T_INT, OFF(track.max_connections), "1024", 0, 1, 1000000,
+     "concurrent connections accepted", NULL},
+    {"track", "spool", T_PATH, OFF(track.spool), "/var/spool/tern/track", 0, 0, 0,
+     "directory of the durable event spool", NULL},
+    {"track", "spool_max", T_SIZE, OFF(track.spool_max), "1GB", 0, 0, 0,
+     "spool size at which new hits are refused with 503 until PostgreSQL catches up", NULL},
+    {"track", "pages", T_PATH, OFF(track.pages), NULL, 0, 0, 0,
+     "directory of page templates overriding the built-in ones (per tenant: pages/<tenant>/)",
+     NULL},
+    {"track", "api_rate", T_INT, OFF(track.api_rate), "50", 0, 1, 1000000,
+     "events API requests per second per key (bursts of twice that)", NULL},
     {"engine", "scripts", T_PATH, OFF(engine.scripts), "/etc/tern/scripts", 0, 0, 0,
-     "directory of journey, segment, hook and policy scripts"},
+     "directory of journey, segment, hook and policy scripts", NULL},
     {"engine", "templates", T_PATH, OFF(engine.templates), "/etc/tern/templates", 0, 0, 0,
-     "directory of Mustache templates"},
+     "directory of Mustache templates", NULL},
     {"engine", "smtp", T_SMTPURL, OFF(engine.smtp), "smtp://127.0.0.1:25", 0, 0, 0,
-     "where the engine submits mail (Postfix smtpd)"},
+     "where the engine submits mail (Postfix smtpd)", NULL},
+    {"lua", "memory", T_SIZE, OFF(lua.memory), "64MB", 0, 0, 0, "memory budget of each Lua state",
+     NULL},
+    {"lua", "call_timeout", T_DURATION, OFF(lua.call_timeout_ms), "100ms", 0, 0, 0,
+     "wall-clock budget of one call into a script", NULL},
+    {"lua", "states", T_INT, OFF(lua.states), "4", 0, 1, 256, "pre-warmed Lua states per process",
+     NULL},
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -151,22 +205,86 @@ check_hmac(const char *v, char *why, size_t n)
     return tok_key_parse(v, NULL, why, n) ? why : NULL;
 }
 
+bool
+config_list_next(const char **pos, char *item, size_t itemlen)
+{
+    const char *p = *pos;
+    while (*p == ',' || isspace((unsigned char)*p))
+        p++;
+    if (!*p) return false;
+    size_t len = strcspn(p, ",");
+    *pos = p + len;
+    while (len > 0 && isspace((unsigned char)p[len - 1]))
+        len--;
+    if (itemlen == 0) return true;
+    if (len >= itemlen) len = itemlen - 1;
+    memcpy(item, p, len);
+    item[len] = '\0';
+    return true;
+}
+
 static const char *
 check_hmac_list(const char *v, char *why, size_t n)
 {
-    char *copy = strdup(v), *save = NULL;
-    const char *bad = copy ? NULL : "out of memory";
-    for (char *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && !bad;
-         tok = strtok_r(NULL, ",", &save)) {
-        while (isspace((unsigned char)*tok))
-            tok++;
-        char *e = tok + strlen(tok);
-        while (e > tok && isspace((unsigned char)e[-1]))
-            *--e = '\0';
-        bad = check_hmac(tok, why, n);
+    char item[1100];
+    for (const char *pos = v; config_list_next(&pos, item, sizeof item);)
+        if (check_hmac(item, why, n)) return why;
+    return NULL;
+}
+
+/* "192.0.2.0/24", "2001:db8::/32", "::1" or "10.1.2.3" */
+static const char *
+check_cidr(const char *v, char *why, size_t n)
+{
+    char addr[INET6_ADDRSTRLEN + 8];
+    unsigned char raw[sizeof(struct in6_addr)];
+    snprintf(addr, sizeof addr, "%s", v);
+    char *slash = strchr(addr, '/');
+    if (slash) *slash = '\0';
+    int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+    if (inet_pton(family, addr, raw) != 1) {
+        snprintf(why, n, "\"%s\" is not an IPv4 or IPv6 address", v);
+        return why;
     }
-    free(copy);
-    return bad;
+    if (!slash) return NULL;
+    char *end;
+    long bits = strtol(slash + 1, &end, 10);
+    if (end == slash + 1 || *end || bits < 0 || bits > (family == AF_INET ? 32 : 128)) {
+        snprintf(why, n, "\"%s\" has a bad prefix length", v);
+        return why;
+    }
+    return NULL;
+}
+
+static const char *
+check_cidr_list(const char *v, char *why, size_t n)
+{
+    char item[INET6_ADDRSTRLEN + 8];
+    for (const char *pos = v; config_list_next(&pos, item, sizeof item);)
+        if (check_cidr(item, why, n)) return why;
+    return NULL;
+}
+
+static const char *
+check_choice(const struct cfg_key *k, const char *v, char *why, size_t n)
+{
+    size_t len = strlen(v);
+    for (const char *c = k->choices; *c;) {
+        size_t cl = strcspn(c, "|");
+        if (cl == len && strncmp(c, v, len) == 0) return NULL;
+        c += cl + (c[cl] == '|');
+    }
+    char list[128];
+    size_t w = 0;
+    for (const char *c = k->choices; *c && w + 3 < sizeof list; c++) {
+        if (*c == '|')
+            list[w++] = ',', list[w++] = ' ';
+        else
+            list[w++] = *c;
+    }
+    list[w] = '\0';
+    snprintf(why, n, "expected one of: %s", list);
+    return why;
 }
 
 static const char *
@@ -310,6 +428,13 @@ store(struct config *cfg, const struct cfg_key *k, const char *v, char *why, siz
     case T_HMACLIST: bad = check_hmac_list(v, why, n); break;
     case T_MSOCKET: bad = check_msocket(v); break;
     case T_LISTEN: bad = check_listen(v); break;
+    case T_SIZE:
+        if (!config_parse_size(v, &num)) return "expected a size like 512, 64KB, 10MB or 1GB";
+        *(int64_t *)field = num;
+        return NULL;
+    case T_CHOICE: bad = check_choice(k, v, why, n); break;
+    case T_CIDRLIST: bad = check_cidr_list(v, why, n); break;
+    case T_LIST:
     case T_STRING: break;
     }
     if (bad) return bad;
@@ -323,7 +448,7 @@ store(struct config *cfg, const struct cfg_key *k, const char *v, char *why, siz
 static bool
 is_string_type(enum cfg_type t)
 {
-    return t != T_INT && t != T_BOOL && t != T_DURATION && t != T_LEVEL;
+    return t != T_INT && t != T_BOOL && t != T_DURATION && t != T_LEVEL && t != T_SIZE;
 }
 
 /* ---------------------------------------------------------------------

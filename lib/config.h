@@ -39,17 +39,41 @@ struct config {
         bool syslog;
     } log;
     struct {
-        char *socket; /* libmilter syntax: unix:/path, inet:port@host */
+        char *socket;             /* libmilter syntax: unix:/path, inet:port@host */
+        char *trusted_networks;   /* "127.0.0.0/8, ::1" (validated) */
+        char *managed_senders;    /* "news@example.com, @shop.example" or NULL */
+        char *multi_recipient;    /* "anonymous" or "split" */
+        int64_t max_size;         /* bytes */
+        char *on_error;           /* "deliver" or "tempfail" */
+        char *notrack_domains;    /* comma-separated or NULL */
+        char *tenant;             /* default tenant */
+        char *unsubscribe_mailto; /* NULL: https List-Unsubscribe only */
+        char *spool;
+        int64_t spool_max; /* bytes */
+        int contact_cache; /* entries */
+        int64_t contact_ttl_ms;
     } milter;
     struct {
         char *listen;   /* host:port or unix:/path */
         char *base_url; /* https://t.example.com, no trailing slash */
+        bool honeypot;
+        int threads;
+        int max_connections;
+        char *spool;
+        int64_t spool_max; /* bytes */
+        char *pages;       /* NULL: built-in pages */
+        int api_rate;      /* requests/s per API key */
     } track;
     struct {
         char *scripts;
         char *templates;
         char *smtp; /* smtp://host:port */
     } engine;
+    struct {
+        int64_t memory; /* bytes per state */
+        int64_t call_timeout_ms;
+        int states;
+    } lua;
 
     char *path;   /* the file this came from */
     int refcount; /* see config_ref() */
@@ -84,6 +108,14 @@ void config_describe(struct buf *out);
 /* Parsers shared with other modules (CLI flags use the same syntax). */
 bool config_parse_duration_ms(const char *s, int64_t *ms);
 bool config_parse_size(const char *s, int64_t *bytes);
+
+/*
+ * Iterate over a comma-separated list value (T_LIST, T_CIDRLIST, hmac_old):
+ * each call copies the next entry, trimmed, into `item` and returns true;
+ * false at the end. `*pos` starts at the value. Entries longer than
+ * `itemlen - 1` are truncated.
+ */
+bool config_list_next(const char **pos, char *item, size_t itemlen);
 bool config_parse_bool(const char *s, bool *v);
 
 #endif

@@ -221,9 +221,80 @@ reference_counting_keeps_snapshot_alive(void)
     buf_free(&err);
 }
 
+static void
+milter_and_track_defaults_are_filled(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c = load(MINIMAL, &err);
+    is_str(c ? c->milter.trusted_networks : NULL, "127.0.0.0/8, ::1", "trusted networks");
+    is_str(c ? c->milter.multi_recipient : NULL, "anonymous", "multi_recipient");
+    is_int(c ? c->milter.max_size : -1, 10 << 20, "max_size is 10 MiB");
+    is_int(c ? c->lua.call_timeout_ms : -1, 100, "lua call timeout");
+    ok(c && !c->track.honeypot, "honeypot is off");
+    config_unref(c);
+    buf_free(&err);
+}
+
+static void
+choice_outside_its_words_is_an_error(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c = load(MINIMAL "[milter]\non_error = bounce\n", &err);
+    ok(c == NULL, "on_error = bounce is refused");
+    like(buf_str(&err), "tern.conf:8: [milter] on_error: expected one of: deliver, tempfail",
+         "the error lists the accepted words");
+    config_unref(c);
+    buf_free(&err);
+}
+
+static void
+bad_network_in_list_is_named(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c =
+        load(MINIMAL "[milter]\ntrusted_networks = 10.0.0.0/8, 192.0.2.300, ::1\n", &err);
+    ok(c == NULL, "a bad address is refused");
+    like(buf_str(&err), "\"192.0.2.300\" is not an IPv4 or IPv6 address", "the entry is named");
+    c = load(MINIMAL "[milter]\ntrusted_networks = 10.0.0.0/33\n", &err);
+    like(buf_str(&err), "\"10.0.0.0/33\" has a bad prefix length", "prefix over 32 for IPv4");
+    c = load(MINIMAL "[milter]\ntrusted_networks = 10.0.0.0/8,2001:db8::/32 , 192.0.2.7\n", &err);
+    ok(c != NULL, "v4 and v6 networks and hosts are accepted");
+    config_unref(c);
+    buf_free(&err);
+}
+
+static void
+list_iteration_trims_and_skips_empty_entries(void)
+{
+    const char *pos = " a.example ,, b.example,c ";
+    char item[16], seen[64] = "";
+    while (config_list_next(&pos, item, sizeof item)) {
+        strcat(seen, "[");
+        strcat(seen, item);
+        strcat(seen, "]");
+    }
+    is_str(seen, "[a.example][b.example][c]", "entries trimmed, empty ones skipped");
+}
+
+static void
+bad_size_is_an_error(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c = load(MINIMAL "[milter]\nmax_size = 10 furlongs\n", &err);
+    ok(c == NULL, "a size with an unknown unit is refused");
+    like(buf_str(&err), "max_size: expected a size like", "the error shows the accepted form");
+    config_unref(c);
+    buf_free(&err);
+}
+
 int
 main(void)
 {
+    milter_and_track_defaults_are_filled();
+    choice_outside_its_words_is_an_error();
+    bad_network_in_list_is_named();
+    list_iteration_trims_and_skips_empty_entries();
+    bad_size_is_an_error();
     minimal_config_gets_defaults();
     unknown_key_names_file_line_and_suggestion();
     unknown_section_is_an_error();

@@ -1,7 +1,9 @@
 # lib/: shared C with no knowledge of milters, HTTP or Lua.
 noinst_LIBRARIES += lib/libtern.a
-lib_libtern_a_CPPFLAGS = $(AM_CPPFLAGS) $(PQ_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS) $(OPENSSL_CFLAGS)
+lib_libtern_a_CPPFLAGS = $(AM_CPPFLAGS) $(PQ_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS) $(OPENSSL_CFLAGS) \
+	$(GMIME_CFLAGS)
 lib_libtern_a_SOURCES = \
+	lib/spool.h lib/spool_drain.h lib/record.h lib/links.h lib/mime.h \
 	lib/buf.c lib/buf.h \
 	lib/log.c lib/log.h \
 	lib/config.c lib/config.h \
@@ -12,4 +14,4 @@ lib_libtern_a_SOURCES = \
 EXTRA_DIST += lib/README.md
 
 # What a program linking lib/ needs.
-TERN_LIBS = lib/libtern.a $(PQ_LIBS) $(JANSSON_LIBS) $(INIH_LIBS) $(OPENSSL_LIBS)
+TERN_LIBS = lib/libtern.a $(PQ_LIBS) $(JANSSON_LIBS) $(INIH_LIBS) $(OPENSSL_LIBS) $(GMIME_LIBS) -lpthread

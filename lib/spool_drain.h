@@ -1,0 +1,49 @@
+/*
+ * spool_drain.h - the thread that moves spooled records into PostgreSQL
+ *
+ * Owns: one background thread per spool that reads durable records in
+ * batches (spool_read), applies each batch in one transaction
+ * (rec_apply, record.h) on a pooled connection and acks it. PostgreSQL
+ * down or slow: the batch is retried with back-off and the spool grows
+ * (a warning each time its size doubles); it drains on recovery. Stopping
+ * drains what it can within a deadline, then leaves the rest on disk for
+ * the next start.
+ *
+ * Depends on: lib/spool, lib/record, lib/db, lib/log, pthreads.
+ */
+#ifndef TERN_SPOOL_DRAIN_H
+#define TERN_SPOOL_DRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "spool.h"
+
+struct spool_drain_opts {
+    size_t batch;            /* records per transaction (0: 500) */
+    unsigned idle_ms;        /* poll interval when the spool is empty (0: 50) */
+    unsigned max_backoff_ms; /* longest wait between retries (0: 5000) */
+};
+
+struct spool_drain_stats {
+    uint64_t applied;  /* records applied since start */
+    uint64_t skipped;  /* records refused as bad (logged) */
+    uint64_t failures; /* failed attempts (PostgreSQL unreachable ...) */
+};
+
+struct spool_drain;
+
+struct spool_drain *spool_drain_start(struct spool *sp, struct db_pool *db,
+                                      const struct spool_drain_opts *opts, char *err,
+                                      size_t errlen);
+
+/* Wake the drain now (a writer just synced a batch). Cheap; any thread. */
+void spool_drain_kick(struct spool_drain *d);
+
+/* Drain for at most `deadline_ms`, then stop the thread. NULL is allowed. */
+void spool_drain_stop(struct spool_drain *d, unsigned deadline_ms);
+
+void spool_drain_stats(struct spool_drain *d, struct spool_drain_stats *st);
+
+#endif

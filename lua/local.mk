@@ -3,6 +3,7 @@
 noinst_LIBRARIES += lua/liblh.a
 lua_liblh_a_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) $(JANSSON_CFLAGS)
 lua_liblh_a_SOURCES = \
+	lua/lh_msg.h \
 	lua/lh.h lua/lh_compat.h lua/lh_int.h \
 	lua/lh_pattern.c lua/lh_pattern.h \
 	lua/lh_pool.c \

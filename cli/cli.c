@@ -39,6 +39,20 @@ const struct cli_command cli_commands[] = {
      "Record an event (e.g. order.placed) as the events API would, so journeys\n"
      "react to it. TYPE is lower-case dotted words. --data is a JSON object;\n"
      "--at an ISO 8601 time (default: now). Prints the event id.\n"},
+    {"token", cmd_token, "issue or inspect a signed tracking URL",
+     "token click URL [--contact ID] [--message UUID] [--link N]\n"
+     "       tern token open [--contact ID] [--message UUID]\n"
+     "       tern token unsubscribe --contact ID [--list NAME] [--message UUID]\n"
+     "       tern token confirm|preferences --contact ID [--ttl DURATION]\n"
+     "       tern token inspect URL|TOKEN\n\n"
+     "Print a tracking URL under track.base_url signed with [keys] hmac, exactly\n"
+     "as the milter writes them; or show what a URL's token says and whether it\n"
+     "verifies with the configured keys (exit 0 valid, 1 not).\n\n"
+     "  --contact ID     the contact (0 or absent: anonymous, click and open only)\n"
+     "  --message UUID   the message (default: the nil UUID)\n"
+     "  --link N         the link's index in the message (click, default 0)\n"
+     "  --list NAME      what to unsubscribe from (default: all mail)\n"
+     "  --ttl DURATION   how long a confirm/preferences URL works (default 30d)\n"},
     {NULL, NULL, NULL, NULL},
 };
 

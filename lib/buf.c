@@ -93,3 +93,11 @@ buf_str(const struct buf *b)
 {
     return b->data ? b->data : "";
 }
+
+void
+buf_truncate(struct buf *b, size_t len)
+{
+    if (len >= b->len) return;
+    b->len = len;
+    b->data[len] = '\0';
+}

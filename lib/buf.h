@@ -32,6 +32,8 @@ bool buf_puts(struct buf *b, const char *s);
 bool buf_putc(struct buf *b, char c);
 bool buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Cut the contents back to the first `len` bytes (no-op if already shorter). */
+void buf_truncate(struct buf *b, size_t len);
 /* Forget the contents but keep the memory for reuse. */
 void buf_reset(struct buf *b);
 /* Release the memory; the buffer can be reused afterwards. */

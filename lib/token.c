@@ -655,6 +655,30 @@ tok_purpose_name(enum tok_purpose p)
     return purpose_names[p];
 }
 
+const char *
+tok_purpose_path(enum tok_purpose p)
+{
+    static const char *const paths[] = {NULL, "/c/", "/o/", "/u/", "/confirm/", "/p/"};
+    if (p < TOK_CLICK || p > TOK_PREFERENCES) return NULL;
+    return paths[p];
+}
+
+int
+tok_url(const struct tok_keyring *ring, const char *base_url, const struct tok_claims *claims,
+        struct buf *out, char *err, size_t errlen)
+{
+    const char *path = tok_purpose_path(claims->purpose);
+    if (!path) return fail(err, errlen, "cannot issue a token of purpose %d", (int)claims->purpose);
+    size_t mark = out->len;
+    if (!buf_puts(out, base_url) || !buf_puts(out, path)) {
+        buf_truncate(out, mark);
+        return fail(err, errlen, "out of memory");
+    }
+    if (tok_issue(ring, claims, out, err, errlen) == 0) return 0;
+    buf_truncate(out, mark);
+    return -1;
+}
+
 enum tok_purpose
 tok_purpose_from_name(const char *name)
 {

@@ -186,6 +186,16 @@ bool tok_claims_set_list(struct tok_claims *c, const char *list);
 /* "click", "open", "unsubscribe", "confirm", "preferences"; "unknown" otherwise. */
 const char *tok_purpose_name(enum tok_purpose p);
 
+/* The URL path of a purpose under track.base_url: "/c/", "/o/", "/u/", "/confirm/", "/p/"; NULL if unknown. */
+const char *tok_purpose_path(enum tok_purpose p);
+
+/*
+ * Append the whole tracking URL, base_url + path of the purpose + token,
+ * to `out` (unchanged on failure). `base_url` has no trailing slash.
+ */
+int tok_url(const struct tok_keyring *ring, const char *base_url, const struct tok_claims *claims,
+            struct buf *out, char *err, size_t errlen);
+
 /* The purpose named `name` (as above), or 0 when there is none. */
 enum tok_purpose tok_purpose_from_name(const char *name);
 

@@ -78,3 +78,5 @@ check_PROGRAMS += tests/fuzz/tpl_replay
 tests_fuzz_tpl_replay_SOURCES = tests/fuzz/replay.c tests/fuzz/tpl_fuzz.c
 tests_fuzz_tpl_replay_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_fuzz_tpl_replay_LDADD = $(TERN_LIBS)
+TESTS += tests/integration/token_cli.t
+EXTRA_DIST += tests/integration/token_cli.t

@@ -39,6 +39,20 @@ const struct cli_command cli_commands[] = {
      "Record an event (e.g. order.placed) as the events API would, so journeys\n"
      "react to it. TYPE is lower-case dotted words. --data is a JSON object;\n"
      "--at an ISO 8601 time (default: now). Prints the event id.\n"},
+    {"render", cmd_render, "render a template to standard output",
+     "render TEMPLATE [--data JSON|@FILE] [--partials DIR] [--part NAME] [--strict]\n"
+     "                   [--contact EMAIL [--tenant NAME]]\n\n"
+     "Render one part of a template file exactly as the milter would, with no\n"
+     "added newline. A file without a header block is one Mustache body, rendered\n"
+     "in HTML context. The view is --data; --contact adds the stored contact\n"
+     "(needs the database) as `contact`.\n\n"
+     "  --data JSON     the view: inline JSON, or @FILE to read it from a file\n"
+     "  --partials DIR  partial `name` is DIR/name or DIR/name.mustache\n"
+     "                  (default: the template's directory)\n"
+     "  --part NAME     subject, from, reply-to, preheader, html or text\n"
+     "                  (default: html, else text)\n"
+     "  --strict        a missing variable is an error instead of empty text\n"
+     "  --contact EMAIL render for this stored contact (tenant --tenant or default)\n"},
     {"token", cmd_token, "issue or inspect a signed tracking URL",
      "token click URL [--contact ID] [--message UUID] [--link N]\n"
      "       tern token open [--contact ID] [--message UUID]\n"

@@ -7,6 +7,7 @@ cli_tern_SOURCES = \
 	cli/cmd_check_config.c \
 	cli/cmd_event.c \
 	cli/cmd_contacts.c \
-	cli/cmd_token.c
+	cli/cmd_token.c \
+	cli/cmd_render.c
 cli_tern_LDADD = $(TERN_LIBS)
 EXTRA_DIST += cli/README.md

@@ -10,7 +10,8 @@ lib_libtern_a_SOURCES = \
 	lib/db.c lib/db.h \
 	lib/schema.c lib/schema.h \
 	lib/events.c lib/events.h \
-	lib/import.c lib/import.h
+	lib/import.c lib/import.h \
+	lib/contact_view.c lib/contact_view.h
 EXTRA_DIST += lib/README.md
 
 # What a program linking lib/ needs.

@@ -80,3 +80,5 @@ tests_fuzz_tpl_replay_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_fuzz_tpl_replay_LDADD = $(TERN_LIBS)
 TESTS += tests/integration/token_cli.t
 EXTRA_DIST += tests/integration/token_cli.t
+TESTS += tests/integration/render.t
+EXTRA_DIST += tests/integration/render.t

@@ -10,7 +10,7 @@ at_exit "rm -rf '$dir'"
 run_tern --help
 is "$status" 0 "tern --help succeeds"
 help=$out
-for cmd in migrate check-config contacts event token; do
+for cmd in migrate check-config contacts event token render; do
     like "$help" "  $cmd " "tern --help lists $cmd"
     run_tern "$cmd" --help
     is "$status" 0 "tern $cmd --help succeeds"

@@ -1,2 +1,10 @@
 # bench/: side-by-side benchmarks (run by hand; see bench/README.md).
 EXTRA_DIST += bench/README.md bench/RESULTS.md bench/import.sh
+
+# Benchmark programs: built on demand (`make bench/NAME`) by their scripts.
+EXTRA_PROGRAMS = bench/render_bench
+bench_render_bench_CPPFLAGS = $(UNIT_CPPFLAGS)
+bench_render_bench_LDADD = $(TERN_LIBS)
+EXTRA_DIST += bench/render.sh bench/render/gen.js bench/render/mustachejs.js \
+	bench/render/package.json
+CLEANFILES += $(EXTRA_PROGRAMS)

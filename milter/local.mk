@@ -1,2 +1,34 @@
 # milter/: tern milter (libmilter callbacks, message context, edit plan).
 # Depends on lua/ and lib/.
+noinst_LIBRARIES += milter/libmilter_tern.a
+milter_libmilter_tern_a_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS) $(PQ_CFLAGS) $(JANSSON_CFLAGS) \
+	$(LUA_CFLAGS) $(GMIME_CFLAGS) -I$(top_srcdir)/lua
+milter_libmilter_tern_a_SOURCES = \
+	milter/smfi_ops.h milter/smfi_real.c \
+	milter/trust.c milter/trust.h \
+	milter/control.c milter/control.h \
+	milter/plan.c milter/plan.h \
+	milter/session.c milter/session.h \
+	milter/shell.c milter/shell.h
+EXTRA_DIST += milter/README.md
+
+# What a program linking the milter needs (lua/ and lib/ after it).
+MILTER_TERN_LIBS = milter/libmilter_tern.a $(LH_LIBS) $(MILTER_LIBS)
+MILTER_TEST_CPPFLAGS = $(UNIT_CPPFLAGS) $(MILTER_CFLAGS) $(LUA_CFLAGS) \
+	-I$(top_srcdir)/milter -I$(top_srcdir)/lua
+
+# Unit tests; the shell tests play the MTA in-process (tests/unit/milter_harness.c).
+MILTER_UNIT_TESTS = \
+	tests/unit/milter_trust_test \
+	tests/unit/milter_control_test \
+	tests/unit/milter_shell_test
+check_PROGRAMS += $(MILTER_UNIT_TESTS)
+TESTS += $(MILTER_UNIT_TESTS)
+tests_unit_milter_trust_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
+tests_unit_milter_trust_test_LDADD = $(MILTER_TERN_LIBS)
+tests_unit_milter_control_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
+tests_unit_milter_control_test_LDADD = $(MILTER_TERN_LIBS)
+tests_unit_milter_shell_test_SOURCES = tests/unit/milter_shell_test.c \
+	tests/unit/milter_harness.c tests/unit/milter_harness.h
+tests_unit_milter_shell_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
+tests_unit_milter_shell_test_LDADD = $(MILTER_TERN_LIBS)

@@ -9,7 +9,9 @@ milter_libmilter_tern_a_SOURCES = \
 	milter/control.c milter/control.h \
 	milter/plan.c milter/plan.h \
 	milter/session.c milter/session.h \
-	milter/shell.c milter/shell.h
+	milter/shell.c milter/shell.h \
+	milter/tracking.c milter/tracking.h \
+	milter/view.c milter/view.h
 EXTRA_DIST += milter/README.md
 
 # What a program linking the milter needs (lua/ and lib/ after it).
@@ -21,7 +23,8 @@ MILTER_TEST_CPPFLAGS = $(UNIT_CPPFLAGS) $(MILTER_CFLAGS) $(LUA_CFLAGS) \
 MILTER_UNIT_TESTS = \
 	tests/unit/milter_trust_test \
 	tests/unit/milter_control_test \
-	tests/unit/milter_shell_test
+	tests/unit/milter_shell_test \
+	tests/unit/milter_view_test
 check_PROGRAMS += $(MILTER_UNIT_TESTS)
 TESTS += $(MILTER_UNIT_TESTS)
 tests_unit_milter_trust_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
@@ -32,3 +35,5 @@ tests_unit_milter_shell_test_SOURCES = tests/unit/milter_shell_test.c \
 	tests/unit/milter_harness.c tests/unit/milter_harness.h
 tests_unit_milter_shell_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
 tests_unit_milter_shell_test_LDADD = $(MILTER_TERN_LIBS)
+tests_unit_milter_view_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
+tests_unit_milter_view_test_LDADD = $(MILTER_TERN_LIBS)

@@ -11,7 +11,8 @@ milter_libmilter_tern_a_SOURCES = \
 	milter/session.c milter/session.h \
 	milter/shell.c milter/shell.h \
 	milter/tracking.c milter/tracking.h \
-	milter/view.c milter/view.h
+	milter/view.c milter/view.h \
+	milter/rewrite.c milter/rewrite.h
 EXTRA_DIST += milter/README.md
 
 # What a program linking the milter needs (lua/ and lib/ after it).

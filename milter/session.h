@@ -46,7 +46,7 @@
 #define MILTER_MAX_RCPTS   1000 /* recipients remembered per message (more are counted) */
 #define MILTER_MAX_HEADERS 2000 /* headers per message; more makes it oversize */
 
-struct lh_pool;
+struct lh_message;
 struct milter_job;
 
 struct milter_deps {
@@ -57,7 +57,9 @@ struct milter_deps {
     /* Record a managed message durably: 0, or -1 with a reason. */
     int (*record)(void *ctx, const struct rec_message *m, char *err, size_t errlen);
     void *record_ctx;
-    struct lh_pool *lua; /* NULL: no message hooks */
+    /* Run the `hook "message"` scripts on `m` (milter/hook.c): 0, or -1 with a reason. */
+    int (*hooks)(void *ctx, struct lh_message *m, char *err, size_t errlen);
+    void *hooks_ctx; /* NULL hooks: no message hooks */
     /* Fill `plan` for a managed message; NULL: managed mail only loses its control headers. */
     int (*process)(struct milter_job *job, struct plan *plan, char *err, size_t errlen);
 };

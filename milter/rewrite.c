@@ -1,0 +1,429 @@
+/*
+ * rewrite.c - the pipeline of one managed message (see rewrite.h)
+ */
+#define LOG_MODULE "milter"
+
+#include "rewrite.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "b64.h"
+#include "lh_msg.h"
+#include "links.h"
+#include "log.h"
+#include "mime.h"
+#include "tpl.h"
+#include "tracking.h"
+#include "view.h"
+
+struct rw {
+    struct milter_job *job;
+    struct trk trk;
+    json_t *contact; /* NULL: anonymous */
+    json_t *view;
+    json_t *hook_view;
+    char category[16];
+    char message_id[37];
+    const char *tenant;
+    const char *recipient;
+    bool clicks, opens;
+    struct buf subject; /* rendered, UTF-8, for the record */
+    struct links_opts lopts;
+};
+
+static int
+oom(char *err, size_t errlen)
+{
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+static void
+progress(struct rw *rw)
+{
+    if (rw->job->ops && rw->job->ops->progress) rw->job->ops->progress(rw->job->ctx);
+}
+
+/* ---- 1. who the message is for ---- */
+
+static void
+find_contact(struct rw *rw)
+{
+    const struct milter_deps *d = rw->job->gen->deps;
+    struct milter_msg *m = rw->job->msg;
+    if (m->rcpts_seen != 1) {
+        log_info(m->qid, "%zu recipients: anonymous tracking", m->rcpts_seen);
+        return;
+    }
+    if (!d->contact) return;
+    char err[256];
+    json_t *c = NULL;
+    int rc = d->contact(d->contact_ctx, rw->tenant, rw->recipient, &c, err, sizeof err);
+    if (rc < 0) log_warn(m->qid, "contact lookup failed: %s; anonymous tracking", err);
+    if (rc == 0)
+        log_info(m->qid, "no contact %s in tenant %s: anonymous tracking", rw->recipient,
+                 rw->tenant);
+    if (rc <= 0) return;
+    json_int_t id = json_integer_value(json_object_get(c, "id"));
+    if (id <= 0) {
+        log_warn(m->qid, "contact of %s has no id: anonymous tracking", rw->recipient);
+        json_decref(c);
+        return;
+    }
+    rw->contact = c;
+    rw->trk.contact = id;
+}
+
+static int
+identify(struct rw *rw, char *err, size_t errlen)
+{
+    struct milter_msg *m = rw->job->msg;
+    const struct config *cfg = rw->job->gen->cfg;
+    if (m->ctl.has_message) {
+        memcpy(rw->message_id, m->ctl.message, sizeof rw->message_id);
+        tok_uuid_parse(rw->message_id, 36, rw->trk.message);
+    } else if (!trk_new_message_id(rw->trk.message, rw->message_id)) {
+        snprintf(err, errlen, "no randomness for a message id");
+        return -1;
+    }
+    rw->tenant = m->ctl.tenant ? m->ctl.tenant : cfg->milter.tenant;
+    rw->recipient = m->nrcpts ? m->rcpts[0] : "";
+    snprintf(rw->category, sizeof rw->category, "%s", ctl_category_name(m->ctl.category));
+    rw->clicks = m->ctl.track_clicks;
+    rw->opens = m->ctl.track_opens;
+    rw->trk.ring = rw->job->gen->ring;
+    rw->trk.base_url = cfg->track.base_url;
+    rw->trk.now = rw->job->now_us / 1000000;
+    find_contact(rw);
+    return 0;
+}
+
+/* ---- 2. message hooks ---- */
+
+static bool
+header_list(const struct milter_msg *m, struct lh_header **out)
+{
+    *out = calloc(m->nhdrs + 1, sizeof **out);
+    if (!*out) return false;
+    for (size_t i = 0; i < m->nhdrs; i++) {
+        const char *v = m->hdrs[i].value;
+        (*out)[i].name = m->hdrs[i].name;
+        (*out)[i].value = v[0] == ' ' ? v + 1 : v;
+    }
+    return true;
+}
+
+/* Queue deletion of every header called `name` (last first). */
+static bool
+plan_remove_all(const struct milter_msg *m, const char *name, struct plan *p)
+{
+    for (size_t i = m->nhdrs; i-- > 0;)
+        if (strcasecmp(m->hdrs[i].name, name) == 0 &&
+            !plan_change_header(p, m->hdrs[i].name, m->hdrs[i].index, NULL))
+            return false;
+    return true;
+}
+
+static int
+apply_hook_result(struct rw *rw, struct lh_message *lm, struct plan *p, char *err, size_t errlen)
+{
+    struct milter_job *job = rw->job;
+    snprintf(rw->category, sizeof rw->category, "%s",
+             strcmp(lm->category, "transactional") == 0 ? "transactional" : "marketing");
+    rw->clicks = lm->track_clicks;
+    rw->opens = lm->track_opens;
+    rw->hook_view = json_incref(lm->view);
+    for (size_t i = 0; i < lm->nedits; i++) {
+        const struct lh_header_edit *e = &lm->edits[i];
+        if (ctl_is_control(e->name)) continue; /* never re-add control headers */
+        bool good = e->remove ? plan_remove_all(job->msg, e->name, p)
+                              : plan_add_header(p, e->name, e->value ? e->value : "");
+        if (!good) return oom(err, errlen);
+    }
+    static const int verdicts[] = {SMFIS_CONTINUE, SMFIS_REJECT, SMFIS_TEMPFAIL, SMFIS_DISCARD};
+    job->verdict = verdicts[lm->action];
+    if (lm->reason) snprintf(job->verdict_reason, sizeof job->verdict_reason, "%s", lm->reason);
+    return 0;
+}
+
+static int
+run_hooks(struct rw *rw, struct plan *p, char *err, size_t errlen)
+{
+    const struct milter_deps *d = rw->job->gen->deps;
+    struct milter_msg *m = rw->job->msg;
+    if (!d->hooks) return 0;
+    struct lh_message lm;
+    struct lh_header *hdrs = NULL;
+    if (lh_message_init(&lm) < 0 || !header_list(m, &hdrs)) {
+        lh_message_free(&lm);
+        return oom(err, errlen);
+    }
+    lm.envelope_from = m->sender;
+    lm.recipients = (const char *const *)m->rcpts;
+    lm.nrecipients = m->nrcpts;
+    lm.headers = hdrs;
+    lm.nheaders = m->nhdrs;
+    lm.contact = rw->contact;
+    lm.data = m->ctl.data;
+    lm.message_id = rw->message_id;
+    lm.journey = m->ctl.journey;
+    lm.step = m->ctl.step;
+    lm.template_name = m->ctl.template_name;
+    free(lm.category);
+    lm.category = strdup(rw->category);
+    lm.track_clicks = rw->clicks;
+    lm.track_opens = rw->opens;
+    int rc = lm.category ? d->hooks(d->hooks_ctx, &lm, err, errlen) : oom(err, errlen);
+    if (rc == 0) rc = apply_hook_result(rw, &lm, p, err, errlen);
+    lh_message_free(&lm);
+    free(hdrs);
+    return rc;
+}
+
+/* ---- 4. subject ---- */
+
+bool
+rw_encode_header(const char *s, struct buf *out)
+{
+    bool ascii = true;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p > 0x7e) ascii = false;
+    if (ascii && !strstr(s, "=?")) return buf_puts(out, s);
+    size_t n = strlen(s), i = 0;
+    while (i < n) {
+        size_t take = n - i < 45 ? n - i : 45;
+        while (i + take < n && ((unsigned char)s[i + take] & 0xc0) == 0x80)
+            take--; /* whole chars */
+        if (take == 0) take = 1;
+        if ((i && !buf_putc(out, ' ')) || !buf_puts(out, "=?UTF-8?B?") ||
+            !b64_encode_buf(out, s + i, take, B64_STD) || !buf_puts(out, "?="))
+            return false;
+        i += take;
+    }
+    return true;
+}
+
+/* Render `src` as a template into `out`. */
+static int
+render(const char *src, size_t len, const char *name, json_t *view, enum tpl_context cx,
+       struct buf *out, char *err, size_t errlen)
+{
+    struct tpl_error te;
+    struct tpl_opts o = {.name = name};
+    struct tpl *t = tpl_compile(src, len, &o, &te);
+    if (!t) {
+        snprintf(err, errlen, "%s template: %s", name, te.msg);
+        return -1;
+    }
+    struct tpl_render_opts ro = {.context = cx};
+    int rc = tpl_render(t, view, &ro, out, &te);
+    if (rc < 0) snprintf(err, errlen, "%s template: %s", name, te.msg);
+    tpl_free(t);
+    return rc;
+}
+
+static int
+do_subject(struct rw *rw, struct plan *p, char *err, size_t errlen)
+{
+    const char *raw = milter_msg_header(rw->job->msg, "Subject");
+    if (!raw) return 0;
+    struct buf dec = BUF_INIT, enc = BUF_INIT;
+    int rc = -1;
+    mime_header_decode(raw[0] == ' ' ? raw + 1 : raw, &dec);
+    if (!strstr(buf_str(&dec), "{{")) { /* nothing to render */
+        rc = buf_puts(&rw->subject, buf_str(&dec)) ? 0 : oom(err, errlen);
+        goto out;
+    }
+    if (render(buf_str(&dec), dec.len, "subject", rw->view, TPL_TEXT, &rw->subject, err, errlen))
+        goto out;
+    if (!rw_encode_header(buf_str(&rw->subject), &enc) ||
+        !plan_change_header(p, "Subject", 1, buf_str(&enc))) {
+        rc = oom(err, errlen);
+        goto out;
+    }
+    rc = 0;
+out:
+    buf_free(&dec);
+    buf_free(&enc);
+    return rc;
+}
+
+/* ---- 5. text leaves ---- */
+
+static int
+track_links(struct rw *rw, const struct mime_leaf *leaf, struct buf *in, struct buf *out, char *err,
+            size_t errlen)
+{
+    if (!rw->clicks) {
+        *out = *in;
+        *in = (struct buf)BUF_INIT;
+        return 0;
+    }
+    int (*fn)(const char *, size_t, const struct links_opts *, links_fn, void *, struct buf *,
+              unsigned *, char *, size_t) =
+        leaf->kind == MIME_HTML ? links_rewrite_html : links_rewrite_text;
+    return fn(buf_str(in), in->len, &rw->lopts, trk_click, &rw->trk, out, NULL, err, errlen);
+}
+
+/* Insert the pixel and honeypot before </body> of the first HTML leaf. */
+static int
+add_markup(struct rw *rw, struct buf *html, char *err, size_t errlen)
+{
+    bool honeypot = rw->job->gen->cfg->track.honeypot && rw->clicks;
+    if (!rw->opens && !honeypot) return 0;
+    struct buf mk = BUF_INIT, res = BUF_INIT;
+    int rc = -1;
+    if ((honeypot && trk_honeypot_html(&rw->trk, &mk, err, errlen) < 0) ||
+        (rw->opens && trk_pixel_html(&rw->trk, &mk, err, errlen) < 0))
+        goto out;
+    size_t at = links_html_body_end(buf_str(html), html->len);
+    if (!buf_append(&res, buf_str(html), at) || !buf_append(&res, mk.data, mk.len) ||
+        !buf_append(&res, buf_str(html) + at, html->len - at)) {
+        rc = oom(err, errlen);
+        goto out;
+    }
+    buf_free(html);
+    *html = res;
+    res = (struct buf)BUF_INIT;
+    rc = 0;
+out:
+    buf_free(&mk);
+    buf_free(&res);
+    return rc;
+}
+
+static int
+on_leaf(void *ctx, const struct mime_leaf *leaf, struct buf *out, char *err, size_t errlen)
+{
+    struct rw *rw = ctx;
+    bool html = leaf->kind == MIME_HTML;
+    struct buf rendered = BUF_INIT, linked = BUF_INIT;
+    int rc = -1;
+    progress(rw);
+    if (render(leaf->text, leaf->len, html ? "html" : "text", rw->view, html ? TPL_HTML : TPL_TEXT,
+               &rendered, err, errlen) < 0)
+        goto out;
+    if (track_links(rw, leaf, &rendered, &linked, err, errlen) < 0) goto out;
+    if (html && leaf->html_index == 0 && add_markup(rw, &linked, err, errlen) < 0) goto out;
+    if (linked.len == leaf->len && memcmp(buf_str(&linked), leaf->text, leaf->len) == 0) {
+        rc = 0; /* unchanged: the part stays byte-identical */
+        goto out;
+    }
+    rc = buf_append(out, buf_str(&linked), linked.len) ? 1 : oom(err, errlen);
+out:
+    buf_free(&rendered);
+    buf_free(&linked);
+    return rc;
+}
+
+static int
+do_body(struct rw *rw, struct plan *p, char *err, size_t errlen)
+{
+    struct milter_msg *m = rw->job->msg;
+    struct buf hdrs = BUF_INIT;
+    struct mime_edit edit;
+    memset(&edit, 0, sizeof edit);
+    if (!milter_msg_header_block(m, rw->job->leadspc, &hdrs)) return oom(err, errlen);
+    int rc = mime_rewrite(buf_str(&hdrs), hdrs.len, buf_str(&m->body), m->body.len, on_leaf, rw,
+                          &edit, err, errlen);
+    buf_free(&hdrs);
+    if (rc < 0) return -1;
+    progress(rw);
+    bool good = true;
+    if (edit.content_type)
+        good = good && plan_change_header(p, "Content-Type", 1, edit.content_type);
+    if (edit.transfer_encoding)
+        good =
+            good && plan_change_header(p, "Content-Transfer-Encoding", 1, edit.transfer_encoding);
+    if ((edit.content_type || edit.transfer_encoding) && !milter_msg_header(m, "MIME-Version"))
+        good = good && plan_add_header(p, "MIME-Version", "1.0");
+    if (edit.body_changed) plan_set_body(p, &edit.body);
+    mime_edit_free(&edit);
+    return good ? 0 : oom(err, errlen);
+}
+
+/* ---- 6. headers ---- */
+
+static int
+do_list_unsubscribe(struct rw *rw, struct plan *p, char *err, size_t errlen)
+{
+    if (strcmp(rw->category, "marketing") != 0 || rw->trk.contact <= 0) return 0;
+    struct buf v = BUF_INIT;
+    rw->trk.list = rw->category;
+    int rc = trk_list_unsubscribe(&rw->trk, rw->job->gen->cfg->milter.unsubscribe_mailto, &v, err,
+                                  errlen);
+    if (rc == 0 && (!plan_remove_all(rw->job->msg, "List-Unsubscribe", p) ||
+                    !plan_remove_all(rw->job->msg, "List-Unsubscribe-Post", p) ||
+                    !plan_add_header(p, "List-Unsubscribe", buf_str(&v)) ||
+                    !plan_add_header(p, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click")))
+        rc = oom(err, errlen);
+    buf_free(&v);
+    return rc;
+}
+
+/* ---- 7. record ---- */
+
+static void
+do_record(struct rw *rw)
+{
+    const struct milter_deps *d = rw->job->gen->deps;
+    struct milter_msg *m = rw->job->msg;
+    if (!d->record) return;
+    struct rec_message r;
+    memset(&r, 0, sizeof r);
+    memcpy(r.id, rw->message_id, sizeof r.id);
+    r.contact_id = rw->trk.contact;
+    r.tenant = rw->tenant;
+    r.recipient = rw->recipient;
+    r.recipients = (int)m->rcpts_seen;
+    r.journey = m->ctl.journey;
+    r.step = m->ctl.step;
+    r.template_name = m->ctl.template_name;
+    r.category = rw->category;
+    r.subject = buf_str(&rw->subject);
+    r.queue_id = m->qid;
+    r.link_count = (int)rw->trk.links;
+    r.sent_us = rw->job->now_us;
+    char err[256];
+    if (d->record(d->record_ctx, &r, err, sizeof err) < 0)
+        log_warn(m->qid, "message %s not recorded: %s", rw->message_id, err);
+}
+
+/* ---- the pipeline ---- */
+
+static int
+pipeline(struct rw *rw, struct plan *p, char *err, size_t errlen)
+{
+    if (identify(rw, err, errlen) < 0 || run_hooks(rw, p, err, errlen) < 0) return -1;
+    if (rw->job->verdict != SMFIS_CONTINUE) return 0;
+    rw->trk.list = rw->category;
+    struct view_in vi = {rw->contact,  &rw->job->msg->ctl, rw->message_id,
+                         rw->category, rw->hook_view,      &rw->trk};
+    if (!(rw->view = view_build(&vi, err, errlen))) return -1;
+    if (do_subject(rw, p, err, errlen) < 0 || do_body(rw, p, err, errlen) < 0 ||
+        do_list_unsubscribe(rw, p, err, errlen) < 0)
+        return -1;
+    if (!milter_msg_plan_strip(rw->job->msg, p)) return oom(err, errlen);
+    do_record(rw);
+    log_info(rw->job->msg->qid, "message %s: contact %lld, %u link(s), %s", rw->message_id,
+             (long long)rw->trk.contact, rw->trk.links, rw->category);
+    return 0;
+}
+
+int
+rw_process(struct milter_job *job, struct plan *plan, char *err, size_t errlen)
+{
+    struct rw rw;
+    memset(&rw, 0, sizeof rw);
+    rw.job = job;
+    rw.lopts.notrack_domains = job->gen->cfg->milter.notrack_domains;
+    int rc = pipeline(&rw, plan, err, errlen);
+    json_decref(rw.contact);
+    json_decref(rw.view);
+    json_decref(rw.hook_view);
+    buf_free(&rw.subject);
+    return rc;
+}

@@ -1,0 +1,297 @@
+/*
+ * milter_rewrite_test.c - the managed-message pipeline, end to end in-process
+ *
+ * The harness plays the MTA; the contact lookup and the record spool are
+ * replaced by in-memory fakes. Every rewritten link is decoded and checked
+ * against its original URL.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mime.h"
+#include "milter_harness.h"
+#include "rewrite.h"
+#include "tap.h"
+
+#define KEY   "k1:dGVybi10ZXN0LWtleS0wMTIzNDU2Nzg5YWJjZGVmZ2hpams="
+#define BASE  "https://t.example.com"
+#define MSGID "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+
+static int lookup_mode; /* 1 found, 0 none, -1 error */
+static int lookups;
+static struct rec_message last_rec;
+static char last_subject[256], last_tmpl[64], last_qid[64];
+static int records;
+
+static int
+fake_contact(void *ctx, const char *tenant, const char *email, json_t **out, char *err,
+             size_t errlen)
+{
+    lookups++;
+    if (lookup_mode < 0) {
+        snprintf(err, errlen, "database is down");
+        return -1;
+    }
+    if (lookup_mode == 0) return 0;
+    *out = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)42, "email", email, "tenant", tenant,
+                     "first_name", "Zo\xc3\xab");
+    return 1;
+}
+
+static int
+fake_record(void *ctx, const struct rec_message *m, char *err, size_t errlen)
+{
+    records++;
+    last_rec = *m;
+    snprintf(last_subject, sizeof last_subject, "%s", m->subject ? m->subject : "");
+    snprintf(last_tmpl, sizeof last_tmpl, "%s", m->template_name ? m->template_name : "");
+    snprintf(last_qid, sizeof last_qid, "%s", m->queue_id ? m->queue_id : "");
+    return 0;
+}
+
+static const struct milter_deps deps = {
+    .contact = fake_contact, .record = fake_record, .process = rw_process};
+
+static struct tok_keyring *ring;
+
+static void
+start(HX *h, const char *extra)
+{
+    struct buf text = BUF_INIT, errors = BUF_INIT;
+    buf_printf(&text,
+               "[database]\nurl = postgresql:///tern\n[keys]\nhmac = " KEY "\n"
+               "[track]\nbase_url = " BASE "\n%s\n",
+               extra ? extra : "");
+    struct config *cfg = config_load_string("test.conf", buf_str(&text), &errors);
+    if (!cfg) diag("config: %s", buf_str(&errors));
+    char err[256];
+    hx_init(h);
+    milter_shell_set_gen(milter_gen_new(cfg, &deps, err, sizeof err));
+    config_unref(cfg);
+    buf_free(&text);
+    buf_free(&errors);
+    lookup_mode = 1;
+    lookups = records = 0;
+}
+
+static void
+finish(HX *h)
+{
+    hx_close(h);
+    hx_free(h);
+}
+
+static sfsistat
+send1(HX *h, const char *msg)
+{
+    static const char *rcpt[] = {"<zoe@example.org>", NULL};
+    return hx_transaction(h, "127.0.0.1", "<news@example.com>", rcpt, msg, strlen(msg));
+}
+
+/* The claims of the first tracking URL under `path` in `s` after `from`. */
+static const char *
+find_token(const char *s, const char *path, enum tok_purpose p, struct tok_claims *c)
+{
+    char prefix[128], err[128];
+    snprintf(prefix, sizeof prefix, "%s%s", BASE, path);
+    const char *at = s ? strstr(s, prefix) : NULL;
+    if (!at) return NULL;
+    const char *tok = at + strlen(prefix);
+    size_t n = strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+    if (tok_verify(ring, tok, n, p, time(NULL), c, err, sizeof err) < 0) return NULL;
+    return tok + n;
+}
+
+static const char html_msg[] =
+    "From: news@example.com\nTo: zoe@example.org\nSubject: Hello {{contact.first_name}}\n"
+    "X-Tern-Message: " MSGID "\nX-Tern-Template: spring\nMIME-Version: 1.0\n"
+    "Content-Type: text/html; charset=utf-8\n\n"
+    "<html><body><p>Hi {{contact.first_name}}</p>\n"
+    "<a href=\"https://shop.example/spring?c=1\">Shop</a>\n"
+    "<a href=\"mailto:help@example.com\">help</a>\n</body></html>\n";
+
+static void
+html_is_personalized_and_tracked(void)
+{
+    HX h;
+    start(&h, NULL);
+    is_int(send1(&h, html_msg), SMFIS_CONTINUE, "accepted");
+    const char *body = buf_str(&h.body);
+    like(body, "Hi Zo\xc3\xab", "merge field rendered");
+    struct tok_claims c;
+    const char *after = find_token(body, "/c/", TOK_CLICK, &c);
+    ok(after != NULL, "link rewritten to a verifying click URL");
+    is_str(c.url, "https://shop.example/spring?c=1", "which decodes to the original URL");
+    is_int(c.contact, 42, "for the recipient's contact");
+    like(body, "mailto:help@example.com", "mailto left alone");
+    const char *pix = find_token(body, "/o/", TOK_OPEN, &c);
+    ok(pix && strstr(pix, "</body>"), "open pixel before </body>");
+    is_int(h.violations, 0, "protocol rules kept");
+    finish(&h);
+}
+
+static void
+subject_is_rendered_and_encoded(void)
+{
+    HX h;
+    start(&h, NULL);
+    send1(&h, html_msg);
+    is_str(hx_delivered_header(&h, "Subject"),
+           "=?UTF-8?B?SGVsbG8gWm/Dqw==?=", "Subject rendered, RFC 2047 encoded");
+    finish(&h);
+}
+
+static void
+marketing_mail_gets_one_click_unsubscribe(void)
+{
+    HX h;
+    start(&h, "[milter]\nunsubscribe_mailto = unsub@example.com");
+    send1(&h, html_msg);
+    struct tok_claims c;
+    const char *lu = hx_delivered_header(&h, "List-Unsubscribe");
+    ok(lu && lu[0] == '<' && find_token(lu, "/u/", TOK_UNSUBSCRIBE, &c) && c.contact == 42,
+       "List-Unsubscribe: https URL for the contact");
+    like(lu, "<mailto:unsub@example.com?subject=", "and the mailto");
+    is_str(hx_delivered_header(&h, "List-Unsubscribe-Post"), "List-Unsubscribe=One-Click",
+           "List-Unsubscribe-Post");
+    ok(!hx_delivered_header(&h, "X-Tern-Message"), "control headers removed");
+    finish(&h);
+}
+
+static void
+transactional_mail_gets_no_unsubscribe_header(void)
+{
+    HX h;
+    start(&h, NULL);
+    struct buf m = BUF_INIT;
+    buf_printf(&m, "X-Tern-Category: transactional\n%s", html_msg);
+    send1(&h, m.data);
+    ok(!hx_delivered_header(&h, "List-Unsubscribe"), "no List-Unsubscribe");
+    buf_free(&m);
+    finish(&h);
+}
+
+static void
+message_is_recorded(void)
+{
+    HX h;
+    start(&h, NULL);
+    hx_macro(&h, "i", "4XkQ1");
+    send1(&h, html_msg);
+    is_int(records, 1, "one record");
+    is_str(last_rec.id, MSGID, "message id from X-Tern-Message");
+    is_int(last_rec.contact_id, 42, "contact");
+    is_str(last_qid, "4XkQ1", "queue id");
+    is_int(last_rec.link_count, 1, "one tracked link");
+    is_str(last_subject, "Hello Zo\xc3\xab", "rendered subject");
+    is_str(last_tmpl, "spring", "template name");
+    finish(&h);
+}
+
+static void
+several_recipients_get_anonymous_tracking(void)
+{
+    HX h;
+    start(&h, NULL);
+    static const char *rcpts[] = {"<a@example.org>", "<b@example.org>", NULL};
+    hx_transaction(&h, "127.0.0.1", "<n@example.com>", rcpts, html_msg, strlen(html_msg));
+    struct tok_claims c;
+    ok(find_token(buf_str(&h.body), "/c/", TOK_CLICK, &c) && c.contact == 0,
+       "message-level click token (contact 0)");
+    like(buf_str(&h.body), "<p>Hi </p>", "no contact fields");
+    ok(!hx_delivered_header(&h, "List-Unsubscribe"), "no per-contact unsubscribe");
+    is_int(lookups, 0, "no contact lookup");
+    finish(&h);
+}
+
+static void
+failed_lookup_delivers_with_anonymous_tracking(void)
+{
+    HX h;
+    start(&h, NULL);
+    lookup_mode = -1;
+    is_int(send1(&h, html_msg), SMFIS_CONTINUE, "delivered");
+    struct tok_claims c;
+    ok(find_token(buf_str(&h.body), "/c/", TOK_CLICK, &c) && c.contact == 0, "anonymous tokens");
+    finish(&h);
+}
+
+static void
+track_none_changes_no_link(void)
+{
+    HX h;
+    start(&h, NULL);
+    struct buf m = BUF_INIT;
+    buf_printf(&m, "X-Tern-Track: none\n%s", html_msg);
+    send1(&h, m.data);
+    like(buf_str(&h.body), "href=\"https://shop.example/spring?c=1\"", "link untouched");
+    ok(!strstr(buf_str(&h.body), BASE "/o/"), "no pixel");
+    like(buf_str(&h.body), "Hi Zo\xc3\xab", "still personalized");
+    buf_free(&m);
+    finish(&h);
+}
+
+static void
+template_error_delivers_the_original(void)
+{
+    HX h;
+    start(&h, NULL);
+    static const char bad[] =
+        "X-Tern-Journey: j\nContent-Type: text/plain\n\n{{#open}} never closed\n";
+    is_int(send1(&h, bad), SMFIS_CONTINUE, "delivered");
+    ok(!h.body_replaced, "body as submitted");
+    ok(!hx_delivered_header(&h, "X-Tern-Journey"), "control header removed");
+    is_int(records, 0, "not recorded as personalized");
+    finish(&h);
+}
+
+static void
+unchanged_text_needs_no_body_replacement(void)
+{
+    HX h;
+    start(&h, NULL);
+    static const char plain[] = "X-Tern-Journey: j\nContent-Type: text/plain\n\nNothing to do.\n";
+    send1(&h, plain);
+    ok(!h.body_replaced, "no replacebody");
+    is_int(records, 1, "still recorded");
+    finish(&h);
+}
+
+static void
+header_encoding_keeps_ascii_and_whole_characters(void)
+{
+    struct buf b = BUF_INIT;
+    rw_encode_header("Plain subject", &b);
+    is_str(buf_str(&b), "Plain subject", "ASCII unchanged");
+    buf_reset(&b);
+    char s[200] = "";
+    for (int i = 0; i < 30; i++)
+        strcat(s, "\xc3\xab"); /* 60 bytes of 2-byte characters */
+    rw_encode_header(s, &b);
+    ok(strstr(buf_str(&b), "?= =?UTF-8?B?") != NULL, "split into several words");
+    buf_free(&b);
+}
+
+int
+main(void)
+{
+    char err[256];
+    mime_init();
+    ring = tok_keyring_new();
+    if (tok_keyring_add(ring, KEY, true, err, sizeof err) < 0) diag("%s", err);
+    html_is_personalized_and_tracked();
+    subject_is_rendered_and_encoded();
+    marketing_mail_gets_one_click_unsubscribe();
+    transactional_mail_gets_no_unsubscribe_header();
+    message_is_recorded();
+    several_recipients_get_anonymous_tracking();
+    failed_lookup_delivers_with_anonymous_tracking();
+    track_none_changes_no_link();
+    template_error_delivers_the_original();
+    unchanged_text_needs_no_body_replacement();
+    header_encoding_keeps_ascii_and_whole_characters();
+    milter_shell_set_gen(NULL);
+    tok_keyring_free(ring);
+    return tap_done();
+}

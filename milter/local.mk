@@ -12,7 +12,8 @@ milter_libmilter_tern_a_SOURCES = \
 	milter/shell.c milter/shell.h \
 	milter/tracking.c milter/tracking.h \
 	milter/view.c milter/view.h \
-	milter/rewrite.c milter/rewrite.h
+	milter/rewrite.c milter/rewrite.h \
+	milter/contact_cache.c milter/contact_cache.h
 EXTRA_DIST += milter/README.md
 
 # What a program linking the milter needs (lua/ and lib/ after it).
@@ -25,7 +26,8 @@ MILTER_UNIT_TESTS = \
 	tests/unit/milter_trust_test \
 	tests/unit/milter_control_test \
 	tests/unit/milter_shell_test \
-	tests/unit/milter_view_test
+	tests/unit/milter_view_test \
+	tests/unit/milter_contact_cache_test
 check_PROGRAMS += $(MILTER_UNIT_TESTS)
 TESTS += $(MILTER_UNIT_TESTS)
 tests_unit_milter_trust_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
@@ -38,3 +40,5 @@ tests_unit_milter_shell_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
 tests_unit_milter_shell_test_LDADD = $(MILTER_TERN_LIBS)
 tests_unit_milter_view_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
 tests_unit_milter_view_test_LDADD = $(MILTER_TERN_LIBS)
+tests_unit_milter_contact_cache_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
+tests_unit_milter_contact_cache_test_LDADD = $(MILTER_TERN_LIBS)

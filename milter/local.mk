@@ -13,7 +13,9 @@ milter_libmilter_tern_a_SOURCES = \
 	milter/tracking.c milter/tracking.h \
 	milter/view.c milter/view.h \
 	milter/rewrite.c milter/rewrite.h \
-	milter/contact_cache.c milter/contact_cache.h
+	milter/contact_cache.c milter/contact_cache.h \
+	milter/record.c milter/mrecord.h \
+	milter/hook.c milter/hook.h
 EXTRA_DIST += milter/README.md
 
 # What a program linking the milter needs (lua/ and lib/ after it).

@@ -1,0 +1,261 @@
+/*
+ * cmd_milter.c - `tern milter`: the libmilter daemon
+ *
+ * Sets up the process-wide services (db pool, contact cache, record spool
+ * and its drain, Lua pool), publishes the first generation and hands the
+ * socket to smfi_main(). libmilter's own signal thread owns SIGHUP, SIGINT
+ * and SIGTERM and treats all three as "stop", so reload is SIGUSR1,
+ * handled by a thread of ours that waits for it with sigwait(): it loads
+ * tern.conf and the scripts anew and publishes a new generation; messages
+ * in flight finish under the one their connection pinned. Settings read
+ * only at start (socket, database, spool, cache size, Lua states) need a
+ * restart.
+ *
+ * PostgreSQL down at start does not stop the milter: mail flows with
+ * anonymous tracking, records wait in the spool, and a thread keeps
+ * trying to connect; the drain starts once it can.
+ */
+#define LOG_MODULE "milter"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "contact_cache.h"
+#include "db.h"
+#include "hook.h"
+#include "lh.h"
+#include "log.h"
+#include "mime.h"
+#include "mrecord.h"
+#include "rewrite.h"
+#include "shell.h"
+#include "smfi_ops.h"
+
+struct daemon {
+    struct cli *cli;
+    struct config *cfg; /* as loaded at start */
+    struct db_settings dbs;
+    struct db_pool *_Atomic db;
+    struct ccache *cache;
+    struct mrec rec;
+    struct lh_pool *lua;
+    struct milter_deps deps;
+    pthread_t reloader, connector;
+    bool connector_running, reloader_running;
+    volatile bool stopping;
+};
+
+/* The contact loader while the pool may not exist yet. */
+static int
+load_contact(void *ctx, const char *tenant, const char *email, json_t **out, char *err,
+             size_t errlen)
+{
+    struct daemon *d = ctx;
+    struct db_pool *db = d->db;
+    if (!db) {
+        snprintf(err, errlen, "PostgreSQL not connected yet");
+        return -1;
+    }
+    return ccache_db_load(db, tenant, email, out, err, errlen);
+}
+
+static void
+start_drain(struct daemon *d)
+{
+    char err[512];
+    d->rec.drain = spool_drain_start(d->rec.spool, d->db, NULL, err, sizeof err);
+    if (!d->rec.drain) log_error("-", "cannot start the spool drain: %s", err);
+}
+
+/* Keep trying to reach PostgreSQL; start the drain once it answers. */
+static void *
+connector(void *arg)
+{
+    struct daemon *d = arg;
+    char err[512];
+    while (!d->stopping) {
+        sleep(5);
+        struct db_pool *p = db_pool_new(&d->dbs, d->cfg->database.pool_size, err, sizeof err);
+        if (!p) continue;
+        d->db = p;
+        log_info("-", "connected to PostgreSQL; draining the record spool");
+        start_drain(d);
+        break;
+    }
+    return NULL;
+}
+
+static int
+open_db(struct daemon *d)
+{
+    char err[512];
+    d->dbs = (struct db_settings){d->cfg->database.url, "tern milter",
+                                  d->cfg->database.statement_timeout_ms,
+                                  d->cfg->database.connect_timeout_ms};
+    d->db = db_pool_new(&d->dbs, d->cfg->database.pool_size, err, sizeof err);
+    if (d->db) return 0;
+    log_warn("-", "%s; delivering with anonymous tracking and spooling records until it is back",
+             err);
+    if (pthread_create(&d->connector, NULL, connector, d) != 0) return -1;
+    d->connector_running = true;
+    return 0;
+}
+
+static int
+open_spool(struct daemon *d)
+{
+    char err[512];
+    struct spool_opts so = {.max_bytes = (uint64_t)d->cfg->milter.spool_max};
+    d->rec.spool = spool_open(d->cfg->milter.spool, &so, err, sizeof err);
+    if (!d->rec.spool) {
+        log_error("-", "%s", err);
+        return -1;
+    }
+    if (d->db) start_drain(d);
+    return 0;
+}
+
+/* Message hooks when the scripts directory exists. */
+static int
+open_lua(struct daemon *d)
+{
+    char err[2048];
+    struct stat st;
+    const char *dir = d->cfg->engine.scripts;
+    if (!dir || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        log_info("-", "no scripts directory %s: no message hooks", dir ? dir : "(unset)");
+        return 0;
+    }
+    struct lh_limits lim;
+    lh_limits_default(&lim);
+    lim.mem_bytes = (size_t)d->cfg->lua.memory;
+    lim.call_ms = (unsigned)d->cfg->lua.call_timeout_ms;
+    d->lua = lh_pool_new(&lim, (unsigned)d->cfg->lua.states, err, sizeof err);
+    if (!d->lua || lh_pool_reload(d->lua, dir, err, sizeof err) < 0) {
+        log_error("-", "scripts: %s", err);
+        return -1;
+    }
+    d->deps.hooks = mhook_run;
+    d->deps.hooks_ctx = d->lua;
+    return 0;
+}
+
+static int
+publish(struct daemon *d, struct config *cfg)
+{
+    char err[512];
+    struct milter_gen *g = milter_gen_new(cfg, &d->deps, err, sizeof err);
+    if (!g) {
+        log_error("-", "%s", err);
+        return -1;
+    }
+    milter_shell_set_gen(g);
+    log_info("-", "serving generation %lu from %s", g->id, cfg->path);
+    return 0;
+}
+
+static void
+reload(struct daemon *d)
+{
+    struct buf errors = BUF_INIT;
+    char err[2048];
+    struct config *cfg = config_load(config_path(d->cli->config_path), &errors);
+    if (!cfg) {
+        log_error("-", "reload refused, keeping the running configuration: %s", buf_str(&errors));
+        buf_free(&errors);
+        return;
+    }
+    buf_free(&errors);
+    if (d->lua && lh_pool_reload(d->lua, cfg->engine.scripts, err, sizeof err) < 0)
+        log_error("-", "scripts not reloaded, keeping the running ones: %s", err);
+    log_set_level((enum log_level)cfg->log.level);
+    publish(d, cfg);
+    config_unref(cfg);
+}
+
+static void *
+reloader(void *arg)
+{
+    struct daemon *d = arg;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    for (;;) {
+        int sig;
+        if (sigwait(&set, &sig) != 0 || d->stopping) break;
+        log_info("-", "SIGUSR1: reloading");
+        reload(d);
+    }
+    return NULL;
+}
+
+static int
+serve(struct daemon *d)
+{
+    struct smfiDesc desc;
+    milter_shell_desc(&desc, "tern");
+    if (smfi_setconn(d->cfg->milter.socket) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS ||
+        smfi_opensocket(true) != MI_SUCCESS) {
+        log_error("-", "cannot listen on %s", d->cfg->milter.socket);
+        return -1;
+    }
+    log_info("-", "listening on %s", d->cfg->milter.socket);
+    return smfi_main() == MI_SUCCESS ? 0 : -1;
+}
+
+static void
+shutdown_all(struct daemon *d)
+{
+    d->stopping = true;
+    if (d->reloader_running) {
+        pthread_kill(d->reloader, SIGUSR1);
+        pthread_join(d->reloader, NULL);
+    }
+    if (d->connector_running) pthread_join(d->connector, NULL);
+    milter_shell_set_gen(NULL);
+    spool_drain_stop(d->rec.drain, 5000);
+    spool_close(d->rec.spool);
+    ccache_free(d->cache);
+    lh_pool_free(d->lua);
+    db_pool_free(d->db);
+    config_unref(d->cfg);
+}
+
+int
+cmd_milter(struct cli *cli, int argc, char **argv)
+{
+    if (argc > 1) {
+        cli_usage(cli_command("milter"), true);
+        return EXIT_USAGE;
+    }
+    struct daemon d = {.cli = cli};
+    if (!(d.cfg = cli_config(cli))) return EXIT_FAIL;
+    log_setup("tern milter", (enum log_level)d.cfg->log.level, d.cfg->log.syslog);
+    mime_init();
+    sigset_t set; /* blocked in every thread; only the reloader takes it */
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    d.deps = (struct milter_deps){
+        .contact = ccache_get, .record = mrec_record, .record_ctx = &d.rec, .process = rw_process};
+    d.cache = ccache_new((size_t)d.cfg->milter.contact_cache, d.cfg->milter.contact_ttl_ms,
+                         load_contact, &d);
+    d.deps.contact_ctx = d.cache;
+    milter_shell_init(&smfi_real_ops);
+    int rc = EXIT_FAIL;
+    if (!d.cache || open_db(&d) < 0 || open_spool(&d) < 0 || open_lua(&d) < 0 ||
+        publish(&d, d.cfg) < 0 || pthread_create(&d.reloader, NULL, reloader, &d) != 0)
+        goto out;
+    d.reloader_running = true;
+    rc = serve(&d) == 0 ? EXIT_OK : EXIT_FAIL;
+    log_info("-", "stopped");
+out:
+    shutdown_all(&d);
+    return rc;
+}

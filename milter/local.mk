@@ -44,3 +44,7 @@ tests_unit_milter_view_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
 tests_unit_milter_view_test_LDADD = $(MILTER_TERN_LIBS)
 tests_unit_milter_contact_cache_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
 tests_unit_milter_contact_cache_test_LDADD = $(MILTER_TERN_LIBS)
+
+# Documentation and deployment files.
+EXTRA_DIST += doc/milter.md contrib/postfix/main.cf contrib/postfix/master.cf \
+	contrib/systemd/tern-milter.service

@@ -48,3 +48,4 @@ tests_unit_milter_contact_cache_test_LDADD = $(MILTER_TERN_LIBS)
 # Documentation and deployment files.
 EXTRA_DIST += doc/milter.md contrib/postfix/main.cf contrib/postfix/master.cf \
 	contrib/systemd/tern-milter.service
+EXTRA_DIST += bench/milter.sh bench/milter_newsletter.py bench/noop_milter.c

@@ -1,0 +1,93 @@
+#!/bin/sh
+# bench/milter.sh - Postfix throughput: no milter, a no-op milter, tern milter
+#
+# smtp-source (20 sessions) -> a private Postfix -> smtp-sink, COUNT copies
+# (default 2000) of a ~60 KB HTML+text newsletter with 40 links, one
+# recipient each:
+#   1. no milter;
+#   2. bench/noop_milter.c: libmilter, reads every header and body chunk,
+#      negotiates like tern (no reply but at end of message), changes nothing;
+#   3. tern milter managing every message (render, links, pixel, headers,
+#      record to the spool, contact from a private PostgreSQL).
+# Prints msg/s for each, the ratio tern / no-op (goal >= 0.9) and tern's
+# CPU time per message. Needs root, postfix, smtp-source, smtp-sink.
+#
+# Usage: bench/milter.sh [COUNT]   (TERN: the binary, default build/cli/tern)
+set -eu
+count=${1:-2000}
+top=$(cd "$(dirname "$0")/.." && pwd)
+TERN=${TERN:-$top/build/cli/tern}
+TERN_SRCDIR=$top
+TERN_TMPDIR=${TERN_TMPDIR:-$top/bench/out}
+export TERN TERN_SRCDIR TERN_TMPDIR
+. "$top/tests/lib/tap.sh"
+. "$top/tests/lib/pg.sh"
+. "$top/tests/lib/tern.sh"
+. "$top/tests/lib/postfix.sh"
+
+mkdir -p "$TERN_TMPDIR"
+work=$(mktemp -d "$TERN_TMPDIR/bench-milter.XXXXXX")
+chmod 755 "$work"
+at_exit "rm -rf '$work'"
+python3 "$top/bench/milter_newsletter.py" "$work/news.eml"
+cc -O2 -o "$work/noop_milter" "$top/bench/noop_milter.c" $(pkg-config --cflags --libs milter) -lpthread
+
+now() { date +%s.%N; }
+
+# run NAME MILTER: sets $rate to the msg/s of COUNT messages through a fresh instance
+# (pf_start must run in this shell, not in $(...)).
+run() {
+    PF_SMTPD_MILTERS=$2 PF_MILTER_DEFAULT_ACTION=tempfail \
+        PF_EXTRA_MAIN_CF="milter_protocol = 6" pf_start "$work/pf-$1" >/dev/null ||
+        bail_out "cannot start Postfix"
+    smtp-source -s 20 -m 20 -F "$work/news.eml" -f news@example.com -t zoe@example.org \
+        "127.0.0.1:$PF_PORT" # warm-up
+    t0=$(now)
+    smtp-source -s 20 -m "$count" -F "$work/news.eml" -f news@example.com -t zoe@example.org \
+        "127.0.0.1:$PF_PORT"
+    t1=$(now)
+    pf_wait_delivered $((count + 20)) 300 || echo "# $1: not everything was delivered" >&2
+    pf_stop >/dev/null 2>&1 || true
+    rate=$(echo "$count $t0 $t1" | awk '{ printf "%.1f", $1 / ($3 - $2) }')
+}
+
+port=$(pf_free_port)
+"$work/noop_milter" "inet:$port@127.0.0.1" >"$work/noop.log" 2>&1 &
+noop_pid=$!
+at_exit "kill $noop_pid 2>/dev/null"
+sleep 0.3
+
+run none ""
+none=$rate
+run noop "inet:127.0.0.1:$port"
+noop=$rate
+echo "no milter:    $none msg/s"
+echo "no-op milter: $noop msg/s ($(echo "$noop $none" | awk '{ printf "%.2f", $1 / $2 }') of no milter)"
+
+if ! "$TERN" milter --help >/dev/null 2>&1; then
+    echo "tern milter:  not built (no 'tern milter' command)"
+    exit 0
+fi
+pg_start_temp || bail_out "cannot start PostgreSQL"
+tport=$(pf_free_port)
+tern_conf "$work/tern.conf" "[milter]
+socket = inet:$tport@127.0.0.1
+spool = $work/spool
+[engine]
+scripts = $work/no-scripts"
+"$TERN" migrate >/dev/null
+printf 'email,first_name\nzoe@example.org,Zoe\n' >"$work/c.csv"
+"$TERN" contacts import "$work/c.csv" >/dev/null
+"$TERN" milter >"$work/milter.log" 2>&1 &
+tern_pid=$!
+at_exit "kill $tern_pid 2>/dev/null"
+sleep 0.5
+cpu() { awk '{ print $14 + $15 }' "/proc/$tern_pid/stat"; }
+c0=$(cpu)
+run tern "inet:127.0.0.1:$tport"
+tern=$rate
+c1=$(cpu)
+hz=$(getconf CLK_TCK)
+echo "tern milter:  $tern msg/s"
+echo "ratio tern / no-op: $(echo "$tern $noop" | awk '{ printf "%.2f", $1 / $2 }') (goal >= 0.9)"
+echo "tern CPU per message: $(echo "$c0 $c1 $hz $count" | awk '{ printf "%.2f ms", ($2 - $1) * 1000 / $3 / ($4 + 20) }')"

@@ -49,3 +49,6 @@ tests_unit_milter_contact_cache_test_LDADD = $(MILTER_TERN_LIBS)
 EXTRA_DIST += doc/milter.md contrib/postfix/main.cf contrib/postfix/master.cf \
 	contrib/systemd/tern-milter.service
 EXTRA_DIST += bench/milter.sh bench/milter_newsletter.py bench/noop_milter.c
+# End to end through a private Postfix; skips until `tern milter` exists.
+TESTS += tests/integration/milter_postfix.t
+EXTRA_DIST += tests/integration/milter_postfix.t

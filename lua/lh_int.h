@@ -107,6 +107,9 @@ void lh_sandbox_env(lua_State *L);
 int lh_sandbox_load(lua_State *L, const char *path);
 int lh_sandbox_getenv(lua_State *L, const char *path);
 
+/* lh_api.c: install every `tern` API binding into the prototype at `proto`. */
+void lh_api_register(lua_State *L, int proto);
+
 /* lh_tablib.c: the table functions with bounded loops. */
 void lh_tablib_register(lua_State *L);
 

@@ -541,6 +541,7 @@ lh_sandbox_open(lua_State *L)
     int proto = lua_gettop(L);
     copy_allowed(L, proto);
     apply_replacements(L, proto);
+    lh_api_register(L, proto);
     lock_string_metatable(L, proto);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &K_PROTO);
     lua_newtable(L);

@@ -5,6 +5,7 @@ lua_liblh_a_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) $(JANSSON_CFLAGS)
 lua_liblh_a_SOURCES = \
 	lua/lh_msg.h \
 	lua/lh.h lua/lh_compat.h lua/lh_int.h \
+	lua/lh_api.c \
 	lua/lh_pattern.c lua/lh_pattern.h \
 	lua/lh_pool.c \
 	lua/lh_sandbox.c \

@@ -1,0 +1,23 @@
+/*
+ * lh_api.c - the `tern` Lua API: one place that installs every binding
+ *
+ * Owns: the list of binding modules whose globals and library tables go
+ * into the sandbox prototype that every script environment is copied from
+ * (lh_sandbox.c). Each module registers its names into the prototype table
+ * at `proto`; nothing here knows what a binding does. Called once per
+ * state, inside the protected call that opens the state, so a binding may
+ * raise a memory error.
+ *
+ * Depends on: the lua/lh_*.c binding modules listed below.
+ */
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "lh_int.h"
+
+void
+lh_api_register(lua_State *L, int proto)
+{
+    (void)L;
+    (void)proto;
+}

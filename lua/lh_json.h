@@ -1,0 +1,51 @@
+/*
+ * lh_json.h - JSON (jansson) <-> Lua values
+ *
+ * Owns: the one conversion between jansson values and Lua values that every
+ * binding uses (contact records, X-Tern-Data, views, event data, jsonb
+ * columns, json.encode/json.decode in scripts).
+ *
+ * JSON -> Lua: object -> table with string keys; array -> sequence (1-based);
+ * string -> string; integer -> Lua integer (all 64 bits kept); real ->
+ * float; true/false -> boolean; null -> the sentinel `json.null` (a light
+ * userdata, so a null inside an array keeps its position).
+ *
+ * Lua -> JSON: a table whose keys are exactly 1..n (n >= 1) -> array; any
+ * other table -> object (string keys only; an empty table is an empty
+ * object); integer -> integer; float -> real (NaN and infinities refused);
+ * string -> string (must be UTF-8); boolean; nil and `json.null` -> null.
+ * Refused, with the path of the offending value in the reason
+ * ("view.items[3]: a function cannot become JSON"): functions, userdata
+ * other than json.null, threads, cycles, non-string non-sequence keys, and
+ * nesting deeper than LH_JSON_MAX_DEPTH.
+ *
+ * Depends on: Lua 5.4, jansson.
+ */
+#ifndef TERN_LH_JSON_H
+#define TERN_LH_JSON_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+#include <lua.h>
+
+#define LH_JSON_MAX_DEPTH 64
+
+/*
+ * Push `v` (NULL pushes nil) as a Lua value. Allocates: call from inside a
+ * protected call (a binding, or a C function run through lh_pcall); raises
+ * a Lua memory error otherwise.
+ */
+void lh_json_push(lua_State *L, const json_t *v);
+
+/*
+ * Convert the Lua value at `idx` to a new JSON reference. `what` names the
+ * value in error messages ("view"). NULL with the reason in err; never
+ * raises except on memory errors (same protection rule as lh_json_push).
+ */
+json_t *lh_json_from(lua_State *L, int idx, const char *what, char *err, size_t errlen);
+
+/* Push the `json.null` sentinel. */
+void lh_json_push_null(lua_State *L);
+
+#endif

@@ -1,3 +1,13 @@
 # lua/api.mk: the `tern` Lua API bindings (registration of journeys,
 # segments, policy and hooks; JSON; db.query; template.render; log; the
 # message hook calling convention) and their tests.
+
+# JSON <-> Lua and json.* (lh_json), freeing C resources across Lua errors (lh_guard).
+lua_liblh_a_SOURCES += lua/lh_json.h lua/lh_json.c lua/lh_guard.c
+
+# Unit tests of the bindings; their script trees live in tests/lua/.
+LH_API_TESTS = tests/unit/lh_json_test
+check_PROGRAMS += $(LH_API_TESTS)
+TESTS += $(LH_API_TESTS)
+tests_unit_lh_json_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
+tests_unit_lh_json_test_LDADD = $(LH_LIBS)

@@ -8,7 +8,7 @@
  * state, inside the protected call that opens the state, so a binding may
  * raise a memory error.
  *
- * Depends on: the lua/lh_*.c binding modules listed below.
+ * Depends on: the lua/lh_*.c binding modules listed below (lh_json: json.*).
  */
 #include <lauxlib.h>
 #include <lua.h>
@@ -18,6 +18,5 @@
 void
 lh_api_register(lua_State *L, int proto)
 {
-    (void)L;
-    (void)proto;
+    lh_json_register(L, proto);
 }

@@ -119,4 +119,19 @@ int lh_tree_read(const char *root, size_t max_bytes, char **realroot, struct lh_
 void lh_tree_free(struct lh_src *src, size_t nsrc);
 const struct lh_src *lh_tree_find(const struct lh_src *src, size_t nsrc, const char *path);
 
+/* lh_guard.c: free a C resource also when a Lua error unwinds its binding. */
+struct lh_guard {
+    void (*fn)(void *);
+    void *p; /* the resource; NULL: nothing to free */
+};
+/* Push a to-be-closed guard that runs fn(p) once (p starts NULL). */
+struct lh_guard *lh_guard_push(lua_State *L, void (*fn)(void *));
+/* Run fn(p) now, if not done yet. */
+void lh_guard_done(struct lh_guard *g);
+
+/* lh_json.c: the json.* library; a depth check for values about to be pushed. */
+struct json_t;
+void lh_json_register(lua_State *L, int proto);
+int lh_json_check_depth(const struct json_t *v, const char *what, char *err, size_t errlen);
+
 #endif

@@ -1,0 +1,353 @@
+/*
+ * lh_json_test.c - JSON <-> Lua: lh_json_push, lh_json_from, json.* in scripts
+ *
+ * Script-side cases live in tests/lua/json/probe.lua; the C API is driven
+ * through lh_pcall on a leased state of the same pool.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "lua/lh.h"
+#include "lua/lh_json.h"
+#include "tap.h"
+
+static char err[4096];
+static struct lh_pool *pool;
+static struct lh_state *st;
+
+/* Call probe.lua:FUNC with string args; the result, or "ERROR: ..." */
+static const char *
+probe(const char *func, const char *fmt, ...)
+{
+    static char res[8192];
+    char name[128];
+    struct buf out = BUF_INIT;
+    snprintf(name, sizeof name, "probe.lua:%s", func);
+    va_list ap;
+    va_start(ap, fmt);
+    const char *a = fmt[0] ? va_arg(ap, const char *) : NULL;
+    va_end(ap);
+    int rc = fmt[0] ? lh_call(st, name, &out, err, sizeof err, "s", a)
+                    : lh_call(st, name, &out, err, sizeof err, "");
+    if (rc < 0)
+        snprintf(res, sizeof res, "ERROR: %s", err);
+    else
+        snprintf(res, sizeof res, "%s", buf_str(&out));
+    buf_free(&out);
+    return res;
+}
+
+static const char *
+encode(const char *name)
+{
+    return probe("encode", "s", name);
+}
+
+static const char *
+encode_error(const char *name)
+{
+    return probe("encode_error", "s", name);
+}
+
+static const char *
+roundtrip(const char *text)
+{
+    return probe("roundtrip", "s", text);
+}
+
+/*
+ * ---------------------------------------------------------------
+ * json.* from scripts
+ * ---------------------------------------------------------------
+ */
+
+static void
+integers_keep_all_64_bits(void)
+{
+    is_str(encode("maxint"), "9223372036854775807", "math.maxinteger encodes exactly");
+    is_str(encode("minint"), "-9223372036854775808", "math.mininteger encodes exactly");
+    is_str(probe("describe", "s", "9007199254740993"), "integer 9007199254740993",
+           "2^53+1 decodes to the same Lua integer");
+    is_str(roundtrip("[9223372036854775807,-9223372036854775808]"),
+           "[9223372036854775807,-9223372036854775808]", "int64 extremes survive a round trip");
+}
+
+static void
+reals_stay_floats(void)
+{
+    is_str(probe("describe", "s", "1.5"), "float 1.5", "1.5 decodes to a float");
+    is_str(probe("describe", "s", "2.0"), "float 2.0", "2.0 stays a float");
+    is_str(encode("float_one"), "1.0", "a float with no fraction encodes as a real");
+}
+
+static void
+null_keeps_its_position_in_arrays(void)
+{
+    is_str(probe("null_keeps_position", ""), "3 true json.null",
+           "[1,null,3] has length 3 and json.null at 2");
+    is_str(roundtrip("[1,null,3]"), "[1,null,3]", "and encodes back the same");
+    is_str(encode("null_member"), "{\"x\":null}", "json.null as a member value is null");
+}
+
+static void
+objects_become_tables_with_string_keys(void)
+{
+    is_str(probe("object_keys", ""), "Ann 1", "members are fields, nested objects tables");
+    is_str(encode("object"), "{\"a\":1,\"b\":2,\"c\":[true,false]}",
+           "objects encode with sorted keys");
+}
+
+static void
+sequences_become_arrays_and_empty_tables_objects(void)
+{
+    is_str(encode("sequence"), "[\"a\",\"b\",\"c\"]", "keys 1..n make an array");
+    is_str(encode("empty"), "{}", "an empty table is an empty object");
+    is_str(roundtrip("[]"), "{}", "so an empty array comes back as an object");
+}
+
+static void
+a_table_shared_by_two_branches_is_not_a_cycle(void)
+{
+    is_str(encode("shared"), "{\"x\":[1],\"y\":[1]}", "the shared table is written twice");
+}
+
+static void
+strings_keep_nul_bytes(void)
+{
+    is_str(probe("describe", "s", "\"a\\u0000b\""), "string 3", "\\u0000 decodes into the string");
+    is_str(encode("nul_string"), "\"a\\u0000b\"", "and encodes back escaped");
+}
+
+static void
+functions_are_refused_with_their_path(void)
+{
+    like(encode_error("func_in_array"),
+         "json.encode: value.items[3]: a function cannot become JSON",
+         "the path leads to the function");
+    like(encode_error("odd_key_path"), "value[\"first name\"]: a function cannot become JSON",
+         "a key that is not a name is quoted in the path");
+    like(encode_error("coroutine"), "value.co: a thread cannot become JSON", "threads too");
+}
+
+static void
+cycles_are_refused(void)
+{
+    like(encode_error("cycle"), "value.self: a table that contains itself cannot become JSON",
+         "the path names where the table repeats");
+}
+
+static void
+nan_and_infinities_are_refused(void)
+{
+    like(encode_error("nan"), "value.score: NaN cannot become JSON", "NaN");
+    like(encode_error("inf"), "value.score: an infinite number cannot become JSON", "infinity");
+}
+
+static void
+invalid_utf8_is_refused(void)
+{
+    like(encode_error("bad_utf8"), "value.name: a string that is not valid UTF-8 (byte 3)",
+         "a value names the first bad byte");
+    like(encode_error("bad_utf8_key"), "a key that is not valid UTF-8", "a key too");
+}
+
+static void
+keys_that_fit_neither_arrays_nor_objects_are_refused(void)
+{
+    like(encode_error("mixed_keys"), "value: a table mixing string and number keys",
+         "string and number keys mixed");
+    like(encode_error("holes"), "keys up to 3 but 2 entries", "a sequence with holes");
+    like(encode_error("zero_key"), "a table with key 0 cannot become JSON", "key 0");
+    like(encode_error("float_key"), "a table with key 1.5 cannot become JSON", "a float key");
+    like(encode_error("bool_key"), "a table with a boolean key cannot become JSON",
+         "a boolean key");
+}
+
+static void
+nesting_is_capped_at_64_levels(void)
+{
+    like(encode("nested_64"), "[[[[", "64 levels encode");
+    like(encode_error("nested_65"), "nested deeper than 64 levels", "65 levels are refused");
+    char text[200] = {0};
+    memset(text, '[', 65);
+    memset(text + 65, ']', 65);
+    like(roundtrip(text), "nil, json.decode: JSON nested deeper than 64 levels",
+         "decoding 65 levels returns nil and the reason");
+    memset(text, 0, sizeof text);
+    memset(text, '[', 64);
+    memset(text + 64, ']', 64);
+    char want[200] = {0};
+    memset(want, '[', 63);
+    memcpy(want + 63, "{}", 2);
+    memset(want + 65, ']', 63);
+    is_str(roundtrip(text), want, "64 levels decode (the innermost empty array comes back {})");
+}
+
+static void
+bad_text_returns_nil_and_where(void)
+{
+    is_str(roundtrip("{\"a\":}"), "nil, json.decode: line 1, column 6: unexpected token near '}'",
+           "a syntax error names line and column");
+    like(roundtrip("123456789012345678901234567890"), "nil, json.decode: line 1",
+         "an integer beyond 64 bits is refused");
+    like(roundtrip(""), "nil, json.decode:", "empty text is not JSON");
+}
+
+static void
+decode_raises_on_misuse(void)
+{
+    like(probe("decode_raises_on", "s", "table"), "json.decode: expects a string, got table",
+         "a table argument raises");
+    like(probe("decode_raises_on", "s", "nil"), "json.decode: expects a string, got nil",
+         "a missing argument raises");
+}
+
+static void
+json_null_is_one_protected_value(void)
+{
+    is_str(probe("null_metatable", ""), "false", "its metatable is hidden");
+}
+
+static void
+decode_refuses_text_over_16_mib(void)
+{
+    size_t n = (16u << 20) + 2;
+    char *big = malloc(n + 1);
+    memset(big, ' ', n);
+    big[0] = '1';
+    big[n] = '\0';
+    like(roundtrip(big), "over the limit of 16777216", "a 16 MiB + 2 text is refused unread");
+    free(big);
+}
+
+/*
+ * ---------------------------------------------------------------
+ * the C API
+ * ---------------------------------------------------------------
+ */
+
+struct capi {
+    json_t *in, *out;
+    const char *what;
+};
+
+/* lua_CFunction: push `in`, read it back into `out` (err on failure). */
+static int
+push_and_read(lua_State *L)
+{
+    struct capi *c = lua_touserdata(L, 1);
+    lh_json_push(L, c->in);
+    c->out = lh_json_from(L, -1, c->what, err, sizeof err);
+    return 0;
+}
+
+static int
+run_capi(struct capi *c)
+{
+    lua_State *L = lh_lua(st);
+    lua_pushcfunction(L, push_and_read);
+    lua_pushlightuserdata(L, c);
+    return lh_pcall(st, 1, 0, err, sizeof err);
+}
+
+static void
+c_values_survive_push_and_from(void)
+{
+    json_error_t jerr;
+    const char *text = "{\"id\":9223372036854775807,\"tags\":[\"a\",null,1.25],\"ok\":true,"
+                       "\"name\":\"Zo\\u00eb\",\"empty\":{}}";
+    struct capi c = {.in = json_loads(text, 0, &jerr), .what = "contact"};
+    ok(run_capi(&c) == 0 && c.out && json_equal(c.in, c.out), "a contact record comes back equal");
+    json_decref(c.in);
+    json_decref(c.out);
+}
+
+static void
+push_of_null_pointer_is_nil_and_nil_is_null(void)
+{
+    struct capi c = {.in = NULL, .what = "v"};
+    ok(run_capi(&c) == 0 && json_is_null(c.out), "NULL pushes nil, which converts to null");
+    json_decref(c.out);
+}
+
+static void
+push_refuses_c_values_nested_too_deep(void)
+{
+    json_t *root = json_array(), *cur = root;
+    for (int i = 1; i < 65; i++) {
+        json_t *next = json_array();
+        json_array_append_new(cur, next);
+        cur = next;
+    }
+    struct capi c = {.in = root, .what = "v"};
+    ok(run_capi(&c) != 0, "pushing 65 levels raises");
+    like(err, "JSON nested deeper than 64 levels", "with the reason");
+    json_decref(root);
+}
+
+/* lua_CFunction: convert a light userdata that is not json.null. */
+static int
+from_foreign_userdata(lua_State *L)
+{
+    static int other;
+    lua_createtable(L, 0, 1);
+    lua_pushlightuserdata(L, &other);
+    lua_setfield(L, -2, "handle");
+    json_t *v = lh_json_from(L, -1, "data", err, sizeof err);
+    lua_pushboolean(L, v == NULL);
+    json_decref(v);
+    return 1;
+}
+
+static void
+from_refuses_foreign_userdata(void)
+{
+    lua_State *L = lh_lua(st);
+    lua_pushcfunction(L, from_foreign_userdata);
+    ok(lh_pcall(st, 0, 1, err, sizeof err) == 0 && lua_toboolean(L, -1),
+       "a light userdata other than json.null is refused");
+    lua_settop(L, 0);
+    like(err, "data.handle: a userdata cannot become JSON", "with its path");
+}
+
+int
+main(void)
+{
+    char root[PATH_MAX];
+    const char *d = getenv("TERN_SRCDIR");
+    snprintf(root, sizeof root, "%s/tests/lua/json", d && *d ? d : ".");
+    pool = lh_pool_new(NULL, 1, err, sizeof err);
+    if (!pool || lh_pool_reload(pool, root, err, sizeof err) < 0 ||
+        !(st = lh_lease(pool, err, sizeof err))) {
+        printf("Bail out! %s\n", err);
+        return 1;
+    }
+    integers_keep_all_64_bits();
+    reals_stay_floats();
+    null_keeps_its_position_in_arrays();
+    objects_become_tables_with_string_keys();
+    sequences_become_arrays_and_empty_tables_objects();
+    a_table_shared_by_two_branches_is_not_a_cycle();
+    strings_keep_nul_bytes();
+    functions_are_refused_with_their_path();
+    cycles_are_refused();
+    nan_and_infinities_are_refused();
+    invalid_utf8_is_refused();
+    keys_that_fit_neither_arrays_nor_objects_are_refused();
+    nesting_is_capped_at_64_levels();
+    bad_text_returns_nil_and_where();
+    decode_raises_on_misuse();
+    json_null_is_one_protected_value();
+    decode_refuses_text_over_16_mib();
+    c_values_survive_push_and_from();
+    push_of_null_pointer_is_nil_and_nil_is_null();
+    push_refuses_c_values_nested_too_deep();
+    from_refuses_foreign_userdata();
+    lh_release(st);
+    lh_pool_free(pool);
+    return tap_done();
+}

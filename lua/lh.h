@@ -60,6 +60,18 @@ struct lh_pool_stats {
 
 struct lh_pool;
 struct lh_state;
+struct db_pool;
+
+/*
+ * What the bindings may reach outside the sandbox. Without a database,
+ * db.query returns nil, "no database in this context"; without a templates
+ * directory, template.render only renders Mustache source strings.
+ */
+struct lh_services {
+    struct db_pool *db;        /* db.query's connections (borrowed); NULL: none */
+    const char *templates_dir; /* template.render's files (copied); NULL: none */
+    unsigned db_timeout_ms;    /* db.query statement timeout; 0: 2000 ms */
+};
 
 void lh_limits_default(struct lh_limits *lim);
 
@@ -80,6 +92,13 @@ struct lh_pool *lh_pool_new(const struct lh_limits *lim, unsigned nstates, char 
  * Reloads are serialised; leases keep working meanwhile. 0 or -1.
  */
 int lh_pool_reload(struct lh_pool *pool, const char *scripts_root, char *err, size_t errlen);
+
+/*
+ * Set the services the bindings use (NULL: none). They apply to the
+ * generations built by later reloads: call it before lh_pool_reload. The
+ * database pool must outlive the pool. 0, or -1 when out of memory.
+ */
+int lh_pool_set_services(struct lh_pool *pool, const struct lh_services *svc);
 
 /* Stop the watchdog and close every state. All leases must be released. */
 void lh_pool_free(struct lh_pool *pool);

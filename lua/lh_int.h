@@ -36,7 +36,8 @@ struct lh_gen {
     char *root;         /* realpath of the scripts root */
     struct lh_src *src; /* sorted by path */
     size_t nsrc;
-    unsigned refs;    /* one while serving, plus one per lease */
+    struct lh_services svc; /* as set when this generation was built; owns templates_dir */
+    unsigned refs;          /* one while serving, plus one per lease */
     unsigned nstates; /* open states of this generation */
     struct lh_state *idle;
 };
@@ -67,6 +68,7 @@ struct lh_pool {
     pthread_mutex_t mu; /* generations, idle lists, counters */
     pthread_cond_t cv;  /* a state became idle or a generation appeared */
     struct lh_gen *serving;
+    struct lh_services svc; /* for the next generation (mu); owns templates_dir */
     unsigned long last_id;
     unsigned live_states;
     unsigned live_gens;

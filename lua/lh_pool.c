@@ -98,6 +98,7 @@ lh_pool_new(const struct lh_limits *lim, unsigned nstates, char *err, size_t err
 static void
 gen_free(struct lh_gen *gen)
 {
+    free((char *)gen->svc.templates_dir);
     lh_tree_free(gen->src, gen->nsrc);
     free(gen->root);
     free(gen);
@@ -129,6 +130,29 @@ build_state(struct lh_pool *pool, struct lh_gen *gen, char *err, size_t errlen)
     return st;
 }
 
+/* Copy services, owning a copy of the templates directory. */
+static int
+svc_copy(struct lh_services *dst, const struct lh_services *src)
+{
+    *dst = *src;
+    dst->templates_dir = NULL;
+    if (src->templates_dir && !(dst->templates_dir = strdup(src->templates_dir))) return -1;
+    return 0;
+}
+
+int
+lh_pool_set_services(struct lh_pool *pool, const struct lh_services *svc)
+{
+    struct lh_services next = {0};
+    if (svc && svc_copy(&next, svc) < 0) return -1;
+    pthread_mutex_lock(&pool->mu);
+    struct lh_services old = pool->svc;
+    pool->svc = next;
+    pthread_mutex_unlock(&pool->mu);
+    free((char *)old.templates_dir);
+    return 0;
+}
+
 /* Read the tree and build every state of a new generation; NULL on any error. */
 static struct lh_gen *
 gen_build(struct lh_pool *pool, const char *root, unsigned long id, char *err, size_t errlen)
@@ -139,8 +163,17 @@ gen_build(struct lh_pool *pool, const char *root, unsigned long id, char *err, s
         return NULL;
     }
     gen->id = id;
+    pthread_mutex_lock(&pool->mu);
+    int copied = svc_copy(&gen->svc, &pool->svc);
+    pthread_mutex_unlock(&pool->mu);
+    if (copied < 0) {
+        free(gen);
+        lh_error_copy(err, errlen, "lua: out of memory");
+        return NULL;
+    }
     if (lh_tree_read(root, pool->lim.script_bytes, &gen->root, &gen->src, &gen->nsrc, err, errlen) <
         0) {
+        free((char *)gen->svc.templates_dir);
         free(gen);
         return NULL;
     }
@@ -308,6 +341,7 @@ lh_pool_free(struct lh_pool *pool)
         close_list(gen->idle);
         if (--gen->refs == 0) gen_free(gen); /* else leases are still out: they keep it */
     }
+    free((char *)pool->svc.templates_dir);
     pthread_mutex_destroy(&pool->mu);
     pthread_mutex_destroy(&pool->reload_mu);
     pthread_cond_destroy(&pool->cv);

@@ -11,3 +11,12 @@ check_PROGRAMS += $(LH_API_TESTS)
 TESTS += $(LH_API_TESTS)
 tests_unit_lh_json_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
 tests_unit_lh_json_test_LDADD = $(LH_LIBS)
+
+# db.query: read-only parameterized SQL through lib/db's pool.
+lua_liblh_a_SOURCES += lua/lh_db.c
+lua_liblh_a_CPPFLAGS += $(PQ_CFLAGS)
+check_PROGRAMS += tests/integration/lh_db_test
+tests_integration_lh_db_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
+tests_integration_lh_db_test_LDADD = $(LH_LIBS)
+TESTS += tests/integration/lh_db.t
+EXTRA_DIST += tests/integration/lh_db.t

@@ -8,7 +8,7 @@
  * state, inside the protected call that opens the state, so a binding may
  * raise a memory error.
  *
- * Depends on: the lua/lh_*.c binding modules listed below (lh_json: json.*).
+ * Depends on: the lua/lh_*.c binding modules listed below (lh_json: json.*; lh_db: db.query).
  */
 #include <lauxlib.h>
 #include <lua.h>
@@ -19,4 +19,5 @@ void
 lh_api_register(lua_State *L, int proto)
 {
     lh_json_register(L, proto);
+    lh_db_register(L, proto);
 }

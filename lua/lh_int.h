@@ -136,4 +136,7 @@ struct json_t;
 void lh_json_register(lua_State *L, int proto);
 int lh_json_check_depth(const struct json_t *v, const char *what, char *err, size_t errlen);
 
+/* lh_db.c: db.query. */
+void lh_db_register(lua_State *L, int proto);
+
 #endif

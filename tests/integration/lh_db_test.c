@@ -1,0 +1,244 @@
+/*
+ * lh_db_test.c - db.query from scripts against a real PostgreSQL
+ *
+ * Run by lh_db.t, which starts a private cluster with the schema migrated,
+ * seeds three contacts and exports TERN_DB_URL. The scripts are in
+ * tests/lua/db/probe.lua.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "lua/lh.h"
+#include "tap.h"
+
+static char err[4096];
+static char root[PATH_MAX];
+static struct db_pool *dbp;
+
+/* A pool of one state serving tests/lua/db, with these services and limits. */
+static struct lh_pool *
+lua_pool(const struct lh_services *svc, unsigned call_ms)
+{
+    struct lh_limits lim;
+    lh_limits_default(&lim);
+    lim.call_ms = call_ms ? call_ms : 10000; /* the queries, not the limit, are under test */
+    struct lh_pool *p = lh_pool_new(&lim, 1, err, sizeof err);
+    if (!p || (svc && lh_pool_set_services(p, svc) < 0) ||
+        lh_pool_reload(p, root, err, sizeof err) < 0) {
+        printf("Bail out! %s\n", err);
+        exit(1);
+    }
+    return p;
+}
+
+static struct lh_pool *serving;
+
+/* Call probe.lua:FUNC (with one string argument when `arg` is set). */
+static const char *
+run(struct lh_pool *p, const char *func, const char *arg)
+{
+    static char res[16384];
+    char name[128];
+    struct buf out = BUF_INIT;
+    snprintf(name, sizeof name, "probe.lua:%s", func);
+    struct lh_state *st = lh_lease(p, err, sizeof err);
+    int rc = !st   ? -1
+             : arg ? lh_call(st, name, &out, err, sizeof err, "s", arg)
+                   : lh_call(st, name, &out, err, sizeof err, "");
+    lh_release(st);
+    snprintf(res, sizeof res, "%s%s", rc < 0 ? "ERROR: " : "", rc < 0 ? err : buf_str(&out));
+    buf_free(&out);
+    return res;
+}
+
+static const char *
+probe(const char *func)
+{
+    return run(serving, func, NULL);
+}
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+rows_come_back_as_tables_keyed_by_column(void)
+{
+    is_str(run(serving, "contacts", "default"),
+           "[{\"email\":\"ann@example.com\"},{\"email\":\"bob@example.com\"}]",
+           "a parameterized select returns one table per row");
+    is_str(run(serving, "contacts", "nobody"), "{}", "no rows is an empty table");
+}
+
+static void
+column_types_become_lua_types(void)
+{
+    is_str(probe("types"),
+           "[{\"d\":\"2026-01-02\",\"f8\":1.5,\"i2\":1,\"i4\":2,\"i8\":9223372036854775807,"
+           "\"j\":[1,2],\"jb\":{\"k\":[1,null]},\"no\":false,\"num\":2.25,\"t\":\"x\","
+           "\"yes\":true}]",
+           "integers, numbers, booleans, json tables, other types as text");
+    is_str(probe("integer_type"), "integer float", "int8 is a Lua integer, float8 a float");
+}
+
+static void
+sql_null_leaves_the_key_out(void)
+{
+    is_str(probe("null_column"), "nil 1", "a NULL column is absent from the row");
+}
+
+static void
+parameters_of_every_allowed_type_bind(void)
+{
+    is_str(probe("params"),
+           "[{\"b\":true,\"f\":0.5,\"isnull\":true,\"n\":9223372036854775807,\"s\":\"Zoë\"}]",
+           "integer, float, boolean, nil and string parameters");
+}
+
+static void
+misuse_raises(void)
+{
+    like(probe("table_param"), "db.query: argument #2 ($1): a table cannot be a parameter",
+         "a table parameter raises");
+    like(probe("function_param"), "a function cannot be a parameter", "a function raises");
+    like(probe("sql_not_string"), "db.query: the SQL must be a string, got number",
+         "SQL that is not a string raises");
+    like(probe("sql_empty"), "db.query: the SQL is empty", "blank SQL raises");
+    like(probe("sql_nul"), "db.query: the SQL contains a NUL byte", "SQL with a NUL raises");
+    like(probe("string_param_nul"), "argument #2 ($1) contains a NUL byte",
+         "a parameter with a NUL raises");
+    like(probe("too_many_params"), "1001 parameters is over the limit of 1000",
+         "more than 1000 parameters raise");
+}
+
+static void
+writes_fail_in_the_read_only_transaction(void)
+{
+    like(probe("insert"), "nil, db.query: ERROR:  cannot execute INSERT in a read-only transaction",
+         "INSERT fails");
+    like(probe("update"), "cannot execute UPDATE in a read-only transaction", "UPDATE fails");
+    like(probe("lock"), "read-only transaction", "SELECT ... FOR UPDATE fails");
+}
+
+static void
+only_one_statement_per_call(void)
+{
+    like(probe("two_statements"), "nil, db.query: ERROR:  cannot insert multiple commands",
+         "two statements are refused by the server");
+    like(run(serving, "contacts", "default"), "bob@example.com", "and nothing was deleted");
+}
+
+static void
+sql_errors_are_one_line(void)
+{
+    const char *r = probe("syntax");
+    like(r, "nil, db.query: ERROR:  syntax error at or near \"SELEC\"", "the server's message");
+    ok(strchr(r, '\n') == NULL, "on one line");
+}
+
+static void
+statement_timeout_bounds_a_query(void)
+{
+    struct lh_services svc = {.db = dbp, .db_timeout_ms = 200};
+    struct lh_pool *p = lua_pool(&svc, 0);
+    double t0 = now_s();
+    like(run(p, "sleep", "5"),
+         "nil, db.query: ERROR:  canceling statement due to statement timeout",
+         "a query over the statement timeout returns nil, err");
+    ok(now_s() - t0 < 2.0, "after the timeout, not the sleep (%.2f s)", now_s() - t0);
+    lh_pool_free(p);
+}
+
+static void
+remaining_call_budget_caps_the_timeout(void)
+{
+    struct lh_services svc = {.db = dbp, .db_timeout_ms = 10000};
+    struct lh_pool *p = lua_pool(&svc, 300);
+    double t0 = now_s();
+    like(run(p, "sleep", "5"), "canceling statement due to statement timeout",
+         "a query may not outlive the call's time budget");
+    ok(now_s() - t0 < 1.5, "the call ended near its 300 ms budget (%.2f s)", now_s() - t0);
+    lh_pool_free(p);
+}
+
+static void
+row_count_is_capped(void)
+{
+    like(probe("many_rows"), "nil, db.query: more than 10000 rows (add a LIMIT)",
+         "10001 rows are refused");
+    is_str(probe("enough_rows"), "10000", "10000 rows are fine, on the same connection");
+}
+
+static void
+json_deeper_than_the_cap_is_an_error(void)
+{
+    like(probe("deep_json"), "nil, db.query: column deep: JSON nested deeper than 64 levels",
+         "a jsonb value nested 65 deep returns nil, err");
+}
+
+static void
+a_lost_connection_is_an_error_then_recovers(void)
+{
+    like(probe("kill_backend"), "nil, db.query: ", "a terminated backend returns nil, err");
+    like(run(serving, "contacts", "default"), "ann@example.com", "the next query reconnects");
+}
+
+static void
+statements_cannot_change_the_pooled_session(void)
+{
+    is_str(probe("session_unchanged"), "[{\"app\":\"lh_db_test\",\"path\":\"tern, public\"}]",
+           "SET and set_config inside a query are rolled back");
+    like(probe("commit_then_query"), "[{\"one\":1}]", "a COMMIT statement harms nothing");
+    is_str(probe("command_without_rows"), "{}", "a statement without rows returns {}");
+}
+
+static void
+without_a_database_query_returns_nil(void)
+{
+    struct lh_pool *p = lua_pool(NULL, 0);
+    is_str(run(p, "contacts", "default"), "nil, db.query: no database in this context",
+           "no services: nil and the reason");
+    like(run(p, "table_param", NULL), "a table cannot be a parameter", "misuse still raises");
+    lh_pool_free(p);
+}
+
+int
+main(void)
+{
+    const char *src = getenv("TERN_SRCDIR"), *url = getenv("TERN_DB_URL");
+    snprintf(root, sizeof root, "%s/tests/lua/db", src && *src ? src : ".");
+    struct db_settings s = {.url = url, .app_name = "lh_db_test", .statement_timeout_ms = 30000};
+    if (!url || !(dbp = db_pool_new(&s, 2, err, sizeof err))) {
+        printf("Bail out! %s\n", url ? err : "TERN_DB_URL is not set");
+        return 1;
+    }
+    struct lh_services svc = {.db = dbp};
+    serving = lua_pool(&svc, 0);
+    rows_come_back_as_tables_keyed_by_column();
+    column_types_become_lua_types();
+    sql_null_leaves_the_key_out();
+    parameters_of_every_allowed_type_bind();
+    misuse_raises();
+    writes_fail_in_the_read_only_transaction();
+    only_one_statement_per_call();
+    sql_errors_are_one_line();
+    statement_timeout_bounds_a_query();
+    remaining_call_budget_caps_the_timeout();
+    row_count_is_capped();
+    json_deeper_than_the_cap_is_an_error();
+    a_lost_connection_is_an_error_then_recovers();
+    statements_cannot_change_the_pooled_session();
+    without_a_database_query_returns_nil();
+    lh_pool_free(serving);
+    db_pool_free(dbp);
+    return tap_done();
+}

@@ -9,9 +9,12 @@
  * milters.
  *
  * What is offered to the callback: absolute http:// and https:// URLs only,
- * with HTML character references decoded (&amp; -> &, &#038; -> &) so the
- * callback sees the real URL; what it returns is escaped again for the
- * attribute it goes into. Never offered: mailto:, tel:, #fragments,
+ * with HTML character references decoded (&amp; -> &, &#038; -> &) and
+ * leading and trailing blanks trimmed, so the callback sees the real URL;
+ * what it returns replaces the whole attribute value, escaped again for
+ * the quotes it goes into (an unquoted value gets double quotes). A link
+ * holding a character reference this module cannot decode, or any blank
+ * or control character, is not offered. Never offered: mailto:, tel:, #fragments,
  * relative and unparseable URLs, URLs holding template placeholders
  * ({{...}}, *|...|*, %%...%%), links marked data-tern-notrack, domains of
  * links_opts.notrack_domains (and their subdomains), anything inside
@@ -20,6 +23,9 @@
  * Plain text: the finder stops before trailing '.', ',', ';', ':', '!',
  * '?', quotes, '>' and unbalanced ')' so "see https://x.example/a)." keeps
  * its punctuation; <https://...> and "(https://...)" work.
+ *
+ * Every pass is linear in the input. The user-facing rules are in
+ * doc/links.md; the implementation is split by job (lib/links_int.h).
  *
  * Depends on: lib/buf.
  */

@@ -1,2 +1,17 @@
 # lib/links.mk: HTML and plain-text link finding and rewriting (lib/links*),
 # their unit tests and fuzz targets.
+
+lib_libtern_a_SOURCES += \
+	lib/links.c lib/links_int.h \
+	lib/links_url.c \
+	lib/links_charref.c \
+	lib/links_html_scan.c \
+	lib/links_html.c \
+	lib/links_text.c
+
+check_PROGRAMS += tests/unit/links_test
+tests_unit_links_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_links_test_LDADD = $(TERN_LIBS)
+TESTS += tests/unit/links_test
+
+EXTRA_DIST += tests/unit/links doc/links.md

@@ -14,7 +14,12 @@
  * Format: segment files named by their first sequence number, each record
  * framed by its length and a CRC-32C, a small cursor file holding the
  * first unacked sequence number. One process owns a directory at a time
- * (an flock on it; a second opener gets a clear error).
+ * (an flock on it; a second opener gets a clear error). doc/spool.md has
+ * the byte layout and what recovery does.
+ *
+ * A failed fdatasync is final: the spool then refuses every append and
+ * sync with that reason until it is reopened (the kernel may have dropped
+ * the unsynced data, so a retry could lie).
  *
  * Depends on: lib/buf, POSIX, pthreads. Knows nothing of what a record means.
  *
@@ -63,6 +68,8 @@ struct spool_stats {
     uint64_t acked;    /* every record below this is applied and may be deleted */
     uint64_t bytes;    /* unacked bytes on disk */
     unsigned segments;
+    uint64_t syncs;      /* group commits (fdatasync rounds) since open */
+    uint64_t torn_bytes; /* bytes of a torn tail spool_open dropped */
 };
 
 /* Open (creating if needed, mode 0700) and recover `dir`. NULL plus a reason on failure. */
@@ -84,8 +91,10 @@ int spool_sync(struct spool *sp, uint64_t seq, char *err, size_t errlen);
 /*
  * Call done(arg, status) once every record up to `seq` is on disk (status
  * 0) or syncing failed (-1). `done` runs on the spool's sync thread and
- * must not block; it may run before spool_sync_async returns. For event
- * loops that must not block a thread (a suspended HTTP connection).
+ * must not block (nor call spool_sync); it may run before spool_sync_async
+ * returns. Returning 0, it is called exactly once, at the latest from
+ * spool_close; returning -1, never. For event loops that must not block a
+ * thread (a suspended HTTP connection).
  */
 int spool_sync_async(struct spool *sp, uint64_t seq, void (*done)(void *arg, int status), void *arg,
                      char *err, size_t errlen);
@@ -93,11 +102,13 @@ int spool_sync_async(struct spool *sp, uint64_t seq, void (*done)(void *arg, int
 /*
  * Take up to `max` durable, unacked records in order into `b` (n may be 0).
  * Records after the last ack are handed out again by every call until they
- * are acked, so a failed apply is simply retried.
+ * are acked, so a failed apply is simply retried. `b` is overwritten; free
+ * it with spool_batch_free (also when n is 0).
  */
 int spool_read(struct spool *sp, size_t max, struct spool_batch *b, char *err, size_t errlen);
 
-/* Mark every record of `b` applied; finished segments are deleted. */
+/* Mark every record of `b` (the last batch read) applied: the cursor is
+ * replaced durably, then finished segments are deleted. */
 int spool_ack(struct spool *sp, const struct spool_batch *b, char *err, size_t errlen);
 
 void spool_batch_free(struct spool_batch *b);

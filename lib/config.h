@@ -63,6 +63,15 @@ struct config {
         int64_t spool_max; /* bytes */
         char *pages;       /* NULL: built-in pages */
         int api_rate;      /* requests/s per API key */
+        char *trusted_proxies;    /* CIDR list whose X-Forwarded-For is believed */
+        int64_t max_body;         /* bytes of a POST body */
+        char *scanner_networks;   /* CIDR list or NULL */
+        char *scanner_agents;     /* comma-separated substrings */
+        char *image_proxy_agents; /* comma-separated substrings */
+        char *apple_mpp_networks; /* CIDR list or NULL */
+        int64_t scanner_delay_ms;
+        int scanner_burst;
+        int64_t burst_window_ms;
     } track;
     struct {
         char *scripts;

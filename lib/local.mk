@@ -6,6 +6,7 @@ lib_libtern_a_SOURCES = \
 	lib/spool.h lib/spool_drain.h lib/record.h lib/links.h lib/mime.h \
 	lib/buf.c lib/buf.h \
 	lib/log.c lib/log.h \
+	lib/cidr.c lib/cidr.h \
 	lib/config.c lib/config.h \
 	lib/db.c lib/db.h \
 	lib/schema.c lib/schema.h \

@@ -1,2 +1,32 @@
 # track/: tern track (libmicrohttpd endpoint, tracking pages, events API,
 # bot classification). Depends on lib/ only: no Lua here.
+noinst_LIBRARIES += track/libtrack.a
+track_libtrack_a_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS) $(PQ_CFLAGS) $(JANSSON_CFLAGS)
+track_libtrack_a_SOURCES = \
+	track/route.c track/route.h \
+	track/bot.c track/bot.h \
+	track/burst.c track/burst.h \
+	track/gen.c track/gen.h \
+	track/exchange.c track/exchange.h \
+	track/endpoints.h track/ep_hit.c track/ep_ops.c \
+	track/metrics.c track/metrics.h \
+	track/listen.c track/listen.h \
+	track/server.c track/server.h
+EXTRA_DIST += track/README.md
+
+# What a program linking the tracker needs (lib/ after it).
+TRACK_LIBS = track/libtrack.a $(TERN_LIBS) $(MHD_LIBS)
+TRACK_TEST_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/track
+
+TRACK_UNIT_TESTS = \
+	tests/unit/track_route_test \
+	tests/unit/track_bot_test \
+	tests/unit/track_burst_test
+check_PROGRAMS += $(TRACK_UNIT_TESTS)
+TESTS += $(TRACK_UNIT_TESTS)
+tests_unit_track_route_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
+tests_unit_track_route_test_LDADD = $(TRACK_LIBS)
+tests_unit_track_bot_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
+tests_unit_track_bot_test_LDADD = $(TRACK_LIBS)
+tests_unit_track_burst_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
+tests_unit_track_burst_test_LDADD = $(TRACK_LIBS)

@@ -1,0 +1,28 @@
+/*
+ * endpoints.h - the tracker's endpoints, one function each (exchange.h)
+ *
+ * Owns: nothing but the list; each endpoint lives in its own ep_*.c.
+ *
+ *     tr_ep_click     /c/<token>   302 to the signed destination, click recorded
+ *     tr_ep_open      /o/<token>   1x1 GIF, open recorded
+ *     tr_ep_healthz   /healthz     200 "ok"
+ *
+ * A token that does not verify is a plain 404, whatever the reason (the
+ * reason is logged at debug level and counted in /metrics).
+ */
+#ifndef TERN_TRACK_ENDPOINTS_H
+#define TERN_TRACK_ENDPOINTS_H
+
+#include "exchange.h"
+
+int tr_ep_click(const struct tr_gen *g, const struct tr_request *rq, struct tr_reply *rp,
+                struct tr_record *rec);
+int tr_ep_open(const struct tr_gen *g, const struct tr_request *rq, struct tr_reply *rp,
+               struct tr_record *rec);
+int tr_ep_healthz(const struct tr_gen *g, const struct tr_request *rq, struct tr_reply *rp,
+                  struct tr_record *rec);
+
+/* The endpoint of a route; NULL for TR_NOT_FOUND. */
+tr_endpoint tr_endpoint_of(enum tr_route route);
+
+#endif

@@ -1,0 +1,521 @@
+/*
+ * server.c - libmicrohttpd daemon and the life of one request (see server.h)
+ *
+ * Sections follow a request: accepting it (first handler call), taking its
+ * body, running its endpoint, making its records durable, answering it,
+ * and freeing it when libmicrohttpd says it is complete.
+ */
+#define LOG_MODULE "track"
+
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "endpoints.h"
+#include "exchange.h"
+#include "listen.h"
+#include "log.h"
+#include "metrics.h"
+#include "spool.h"
+#include "spool_drain.h"
+
+/* The plain page every refused token gets: no hint of why. */
+static const char not_found_page[] =
+    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    "<meta name=\"viewport\" content=\"width=device-width\"><title>Link not found</title></head>\n"
+    "<body><h1>Link not found</h1><p>This link is not valid: it may have been cut off or "
+    "changed.</p></body></html>\n";
+
+/* A transparent 1x1 GIF89a. */
+static const unsigned char pixel[] = {
+    0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00,
+    0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b};
+
+#define CSP                                                                                        \
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "          \
+    "frame-ancestors 'none'; base-uri 'none'"
+#define NO_CACHE "no-cache, no-store, must-revalidate, private"
+
+struct tr_server {
+    struct MHD_Daemon *mhd;
+    int fd;
+    char address[300];
+    size_t max_body;
+    pthread_mutex_t gen_lock;
+    struct tr_gen *gen;
+    struct MHD_Response *not_found, *gif;
+    atomic_int suspended; /* requests waiting for a sync */
+};
+
+enum sync_state { SYNC_NONE, SYNC_PENDING, SYNC_SUSPENDED, SYNC_DONE };
+
+struct req {
+    struct tr_server *srv;
+    struct tr_gen *gen;
+    struct MHD_Connection *conn;
+    struct tr_request rq;
+    struct tr_reply rp;
+    struct tr_record rec;
+    struct buf body;
+    bool too_big;
+    pthread_mutex_t lock; /* sync, sync_status: shared with the spool's sync thread */
+    enum sync_state sync;
+    int sync_status;
+};
+
+/* ---------------------------------------------------------------------
+ * accepting a request (first call: headers only)
+ * --------------------------------------------------------------------- */
+
+static struct tr_gen *
+current_gen(struct tr_server *s)
+{
+    pthread_mutex_lock(&s->gen_lock);
+    struct tr_gen *g = tr_gen_ref(s->gen);
+    pthread_mutex_unlock(&s->gen_lock);
+    return g;
+}
+
+static int64_t
+now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+peer_text(const struct sockaddr *sa, char ip[TR_IP_MAX])
+{
+    ip[0] = '\0';
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, ip,
+                  TR_IP_MAX);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, ip,
+                  TR_IP_MAX);
+}
+
+/*
+ * The client address. Behind a trusted proxy (track.trusted_proxies, or
+ * any peer on a unix socket) the rightmost X-Forwarded-For entry that is
+ * not itself a trusted proxy is the client; anything left of it is
+ * whatever the client claimed and is ignored.
+ */
+static void
+client_ip(struct req *r)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    peer_text(sa, r->rq.ip);
+    bool via_proxy = !sa || sa->sa_family == AF_UNIX || cidr_set_has_sockaddr(r->gen->proxies, sa);
+    const char *xff =
+        via_proxy ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For") : NULL;
+    for (size_t end = xff ? strlen(xff) : 0; end > 0;) {
+        size_t start = end;
+        while (start > 0 && xff[start - 1] != ',')
+            start--;
+        char item[TR_IP_MAX + 8];
+        size_t a = start, b = end;
+        while (a < b && (xff[a] == ' ' || xff[a] == '\t'))
+            a++;
+        while (b > a && (xff[b - 1] == ' ' || xff[b - 1] == '\t'))
+            b--;
+        end = start ? start - 1 : 0;
+        unsigned char raw[16];
+        if (b - a >= TR_IP_MAX) break;
+        memcpy(item, xff + a, b - a);
+        item[b - a] = '\0';
+        if (inet_pton(AF_INET, item, raw) != 1 && inet_pton(AF_INET6, item, raw) != 1) break;
+        memcpy(r->rq.ip, item, b - a + 1);
+        if (!cidr_set_has_text(r->gen->proxies, item)) break;
+    }
+}
+
+static struct req *
+req_new(struct tr_server *s, struct MHD_Connection *conn, const char *url, const char *method)
+{
+    struct req *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->srv = s;
+    r->conn = conn;
+    r->gen = current_gen(s);
+    pthread_mutex_init(&r->lock, NULL);
+    tr_reply_init(&r->rp);
+    struct tr_match m;
+    tr_route_match(url, &m);
+    r->rq.route = m.route;
+    r->rq.token = m.token;
+    r->rq.token_len = m.token_len;
+    r->rq.method = tr_method_parse(method);
+    r->rq.user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent");
+    r->rq.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    r->rq.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    client_ip(r);
+    return r;
+}
+
+static void
+req_free(struct req *r)
+{
+    tr_reply_free(&r->rp);
+    tr_record_free(&r->rec);
+    buf_free(&r->body);
+    tr_gen_unref(r->gen);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+}
+
+/* ---------------------------------------------------------------------
+ * answering
+ * --------------------------------------------------------------------- */
+
+static void
+add_common_headers(struct MHD_Response *res)
+{
+    MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(res, "Referrer-Policy", "no-referrer");
+}
+
+static const char *
+content_type_of(enum tr_body kind)
+{
+    switch (kind) {
+    case TR_BODY_HTML: return "text/html; charset=utf-8";
+    case TR_BODY_JSON: return "application/json";
+    case TR_BODY_METRICS: return "text/plain; version=0.0.4; charset=utf-8";
+    default: return "text/plain; charset=utf-8";
+    }
+}
+
+static struct MHD_Response *
+response_of(struct tr_server *s, struct tr_reply *rp)
+{
+    struct MHD_Response *res;
+    if (rp->kind == TR_BODY_NOT_FOUND) return s->not_found;
+    if (rp->kind == TR_BODY_GIF) return s->gif;
+    if (rp->kind == TR_BODY_EMPTY) {
+        res = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    } else {
+        res = MHD_create_response_from_buffer(rp->body.len, rp->body.data, MHD_RESPMEM_MUST_COPY);
+        if (res) MHD_add_response_header(res, "Content-Type", content_type_of(rp->kind));
+        if (res && rp->kind == TR_BODY_HTML)
+            MHD_add_response_header(res, "Content-Security-Policy", CSP);
+    }
+    if (!res) return NULL;
+    add_common_headers(res);
+    MHD_add_response_header(res, "Cache-Control", NO_CACHE);
+    if (rp->location.len) MHD_add_response_header(res, "Location", buf_str(&rp->location));
+    if (rp->allow) MHD_add_response_header(res, "Allow", rp->allow);
+    if (rp->bearer) MHD_add_response_header(res, "WWW-Authenticate", "Bearer realm=\"tern\"");
+    if (rp->retry_after) {
+        char secs[16];
+        snprintf(secs, sizeof secs, "%u", rp->retry_after);
+        MHD_add_response_header(res, "Retry-After", secs);
+    }
+    return res;
+}
+
+static enum MHD_Result
+answer(struct req *r)
+{
+    struct tr_server *s = r->srv;
+    struct MHD_Response *res = response_of(s, &r->rp);
+    if (!res) return MHD_NO; /* out of memory: drop the connection */
+    enum MHD_Result rc = MHD_queue_response(r->conn, r->rp.status, res);
+    if (res != s->not_found && res != s->gif) MHD_destroy_response(res);
+    tr_metrics_request(r->gen->shared->metrics, r->rq.route, r->rp.status);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------
+ * making records durable before answering
+ * --------------------------------------------------------------------- */
+
+/* On the spool's sync thread: the records are on disk (0) or will not be (-1). */
+static void
+on_synced(void *arg, int status)
+{
+    struct req *r = arg;
+    pthread_mutex_lock(&r->lock);
+    bool resume = r->sync == SYNC_SUSPENDED;
+    r->sync = SYNC_DONE;
+    r->sync_status = status;
+    if (resume) {
+        atomic_fetch_sub(&r->srv->suspended, 1);
+        MHD_resume_connection(r->conn);
+    }
+    pthread_mutex_unlock(&r->lock);
+}
+
+static void
+unavailable(struct req *r, const char *why)
+{
+    log_warn(r->rq.ip, "%s: %s, answering 503", tr_route_name(r->rq.route), why);
+    tr_reply_free(&r->rp);
+    tr_reply_init(&r->rp);
+    tr_reply_status_text(&r->rp, 503, "Service temporarily unavailable");
+    r->rp.retry_after = 5;
+}
+
+/* Append every record and ask for a sync; -1 (503 already set) when the spool refuses. */
+static int
+spool_records(struct req *r)
+{
+    struct spool *sp = r->gen->shared->spool;
+    char err[512];
+    uint64_t seq = 0;
+    if (!sp) {
+        unavailable(r, "no spool");
+        return -1;
+    }
+    for (size_t i = 0; i < r->rec.n; i++)
+        if (spool_append(sp, r->rec.recs[i].data, r->rec.recs[i].len, &seq, err, sizeof err) < 0) {
+            unavailable(r, err);
+            return -1;
+        }
+    r->sync = SYNC_PENDING;
+    if (spool_sync_async(sp, seq, on_synced, r, err, sizeof err) < 0) {
+        r->sync = SYNC_NONE;
+        unavailable(r, err);
+        return -1;
+    }
+    return 0;
+}
+
+/* The records' sync finished: answer, or 503 when they did not reach the disk. */
+static enum MHD_Result
+answer_synced(struct req *r)
+{
+    if (r->sync_status < 0) unavailable(r, "spool sync failed");
+    return answer(r);
+}
+
+/* Answer now if the sync already finished, else suspend until on_synced resumes us. */
+static enum MHD_Result
+wait_or_answer(struct req *r)
+{
+    pthread_mutex_lock(&r->lock);
+    bool done = r->sync == SYNC_DONE;
+    if (!done) {
+        r->sync = SYNC_SUSPENDED;
+        atomic_fetch_add(&r->srv->suspended, 1);
+        MHD_suspend_connection(r->conn);
+    }
+    pthread_mutex_unlock(&r->lock);
+    return done ? answer_synced(r) : MHD_YES; /* resumed, the handler runs again */
+}
+
+/* ---------------------------------------------------------------------
+ * running the endpoint
+ * --------------------------------------------------------------------- */
+
+static void
+run_endpoint(struct req *r)
+{
+    struct tr_request *rq = &r->rq;
+    rq->now_us = now_us();
+    rq->body = buf_str(&r->body);
+    rq->body_len = r->body.len;
+    if (rq->route == TR_NOT_FOUND) {
+        tr_reply_not_found(&r->rp);
+    } else if (!tr_route_allows(rq->route, rq->method)) {
+        tr_reply_status_text(&r->rp, 405, "Method not allowed");
+        r->rp.allow = tr_route_allow_header(rq->route);
+    } else if (r->too_big) {
+        tr_reply_status_text(&r->rp, 413, "Request body too large");
+    } else if (tr_endpoint_of(rq->route)(r->gen, rq, &r->rp, &r->rec) < 0) {
+        tr_record_free(&r->rec); /* never spool half an answer */
+        tr_reply_status_text(&r->rp, 500, "Internal error");
+    }
+}
+
+static enum MHD_Result
+dispatch(struct req *r)
+{
+    run_endpoint(r);
+    if (r->rec.n == 0 || spool_records(r) < 0) return answer(r);
+    return wait_or_answer(r);
+}
+
+/* ---------------------------------------------------------------------
+ * libmicrohttpd callbacks
+ * --------------------------------------------------------------------- */
+
+/* A declared body over the limit is refused before any of it is read. */
+static bool
+declared_too_big(struct MHD_Connection *conn, size_t max)
+{
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    return cl && strtoull(cl, NULL, 10) > max;
+}
+
+static enum MHD_Result
+take_body(struct req *r, const char *data, size_t *size)
+{
+    size_t n = *size;
+    *size = 0;
+    if (r->too_big) return MHD_YES;
+    if (r->body.len + n > r->srv->max_body || !buf_append(&r->body, data, n)) {
+        r->too_big = true; /* a chunked body that kept going: 413 at the end */
+        buf_free(&r->body);
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+           const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    struct tr_server *s = cls;
+    struct req *r = *con_cls;
+    if (!r) { /* headers only: answering now would be 3-4x slower (DESIGN.md 7) */
+        if (!(r = req_new(s, conn, url, method))) return MHD_NO;
+        *con_cls = r;
+        if (!declared_too_big(conn, s->max_body)) return MHD_YES;
+        r->too_big = true;
+        return dispatch(r); /* 413 at once; libmicrohttpd closes after it */
+    }
+    if (*upload_size) return take_body(r, upload_data, upload_size);
+    if (r->sync == SYNC_DONE) return answer_synced(r); /* resumed after the sync */
+    return dispatch(r);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+    struct req *r = *con_cls;
+    if (r) req_free(r);
+    *con_cls = NULL;
+}
+
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    line[strcspn(line, "\n")] = '\0';
+    log_warn("-", "http: %s", line);
+}
+
+/* ---------------------------------------------------------------------
+ * start, publish, stop
+ * --------------------------------------------------------------------- */
+
+static struct MHD_Response *
+static_response(const void *data, size_t len, const char *type, bool html)
+{
+    struct MHD_Response *res =
+        MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT);
+    if (!res) return NULL;
+    add_common_headers(res);
+    MHD_add_response_header(res, "Content-Type", type);
+    MHD_add_response_header(res, "Cache-Control", NO_CACHE);
+    if (html)
+        MHD_add_response_header(res, "Content-Security-Policy", CSP);
+    else {
+        MHD_add_response_header(res, "Pragma", "no-cache");
+        MHD_add_response_header(res, "Expires", "0");
+    }
+    return res;
+}
+
+static void
+server_free(struct tr_server *s)
+{
+    if (s->not_found) MHD_destroy_response(s->not_found);
+    if (s->gif) MHD_destroy_response(s->gif);
+    if (s->fd >= 0) close(s->fd);
+    tr_gen_unref(s->gen);
+    pthread_mutex_destroy(&s->gen_lock);
+    free(s);
+}
+
+static struct MHD_Daemon *
+start_mhd(struct tr_server *s, const struct tr_server_opts *o)
+{
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG;
+    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, s->fd,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 1),
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->max_connections,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)TR_HEADER_LIMIT,
+                            MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_s,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_END);
+}
+
+struct tr_server *
+tr_server_start(const struct tr_server_opts *o, struct tr_gen *g, char *err, size_t errlen)
+{
+    struct tr_server *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->fd = -1;
+    s->max_body = o->max_body;
+    s->gen = tr_gen_ref(g);
+    pthread_mutex_init(&s->gen_lock, NULL);
+    s->not_found = static_response(not_found_page, sizeof not_found_page - 1,
+                                   "text/html; charset=utf-8", true);
+    s->gif = static_response(pixel, sizeof pixel, "image/gif", false);
+    if (!s->not_found || !s->gif) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if ((s->fd = tr_listen_open(o->listen, s->address, sizeof s->address, err, errlen)) < 0)
+        goto fail;
+    if (!(s->mhd = start_mhd(s, o))) {
+        snprintf(err, errlen, "cannot start the HTTP server on %s", s->address);
+        goto fail;
+    }
+    return s;
+fail:
+    server_free(s);
+    return NULL;
+}
+
+const char *
+tr_server_address(const struct tr_server *s)
+{
+    return s->address;
+}
+
+void
+tr_server_publish(struct tr_server *s, struct tr_gen *g)
+{
+    tr_gen_ref(g);
+    pthread_mutex_lock(&s->gen_lock);
+    struct tr_gen *old = s->gen;
+    s->gen = g;
+    pthread_mutex_unlock(&s->gen_lock);
+    tr_gen_unref(old);
+}
+
+void
+tr_server_stop(struct tr_server *s, unsigned grace_ms)
+{
+    if (!s) return;
+    MHD_quiesce_daemon(s->mhd); /* no new connections; answer what is in flight */
+    for (unsigned waited = 0; atomic_load(&s->suspended) > 0 && waited < grace_ms; waited += 10)
+        usleep(10000);
+    if (atomic_load(&s->suspended) > 0)
+        log_warn("-", "%d requests still wait for the spool at shutdown; they get no answer",
+                 atomic_load(&s->suspended));
+    MHD_stop_daemon(s->mhd);
+    server_free(s);
+}

@@ -1,0 +1,62 @@
+/*
+ * server.h - the tracker's HTTP server on libmicrohttpd
+ *
+ * Owns: the libmicrohttpd daemon (epoll, an internal thread pool, turbo
+ * mode), the life of one request (headers, bounded body, dispatch to its
+ * endpoint, suspend while its records are made durable, answer), the
+ * static answers (404 page, pixel) and the headers every answer carries.
+ * The only code in track/ that knows libmicrohttpd.
+ *
+ * A request is answered on the second call of the access handler, never
+ * the first (which only sees headers): libmicrohttpd is 3-4x slower
+ * otherwise. A request that must be recorded is suspended
+ * (MHD_suspend_connection) until the spool's group commit covers its
+ * records and resumed from the sync thread, so no pool thread ever waits
+ * for a disk. Answers: HTTP/1.1 with keep-alive; HEAD like GET without a
+ * body; bodies over track.max_body get 413, headers over HEADER_LIMIT are
+ * refused by libmicrohttpd; wrong methods get 405 with Allow.
+ *
+ * Depends on: libmicrohttpd, lib/spool, lib/spool_drain, lib/log,
+ * track/{route,exchange,endpoints,gen,listen,metrics}.
+ *
+ * THREADS
+ *     tr_server_publish() may be called from any thread (the reloader).
+ *
+ * DIAGNOSTICS
+ *     tr_server_start() fails with "listen ...: reason" or "cannot start
+ *     the HTTP server on ...". At run time: "warning: track: <ip>: spool
+ *     full, answering 503" and libmicrohttpd's own messages at warning.
+ */
+#ifndef TERN_TRACK_SERVER_H
+#define TERN_TRACK_SERVER_H
+
+#include <stddef.h>
+
+#include "gen.h"
+
+#define TR_HEADER_LIMIT (32 * 1024) /* request line + headers, per connection */
+
+struct tr_server_opts {
+    const char *listen;       /* track.listen */
+    unsigned threads;         /* pool threads */
+    unsigned max_connections; /* over all threads */
+    size_t max_body;          /* bytes */
+    unsigned idle_timeout_s;  /* keep-alive connections idle this long are closed */
+};
+
+struct tr_server;
+
+/* Listen and serve with `g` (the server takes a reference). */
+struct tr_server *tr_server_start(const struct tr_server_opts *o, struct tr_gen *g, char *err,
+                                  size_t errlen);
+
+/* The address actually listened on ("127.0.0.1:8080", "unix:/run/tern/track.sock"). */
+const char *tr_server_address(const struct tr_server *s);
+
+/* Serve new requests with `g` (a reference is taken); requests in flight keep theirs. */
+void tr_server_publish(struct tr_server *s, struct tr_gen *g);
+
+/* Stop accepting, let suspended requests finish (up to `grace_ms`), stop. NULL is allowed. */
+void tr_server_stop(struct tr_server *s, unsigned grace_ms);
+
+#endif

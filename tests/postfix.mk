@@ -4,3 +4,8 @@
 
 TESTS += tests/integration/postfix_fixture.t
 EXTRA_DIST += tests/integration/postfix_fixture.t tests/lib/postfix.sh
+
+# The OpenDKIM signer fixture (tests/lib/dkim.sh) and its own test; the
+# milter DKIM test puts tern in front of it.
+TESTS += tests/integration/dkim_fixture.t
+EXTRA_DIST += tests/integration/dkim_fixture.t tests/lib/dkim.sh

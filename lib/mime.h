@@ -16,7 +16,18 @@
  * Input is what a milter sees: the header block and the body as received
  * (CRLF or LF line ends). Output bodies use CRLF.
  *
- * Depends on: lib/buf, GMime 3.
+ * Never offered (left byte-identical): attachments (a Content-Disposition
+ * other than inline, or a filename), parts inside multipart/signed,
+ * multipart/encrypted, application/pkcs7-mime and message/rfc822, leaves
+ * with an unknown charset or transfer encoding, leaves with two
+ * Content-Type or Content-Transfer-Encoding lines, multiparts without a
+ * boundary or nested deeper than 32. The format rules are in doc/mime.md.
+ *
+ * Thread-safe after mime_init(): nothing is shared between calls.
+ * GLib aborts the process when GMime cannot allocate; every allocation of
+ * our own is checked.
+ *
+ * Depends on: lib/buf, lib/utf8, GMime 3.
  */
 #ifndef TERN_MIME_H
 #define TERN_MIME_H
@@ -31,14 +42,20 @@ enum mime_text { MIME_PLAIN, MIME_HTML };
 /* One rewritable leaf, decoded. */
 struct mime_leaf {
     enum mime_text kind;
-    const char *text; /* UTF-8 (invalid input bytes replaced), NUL-terminated */
+    const char *text; /* UTF-8 (invalid input bytes U+FFFD), LF line ends, NUL-terminated */
     size_t len;
     unsigned index;      /* 0, 1, ... over rewritable leaves in document order */
-    unsigned html_index; /* among text/html leaves only (the first gets the pixel) */
-    bool alternative;    /* inside multipart/alternative */
+    unsigned html_index; /* among text/html leaves only (the first gets the pixel);
+                            for text/plain: how many text/html leaves came before */
+    bool alternative;    /* inside multipart/alternative (at any depth) */
 };
 
-/* Return 1 with the new text (UTF-8) in `out` to replace the leaf, 0 to keep it, -1 to abort. */
+/*
+ * Return 1 with the new text (UTF-8, LF or CRLF line ends) in `out` to
+ * replace the leaf, 0 to keep it, -1 to abort (with a reason in `err`).
+ * New text identical to the old counts as 0. Invalid UTF-8 in `out`
+ * becomes U+FFFD.
+ */
 typedef int (*mime_leaf_fn)(void *ctx, const struct mime_leaf *leaf, struct buf *out, char *err,
                             size_t errlen);
 
@@ -65,7 +82,11 @@ int mime_rewrite(const char *headers, size_t hlen, const char *body, size_t blen
 
 void mime_edit_free(struct mime_edit *edit);
 
-/* Decode an RFC 2047 header value (Subject) to UTF-8 into `out`. */
+/*
+ * Decode an RFC 2047 header value (Subject) to UTF-8 into `out`, unfolded:
+ * "=?ISO-8859-1?Q?Caf=E9?=" gives "Café". Bytes that are not UTF-8 become
+ * U+FFFD. Appends; on out of memory `out` keeps what fit.
+ */
 void mime_header_decode(const char *value, struct buf *out);
 
 #endif

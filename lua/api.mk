@@ -12,6 +12,18 @@ TESTS += $(LH_API_TESTS)
 tests_unit_lh_json_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
 tests_unit_lh_json_test_LDADD = $(LH_LIBS)
 
+# Registration (journey, segment, policy, hook, on, in_segment), its checks
+# and the C inspection API (lh_reg); script durations (lh_duration).
+# lib/events.h (event type syntax) includes libpq-fe.h.
+lua_liblh_a_CPPFLAGS += $(PQ_CFLAGS)
+lua_liblh_a_SOURCES += lua/lh_reg.h lua/lh_reg_int.h lua/lh_reg.c lua/lh_reg_journey.c \
+	lua/lh_reg_trigger.c lua/lh_reg_opts.c lua/lh_reg_info.c \
+	lua/lh_duration.h lua/lh_duration.c
+check_PROGRAMS += tests/unit/lh_reg_test
+TESTS += tests/unit/lh_reg_test
+tests_unit_lh_reg_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
+tests_unit_lh_reg_test_LDADD = $(LH_LIBS)
+
 # db.query: read-only parameterized SQL through lib/db's pool.
 lua_liblh_a_SOURCES += lua/lh_db.c
 lua_liblh_a_CPPFLAGS += $(PQ_CFLAGS)
@@ -20,3 +32,10 @@ tests_integration_lh_db_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
 tests_integration_lh_db_test_LDADD = $(LH_LIBS)
 TESTS += tests/integration/lh_db.t
 EXTRA_DIST += tests/integration/lh_db.t
+
+# template.render: template files and Mustache sources through lib/tpl.
+lua_liblh_a_SOURCES += lua/lh_tplbind.c
+LH_API_TESTS += tests/unit/lh_tplbind_test
+tests_unit_lh_tplbind_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
+tests_unit_lh_tplbind_test_LDADD = $(LH_LIBS)
+EXTRA_DIST += tests/unit/lh_probe.h

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lh_reg.h"
 #include "log.h"
 
 #define MAX_STATES 256
@@ -126,6 +127,10 @@ build_state(struct lh_pool *pool, struct lh_gen *gen, char *err, size_t errlen)
             lh_state_close(st);
             return NULL;
         }
+    }
+    if (lh_reg_validate(st, err, errlen) < 0) { /* what only the whole tree can tell */
+        lh_state_close(st);
+        return NULL;
     }
     return st;
 }

@@ -1,0 +1,2 @@
+hook "message" (function(m) m.view.first = true end)
+hook "message" (function(m) m.view.second = true end)

@@ -32,3 +32,10 @@ tests_integration_lh_db_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
 tests_integration_lh_db_test_LDADD = $(LH_LIBS)
 TESTS += tests/integration/lh_db.t
 EXTRA_DIST += tests/integration/lh_db.t
+
+# template.render: template files and Mustache sources through lib/tpl.
+lua_liblh_a_SOURCES += lua/lh_tplbind.c
+LH_API_TESTS += tests/unit/lh_tplbind_test
+tests_unit_lh_tplbind_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
+tests_unit_lh_tplbind_test_LDADD = $(LH_LIBS)
+EXTRA_DIST += tests/unit/lh_probe.h

@@ -139,4 +139,7 @@ int lh_json_check_depth(const struct json_t *v, const char *what, char *err, siz
 /* lh_db.c: db.query. */
 void lh_db_register(lua_State *L, int proto);
 
+/* lh_tplbind.c: template.render. */
+void lh_tplbind_register(lua_State *L, int proto);
+
 #endif

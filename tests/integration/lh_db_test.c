@@ -15,51 +15,23 @@
 #include "db.h"
 #include "lua/lh.h"
 #include "tap.h"
+#include "unit/lh_probe.h"
 
 static char err[4096];
-static char root[PATH_MAX];
 static struct db_pool *dbp;
 
-/* A pool of one state serving tests/lua/db, with these services and limits. */
 static struct lh_pool *
 lua_pool(const struct lh_services *svc, unsigned call_ms)
 {
-    struct lh_limits lim;
-    lh_limits_default(&lim);
-    lim.call_ms = call_ms ? call_ms : 10000; /* the queries, not the limit, are under test */
-    struct lh_pool *p = lh_pool_new(&lim, 1, err, sizeof err);
-    if (!p || (svc && lh_pool_set_services(p, svc) < 0) ||
-        lh_pool_reload(p, root, err, sizeof err) < 0) {
-        printf("Bail out! %s\n", err);
-        exit(1);
-    }
-    return p;
+    return probe_pool("db", svc, call_ms);
 }
 
 static struct lh_pool *serving;
 
-/* Call probe.lua:FUNC (with one string argument when `arg` is set). */
-static const char *
-run(struct lh_pool *p, const char *func, const char *arg)
-{
-    static char res[16384];
-    char name[128];
-    struct buf out = BUF_INIT;
-    snprintf(name, sizeof name, "probe.lua:%s", func);
-    struct lh_state *st = lh_lease(p, err, sizeof err);
-    int rc = !st   ? -1
-             : arg ? lh_call(st, name, &out, err, sizeof err, "s", arg)
-                   : lh_call(st, name, &out, err, sizeof err, "");
-    lh_release(st);
-    snprintf(res, sizeof res, "%s%s", rc < 0 ? "ERROR: " : "", rc < 0 ? err : buf_str(&out));
-    buf_free(&out);
-    return res;
-}
-
 static const char *
 probe(const char *func)
 {
-    return run(serving, func, NULL);
+    return probe_call(serving, func, NULL);
 }
 
 static double
@@ -73,10 +45,10 @@ now_s(void)
 static void
 rows_come_back_as_tables_keyed_by_column(void)
 {
-    is_str(run(serving, "contacts", "default"),
+    is_str(probe_call(serving, "contacts", "default"),
            "[{\"email\":\"ann@example.com\"},{\"email\":\"bob@example.com\"}]",
            "a parameterized select returns one table per row");
-    is_str(run(serving, "contacts", "nobody"), "{}", "no rows is an empty table");
+    is_str(probe_call(serving, "contacts", "nobody"), "{}", "no rows is an empty table");
 }
 
 static void
@@ -134,7 +106,7 @@ only_one_statement_per_call(void)
 {
     like(probe("two_statements"), "nil, db.query: ERROR:  cannot insert multiple commands",
          "two statements are refused by the server");
-    like(run(serving, "contacts", "default"), "bob@example.com", "and nothing was deleted");
+    like(probe_call(serving, "contacts", "default"), "bob@example.com", "and nothing was deleted");
 }
 
 static void
@@ -151,7 +123,7 @@ statement_timeout_bounds_a_query(void)
     struct lh_services svc = {.db = dbp, .db_timeout_ms = 200};
     struct lh_pool *p = lua_pool(&svc, 0);
     double t0 = now_s();
-    like(run(p, "sleep", "5"),
+    like(probe_call(p, "sleep", "5"),
          "nil, db.query: ERROR:  canceling statement due to statement timeout",
          "a query over the statement timeout returns nil, err");
     ok(now_s() - t0 < 2.0, "after the timeout, not the sleep (%.2f s)", now_s() - t0);
@@ -164,8 +136,11 @@ remaining_call_budget_caps_the_timeout(void)
     struct lh_services svc = {.db = dbp, .db_timeout_ms = 10000};
     struct lh_pool *p = lua_pool(&svc, 300);
     double t0 = now_s();
-    like(run(p, "sleep", "5"), "canceling statement due to statement timeout",
-         "a query may not outlive the call's time budget");
+    const char *r = probe_call(p, "sleep", "5");
+    if (!ok(strstr(r, "canceling statement due to statement timeout") ||
+                strstr(r, "time limit exceeded (300 ms)"),
+            "a query may not outlive the call's time budget"))
+        diag("  got %s", r);
     ok(now_s() - t0 < 1.5, "the call ended near its 300 ms budget (%.2f s)", now_s() - t0);
     lh_pool_free(p);
 }
@@ -189,7 +164,8 @@ static void
 a_lost_connection_is_an_error_then_recovers(void)
 {
     like(probe("kill_backend"), "nil, db.query: ", "a terminated backend returns nil, err");
-    like(run(serving, "contacts", "default"), "ann@example.com", "the next query reconnects");
+    like(probe_call(serving, "contacts", "default"), "ann@example.com",
+         "the next query reconnects");
 }
 
 static void
@@ -205,17 +181,17 @@ static void
 without_a_database_query_returns_nil(void)
 {
     struct lh_pool *p = lua_pool(NULL, 0);
-    is_str(run(p, "contacts", "default"), "nil, db.query: no database in this context",
+    is_str(probe_call(p, "contacts", "default"), "nil, db.query: no database in this context",
            "no services: nil and the reason");
-    like(run(p, "table_param", NULL), "a table cannot be a parameter", "misuse still raises");
+    like(probe_call(p, "table_param", NULL), "a table cannot be a parameter",
+         "misuse still raises");
     lh_pool_free(p);
 }
 
 int
 main(void)
 {
-    const char *src = getenv("TERN_SRCDIR"), *url = getenv("TERN_DB_URL");
-    snprintf(root, sizeof root, "%s/tests/lua/db", src && *src ? src : ".");
+    const char *url = getenv("TERN_DB_URL");
     struct db_settings s = {.url = url, .app_name = "lh_db_test", .statement_timeout_ms = 30000};
     if (!url || !(dbp = db_pool_new(&s, 2, err, sizeof err))) {
         printf("Bail out! %s\n", url ? err : "TERN_DB_URL is not set");

@@ -11,52 +11,36 @@
 
 #include <lauxlib.h>
 
+#include "lh_probe.h"
 #include "lua/lh.h"
 #include "lua/lh_json.h"
 #include "tap.h"
 
 static char err[4096];
 static struct lh_pool *pool;
-static struct lh_state *st;
 
-/* Call probe.lua:FUNC with string args; the result, or "ERROR: ..." */
 static const char *
-probe(const char *func, const char *fmt, ...)
+probe(const char *func, const char *arg)
 {
-    static char res[8192];
-    char name[128];
-    struct buf out = BUF_INIT;
-    snprintf(name, sizeof name, "probe.lua:%s", func);
-    va_list ap;
-    va_start(ap, fmt);
-    const char *a = fmt[0] ? va_arg(ap, const char *) : NULL;
-    va_end(ap);
-    int rc = fmt[0] ? lh_call(st, name, &out, err, sizeof err, "s", a)
-                    : lh_call(st, name, &out, err, sizeof err, "");
-    if (rc < 0)
-        snprintf(res, sizeof res, "ERROR: %s", err);
-    else
-        snprintf(res, sizeof res, "%s", buf_str(&out));
-    buf_free(&out);
-    return res;
+    return probe_call(pool, func, arg);
 }
 
 static const char *
 encode(const char *name)
 {
-    return probe("encode", "s", name);
+    return probe("encode", name);
 }
 
 static const char *
 encode_error(const char *name)
 {
-    return probe("encode_error", "s", name);
+    return probe("encode_error", name);
 }
 
 static const char *
 roundtrip(const char *text)
 {
-    return probe("roundtrip", "s", text);
+    return probe("roundtrip", text);
 }
 
 /*
@@ -70,7 +54,7 @@ integers_keep_all_64_bits(void)
 {
     is_str(encode("maxint"), "9223372036854775807", "math.maxinteger encodes exactly");
     is_str(encode("minint"), "-9223372036854775808", "math.mininteger encodes exactly");
-    is_str(probe("describe", "s", "9007199254740993"), "integer 9007199254740993",
+    is_str(probe("describe", "9007199254740993"), "integer 9007199254740993",
            "2^53+1 decodes to the same Lua integer");
     is_str(roundtrip("[9223372036854775807,-9223372036854775808]"),
            "[9223372036854775807,-9223372036854775808]", "int64 extremes survive a round trip");
@@ -79,15 +63,15 @@ integers_keep_all_64_bits(void)
 static void
 reals_stay_floats(void)
 {
-    is_str(probe("describe", "s", "1.5"), "float 1.5", "1.5 decodes to a float");
-    is_str(probe("describe", "s", "2.0"), "float 2.0", "2.0 stays a float");
+    is_str(probe("describe", "1.5"), "float 1.5", "1.5 decodes to a float");
+    is_str(probe("describe", "2.0"), "float 2.0", "2.0 stays a float");
     is_str(encode("float_one"), "1.0", "a float with no fraction encodes as a real");
 }
 
 static void
 null_keeps_its_position_in_arrays(void)
 {
-    is_str(probe("null_keeps_position", ""), "3 true json.null",
+    is_str(probe("null_keeps_position", NULL), "3 true json.null",
            "[1,null,3] has length 3 and json.null at 2");
     is_str(roundtrip("[1,null,3]"), "[1,null,3]", "and encodes back the same");
     is_str(encode("null_member"), "{\"x\":null}", "json.null as a member value is null");
@@ -96,7 +80,7 @@ null_keeps_its_position_in_arrays(void)
 static void
 objects_become_tables_with_string_keys(void)
 {
-    is_str(probe("object_keys", ""), "Ann 1", "members are fields, nested objects tables");
+    is_str(probe("object_keys", NULL), "Ann 1", "members are fields, nested objects tables");
     is_str(encode("object"), "{\"a\":1,\"b\":2,\"c\":[true,false]}",
            "objects encode with sorted keys");
 }
@@ -118,7 +102,7 @@ a_table_shared_by_two_branches_is_not_a_cycle(void)
 static void
 strings_keep_nul_bytes(void)
 {
-    is_str(probe("describe", "s", "\"a\\u0000b\""), "string 3", "\\u0000 decodes into the string");
+    is_str(probe("describe", "\"a\\u0000b\""), "string 3", "\\u0000 decodes into the string");
     is_str(encode("nul_string"), "\"a\\u0000b\"", "and encodes back escaped");
 }
 
@@ -200,16 +184,16 @@ bad_text_returns_nil_and_where(void)
 static void
 decode_raises_on_misuse(void)
 {
-    like(probe("decode_raises_on", "s", "table"), "json.decode: expects a string, got table",
+    like(probe("decode_raises_on", "table"), "json.decode: expects a string, got table",
          "a table argument raises");
-    like(probe("decode_raises_on", "s", "nil"), "json.decode: expects a string, got nil",
+    like(probe("decode_raises_on", "nil"), "json.decode: expects a string, got nil",
          "a missing argument raises");
 }
 
 static void
 json_null_is_one_protected_value(void)
 {
-    is_str(probe("null_metatable", ""), "false", "its metatable is hidden");
+    is_str(probe("null_metatable", NULL), "false", "its metatable is hidden");
 }
 
 static void
@@ -245,13 +229,24 @@ push_and_read(lua_State *L)
     return 0;
 }
 
+/* Run a C function with one light userdata argument in a leased state. */
+static int
+run_c(lua_CFunction fn, void *arg)
+{
+    struct lh_state *st = lh_lease(pool, err, sizeof err);
+    if (!st) return -1;
+    lua_State *L = lh_lua(st);
+    lua_pushcfunction(L, fn);
+    lua_pushlightuserdata(L, arg);
+    int rc = lh_pcall(st, 1, 0, err, sizeof err);
+    lh_release(st);
+    return rc;
+}
+
 static int
 run_capi(struct capi *c)
 {
-    lua_State *L = lh_lua(st);
-    lua_pushcfunction(L, push_and_read);
-    lua_pushlightuserdata(L, c);
-    return lh_pcall(st, 1, 0, err, sizeof err);
+    return run_c(push_and_read, c);
 }
 
 static void
@@ -289,43 +284,34 @@ push_refuses_c_values_nested_too_deep(void)
     json_decref(root);
 }
 
-/* lua_CFunction: convert a light userdata that is not json.null. */
+/* lua_CFunction: convert a light userdata that is not json.null; *refused set. */
 static int
 from_foreign_userdata(lua_State *L)
 {
     static int other;
+    bool *refused = lua_touserdata(L, 1);
     lua_createtable(L, 0, 1);
     lua_pushlightuserdata(L, &other);
     lua_setfield(L, -2, "handle");
     json_t *v = lh_json_from(L, -1, "data", err, sizeof err);
-    lua_pushboolean(L, v == NULL);
+    *refused = v == NULL;
     json_decref(v);
-    return 1;
+    return 0;
 }
 
 static void
 from_refuses_foreign_userdata(void)
 {
-    lua_State *L = lh_lua(st);
-    lua_pushcfunction(L, from_foreign_userdata);
-    ok(lh_pcall(st, 0, 1, err, sizeof err) == 0 && lua_toboolean(L, -1),
+    bool refused = false;
+    ok(run_c(from_foreign_userdata, &refused) == 0 && refused,
        "a light userdata other than json.null is refused");
-    lua_settop(L, 0);
     like(err, "data.handle: a userdata cannot become JSON", "with its path");
 }
 
 int
 main(void)
 {
-    char root[PATH_MAX];
-    const char *d = getenv("TERN_SRCDIR");
-    snprintf(root, sizeof root, "%s/tests/lua/json", d && *d ? d : ".");
-    pool = lh_pool_new(NULL, 1, err, sizeof err);
-    if (!pool || lh_pool_reload(pool, root, err, sizeof err) < 0 ||
-        !(st = lh_lease(pool, err, sizeof err))) {
-        printf("Bail out! %s\n", err);
-        return 1;
-    }
+    pool = probe_pool("json", NULL, 0);
     integers_keep_all_64_bits();
     reals_stay_floats();
     null_keeps_its_position_in_arrays();
@@ -347,7 +333,6 @@ main(void)
     push_of_null_pointer_is_nil_and_nil_is_null();
     push_refuses_c_values_nested_too_deep();
     from_refuses_foreign_userdata();
-    lh_release(st);
     lh_pool_free(pool);
     return tap_done();
 }

@@ -1,0 +1,4 @@
+subject: Broken
+
+--- html
+<p>{{#items}}never closed</p>

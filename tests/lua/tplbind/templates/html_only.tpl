@@ -1,0 +1,4 @@
+subject: Only HTML
+
+--- html
+<p>html</p>

@@ -1,0 +1,4 @@
+subject: Only text
+
+--- text
+plain {{company}}

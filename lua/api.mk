@@ -39,3 +39,9 @@ LH_API_TESTS += tests/unit/lh_tplbind_test
 tests_unit_lh_tplbind_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
 tests_unit_lh_tplbind_test_LDADD = $(LH_LIBS)
 EXTRA_DIST += tests/unit/lh_probe.h
+
+# log.*: script log lines through lib/log.
+lua_liblh_a_SOURCES += lua/lh_log.c
+LH_API_TESTS += tests/unit/lh_log_test
+tests_unit_lh_log_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
+tests_unit_lh_log_test_LDADD = $(LH_LIBS)

@@ -9,8 +9,8 @@
  * raise a memory error.
  *
  * Depends on: the lua/lh_*.c binding modules listed below (lh_json: json.*;
- * lh_db: db.query; lh_tplbind: template.render; lh_reg: journey, segment,
- * policy, hook, on, in_segment).
+ * lh_db: db.query; lh_tplbind: template.render; lh_log: log.*; lh_reg:
+ * journey, segment, policy, hook, on, in_segment).
  */
 #include <lauxlib.h>
 #include <lua.h>
@@ -24,5 +24,6 @@ lh_api_register(lua_State *L, int proto)
     lh_json_register(L, proto);
     lh_db_register(L, proto);
     lh_tplbind_register(L, proto);
+    lh_log_register(L, proto);
     lh_reg_register(L, proto);
 }

@@ -142,4 +142,7 @@ void lh_db_register(lua_State *L, int proto);
 /* lh_tplbind.c: template.render. */
 void lh_tplbind_register(lua_State *L, int proto);
 
+/* lh_log.c: log.debug/info/warn/error. */
+void lh_log_register(lua_State *L, int proto);
+
 #endif

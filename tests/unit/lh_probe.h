@@ -22,7 +22,7 @@
 static char probe_err[4096];
 
 /* TERN_SRCDIR/tests/lua/TREE */
-static const char *
+static inline const char *
 probe_root(const char *tree)
 {
     static char path[PATH_MAX];
@@ -32,7 +32,7 @@ probe_root(const char *tree)
 }
 
 /* A pool of one state serving tests/lua/TREE; call_ms 0: 10 s. Bails out on failure. */
-static struct lh_pool *
+static inline struct lh_pool *
 probe_pool(const char *tree, const struct lh_services *svc, unsigned call_ms)
 {
     struct lh_limits lim;
@@ -48,7 +48,7 @@ probe_pool(const char *tree, const struct lh_services *svc, unsigned call_ms)
 }
 
 /* probe.lua:FUNC([arg]) in a state of `p`: what it returned, or "ERROR: ..." */
-static const char *
+static inline const char *
 probe_call(struct lh_pool *p, const char *func, const char *arg)
 {
     static char res[16384];

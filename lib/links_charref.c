@@ -138,7 +138,7 @@ static bool
 lookup(const struct named *t, size_t n, const char *s, size_t len, uint32_t *cp)
 {
     for (size_t i = 0; i < n; i++)
-        if (strlen(t[i].name) == len && memcmp(t[i].name, s, len) == 0) {
+        if (t[i].name[0] == s[0] && strlen(t[i].name) == len && memcmp(t[i].name, s, len) == 0) {
             *cp = t[i].cp;
             return true;
         }
@@ -149,12 +149,13 @@ lookup(const struct named *t, size_t n, const char *s, size_t len, uint32_t *cp)
 static bool
 lookup_legacy(const char *s, size_t len, uint32_t *cp)
 {
+    if (lookup(legacy, sizeof legacy / sizeof legacy[0], s, len, cp)) return true; /* &amp; */
     for (size_t i = 0; i < 96; i++)
-        if (strlen(latin1[i]) == len && memcmp(latin1[i], s, len) == 0) {
+        if (latin1[i][0] == s[0] && strlen(latin1[i]) == len && memcmp(latin1[i], s, len) == 0) {
             *cp = 0xa0 + (uint32_t)i;
             return true;
         }
-    return lookup(legacy, sizeof legacy / sizeof legacy[0], s, len, cp);
+    return false;
 }
 
 /* v[i] is after "&". Returns bytes consumed after "&" (0: literal '&'). */

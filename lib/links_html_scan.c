@@ -41,12 +41,6 @@ struct scan {
     void *ctx;
 };
 
-bool
-links_name_is(const char *s, size_t n, const char *lit)
-{
-    return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
-}
-
 static bool
 is_alpha(char c)
 {

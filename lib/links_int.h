@@ -18,6 +18,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "links.h"
@@ -111,7 +113,11 @@ typedef int (*html_tag_fn)(void *ctx, const struct html_tag *t);
  * reported. Returns 0 or the first non-zero callback value.
  */
 int html_scan(const char *in, size_t len, html_tag_fn fn, void *ctx);
-/* ASCII case-insensitive equality of s[0, n) and the C string `lit`. */
-bool links_name_is(const char *s, size_t n, const char *lit);
+/* ASCII case-insensitive equality of s[0, n) and the C string `lit` (inline: strlen folds). */
+static inline bool
+links_name_is(const char *s, size_t n, const char *lit)
+{
+    return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
+}
 
 #endif

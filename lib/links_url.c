@@ -47,19 +47,25 @@ static const struct {
     {"*%7c", "%7c*"},     /* the same for Mailchimp */
 };
 
-/* Case-insensitive memmem for a short ASCII needle. */
+/* Case-insensitive memmem for a short needle that starts with a non-letter. */
 static const char *
 find_ci(const char *s, size_t n, const char *needle)
 {
     size_t k = strlen(needle);
-    for (size_t i = 0; i + k <= n; i++)
-        if (strncasecmp(s + i, needle, k) == 0) return s + i;
+    for (const char *p = s; (p = memchr(p, needle[0], n - (size_t)(p - s))) != NULL; p++) {
+        if ((size_t)(s + n - p) < k) return NULL;
+        if (strncasecmp(p, needle, k) == 0) return p;
+    }
     return NULL;
 }
+
+/* Every opening mark starts with one of these: the common URL pays one strpbrk. */
+#define PLACEHOLDER_STARTS "{*%"
 
 static bool
 has_placeholder(const char *url, size_t len)
 {
+    if (!strpbrk(url, PLACEHOLDER_STARTS)) return false; /* url is NUL-terminated */
     for (size_t i = 0; i < sizeof placeholders / sizeof placeholders[0]; i++) {
         const char *o = find_ci(url, len, placeholders[i].open);
         if (!o) continue;

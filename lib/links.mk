@@ -14,4 +14,18 @@ tests_unit_links_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_links_test_LDADD = $(TERN_LIBS)
 TESTS += tests/unit/links_test
 
-EXTRA_DIST += tests/unit/links doc/links.md
+EXTRA_DIST += tests/unit/links doc/links.md tests/fuzz/links_fuzz.c tests/fuzz/corpus/links
+
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/links_fuzz
+tests_fuzz_links_fuzz_SOURCES = tests/fuzz/links_fuzz.c
+tests_fuzz_links_fuzz_CPPFLAGS = $(AM_CPPFLAGS)
+tests_fuzz_links_fuzz_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_links_fuzz_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_links_fuzz_LDADD = $(TERN_LIBS)
+endif
+
+check_PROGRAMS += tests/fuzz/links_replay
+tests_fuzz_links_replay_SOURCES = tests/fuzz/replay.c tests/fuzz/links_fuzz.c
+tests_fuzz_links_replay_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_fuzz_links_replay_LDADD = $(TERN_LIBS)

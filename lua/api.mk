@@ -24,6 +24,13 @@ TESTS += tests/unit/lh_reg_test
 tests_unit_lh_reg_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
 tests_unit_lh_reg_test_LDADD = $(LH_LIBS)
 
+# The message hook calling convention (lh_msg.h, used by the milter).
+lua_liblh_a_SOURCES += lua/lh_msg.c
+check_PROGRAMS += tests/unit/lh_msg_test
+TESTS += tests/unit/lh_msg_test
+tests_unit_lh_msg_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
+tests_unit_lh_msg_test_LDADD = $(LH_LIBS)
+
 # db.query: read-only parameterized SQL through lib/db's pool.
 lua_liblh_a_SOURCES += lua/lh_db.c
 lua_liblh_a_CPPFLAGS += $(PQ_CFLAGS)

@@ -1,0 +1,1 @@
+hook "message" (function(m) m.view.order = m.view.order .. "c" end)

@@ -1,0 +1,4 @@
+hook "message" (function(m)
+  m:tempfail("try later")
+  m:reject("no thanks")
+end)

@@ -1,0 +1,1 @@
+hook "message" (function(m) m:add_header("X-After", "ran") end)

@@ -72,6 +72,7 @@ struct config {
         int64_t scanner_delay_ms;
         int scanner_burst;
         int64_t burst_window_ms;
+        char *topics; /* comma-separated topic names of the preference page */
     } track;
     struct {
         char *scripts;

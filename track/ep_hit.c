@@ -43,21 +43,6 @@ delay_since_send(const struct tok_claims *c, int64_t now_us)
     return d < 0 ? 0 : d; /* a few ms of clock skew between hosts */
 }
 
-/* Verify the token; false (and a 404 reply) when it does not. */
-static bool
-verified(const struct tr_gen *g, const struct tr_request *rq, enum tok_purpose p,
-         struct tok_claims *c, struct tr_reply *rp)
-{
-    char why[256];
-    if (tok_verify(g->ring, rq->token, rq->token_len, p, rq->now_us / 1000000, c, why,
-                   sizeof why) == 0)
-        return true;
-    log_debug(rq->ip, "%s token refused: %s", tok_purpose_name(p), why);
-    tr_metrics_verify_failed(g->shared->metrics, rq->route);
-    tr_reply_not_found(rp);
-    return false;
-}
-
 /* Only web destinations are followed, whatever a signed token says. */
 static bool
 web_url(const char *url)
@@ -151,7 +136,7 @@ tr_ep_click(const struct tr_gen *g, const struct tr_request *rq, struct tr_reply
             struct tr_record *rec)
 {
     struct tok_claims c;
-    if (!verified(g, rq, TOK_CLICK, &c, rp)) return 0;
+    if (!tr_ep_verified(g, rq, TOK_CLICK, &c, rp)) return 0;
     if (!web_url(c.url)) {
         log_warn(rq->ip, "signed click token for a non-web URL refused (key %s)", c.key_id);
         tr_reply_not_found(rp);
@@ -168,7 +153,7 @@ tr_ep_open(const struct tr_gen *g, const struct tr_request *rq, struct tr_reply 
            struct tr_record *rec)
 {
     struct tok_claims c;
-    if (!verified(g, rq, TOK_OPEN, &c, rp)) return 0;
+    if (!tr_ep_verified(g, rq, TOK_OPEN, &c, rp)) return 0;
     if (record_hit(g, rq, &c, rec) < 0) return -1;
     rp->status = 200;
     rp->kind = TR_BODY_GIF;

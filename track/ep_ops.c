@@ -43,6 +43,10 @@ tr_endpoint_of(enum tr_route route)
     switch (route) {
     case TR_CLICK: return tr_ep_click;
     case TR_OPEN: return tr_ep_open;
+    case TR_UNSUBSCRIBE: return tr_ep_unsubscribe;
+    case TR_CONFIRM: return tr_ep_confirm;
+    case TR_PREFERENCES: return tr_ep_preferences;
+    case TR_EVENTS: return tr_ep_events;
     case TR_HEALTHZ: return tr_ep_healthz;
     case TR_METRICS: return tr_ep_metrics;
     default: return NULL;

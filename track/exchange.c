@@ -19,6 +19,8 @@ tr_reply_free(struct tr_reply *rp)
 {
     buf_free(&rp->body);
     buf_free(&rp->location);
+    if (rp->job) rp->job->free(rp->job);
+    rp->job = NULL;
 }
 
 void

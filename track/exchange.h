@@ -26,6 +26,7 @@
 #include "route.h"
 
 struct tr_gen;
+struct tr_reply;
 
 #define TR_IP_MAX 46 /* INET6_ADDRSTRLEN */
 
@@ -54,6 +55,16 @@ enum tr_body {
     TR_BODY_METRICS,   /* `body`, Prometheus text format */
 };
 
+/*
+ * Work an endpoint leaves for a worker thread because it may block on
+ * PostgreSQL (the events API). `run` finishes the reply; `free` releases
+ * the job. The connection stays suspended meanwhile.
+ */
+struct tr_job {
+    void (*run)(struct tr_job *job, const struct tr_gen *g, struct tr_reply *rp);
+    void (*free)(struct tr_job *job);
+};
+
 struct tr_reply {
     unsigned status; /* HTTP status */
     enum tr_body kind;
@@ -62,6 +73,7 @@ struct tr_reply {
     const char *allow;    /* 405: the Allow header */
     bool bearer;          /* 401: add WWW-Authenticate: Bearer */
     unsigned retry_after; /* 429, 503: seconds (0: no header) */
+    struct tr_job *job;   /* NULL, or the rest of the work (freed with the reply) */
 };
 
 /* What must be on disk before the reply goes out: encoded records (lib/record.h). */

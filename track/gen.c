@@ -59,6 +59,7 @@ tr_gen_new(struct config *cfg, struct tr_shared *shared, char *err, size_t errle
         snprintf(err, errlen, "[track] trusted_proxies: %s", why);
         goto fail;
     }
+    if (!(g->pages = tr_pages_new(cfg->track.pages, err, errlen))) goto fail;
     return g;
 fail:
     tr_gen_unref(g);
@@ -79,6 +80,7 @@ tr_gen_unref(struct tr_gen *g)
     tok_keyring_free(g->ring);
     bot_rules_free(g->bot);
     cidr_set_free(g->proxies);
+    tr_pages_free(g->pages);
     config_unref(g->cfg);
     free(g);
 }

@@ -2,14 +2,14 @@
  * gen.h - one generation of the tracker's configuration
  *
  * Owns: what the endpoints read while answering, built from one loaded
- * tern.conf: the token keyring, the bot rules, the trusted proxies. A
+ * tern.conf: the token keyring, the bot rules, the trusted proxies, the pages. A
  * reload (SIGHUP) builds a new generation and publishes it; requests in
  * flight keep the one they started with (reference counted), so a reload
  * never disturbs an answer half given. Process-wide services that outlive
  * generations (the click burst table, metrics, the spool) hang off
  * `shared`.
  *
- * Depends on: lib/config, lib/token, lib/cidr, track/bot.
+ * Depends on: lib/config, lib/token, lib/cidr, track/bot, track/pages.
  *
  * DIAGNOSTICS
  *     tr_gen_new() fails with a one-line reason naming the key:
@@ -24,19 +24,26 @@
 #include "bot.h"
 #include "cidr.h"
 #include "config.h"
+#include "pages.h"
 #include "token.h"
 
 struct burst;
 struct tr_metrics;
 struct spool;
 struct spool_drain;
+struct db_pool;
+struct tr_worker;
+struct apikeys;
 
 /* What lives as long as the process, whatever the generation. */
 struct tr_shared {
     struct burst *burst;
     struct tr_metrics *metrics;
-    struct spool *spool;       /* NULL: not open */
-    struct spool_drain *drain; /* NULL: PostgreSQL not reached yet */
+    struct spool *spool;               /* NULL: not open */
+    struct spool_drain *_Atomic drain; /* NULL: PostgreSQL not reached yet */
+    struct db_pool *_Atomic db;        /* NULL: PostgreSQL not reached yet */
+    struct tr_worker *worker;          /* runs the events API's database work */
+    struct apikeys *keys;              /* active events API keys */
 };
 
 struct tr_gen {
@@ -45,6 +52,7 @@ struct tr_gen {
     struct tok_keyring *ring;
     struct bot_rules *bot;
     struct cidr_set *proxies;
+    struct tr_pages *pages;
     struct tr_shared *shared;
 };
 

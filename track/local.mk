@@ -8,10 +8,16 @@ track_libtrack_a_SOURCES = \
 	track/burst.c track/burst.h \
 	track/gen.c track/gen.h \
 	track/exchange.c track/exchange.h \
-	track/endpoints.h track/ep_hit.c track/ep_ops.c \
+	track/endpoints.h track/ep_token.c track/ep_hit.c track/ep_page.c track/ep_api.c \
+	track/ep_ops.c \
+	track/apikey.c track/apikey.h track/apikeys.c track/apikeys.h \
+	track/worker.c track/worker.h \
+	track/form.c track/form.h \
+	track/pages.c track/pages.h track/pages_int.h track/pages_builtin.c \
 	track/metrics.c track/metrics.h \
 	track/listen.c track/listen.h \
-	track/server.c track/server.h
+	track/server.c track/server.h \
+	track/daemon.c track/daemon.h
 EXTRA_DIST += track/README.md
 
 # What a program linking the tracker needs (lib/ after it).

@@ -28,6 +28,7 @@
 #include "metrics.h"
 #include "spool.h"
 #include "spool_drain.h"
+#include "worker.h"
 
 /* The plain page every refused token gets: no hint of why. */
 static const char not_found_page[] =
@@ -244,7 +245,7 @@ answer(struct req *r)
  * making records durable before answering
  * --------------------------------------------------------------------- */
 
-/* On the spool's sync thread: the records are on disk (0) or will not be (-1). */
+/* On the spool's sync thread (or a worker): the records are on disk (0) or will not be (-1). */
 static void
 on_synced(void *arg, int status)
 {
@@ -342,10 +343,31 @@ run_endpoint(struct req *r)
     }
 }
 
+/* On a worker thread: finish the endpoint's job, then wake the request like a sync does. */
+static void
+run_job(void *arg)
+{
+    struct req *r = arg;
+    r->rp.job->run(r->rp.job, r->gen, &r->rp);
+    on_synced(r, 0);
+}
+
+static int
+start_job(struct req *r)
+{
+    struct tr_worker *w = r->gen->shared->worker;
+    r->sync = SYNC_PENDING;
+    if (w && tr_worker_submit(w, run_job, r) == 0) return 0;
+    r->sync = SYNC_NONE;
+    unavailable(r, "worker queue full");
+    return -1;
+}
+
 static enum MHD_Result
 dispatch(struct req *r)
 {
     run_endpoint(r);
+    if (r->rp.job) return start_job(r) < 0 ? answer(r) : wait_or_answer(r);
     if (r->rec.n == 0 || spool_records(r) < 0) return answer(r);
     return wait_or_answer(r);
 }

@@ -1,0 +1,244 @@
+/*
+ * daemon.c - start, serve, reload and stop tern track (see daemon.h)
+ *
+ * Every signal the daemon cares about is blocked in all threads and taken
+ * by the main thread with sigwait(), so handlers never run in the middle
+ * of libmicrohttpd or the spool.
+ */
+#define LOG_MODULE "track"
+
+#include "daemon.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "apikeys.h"
+#include "burst.h"
+#include "db.h"
+#include "gen.h"
+#include "log.h"
+#include "metrics.h"
+#include "server.h"
+#include "spool.h"
+#include "spool_drain.h"
+#include "worker.h"
+
+#define BURST_SLOTS    65536
+#define STOP_GRACE_MS  5000 /* suspended requests finishing their sync */
+#define DRAIN_GRACE_MS 5000 /* the drain emptying the spool at shutdown */
+#define API_WORKERS    2    /* threads writing events API batches */
+
+struct daemon {
+    struct config *cfg; /* as loaded at start */
+    const char *path;
+    struct tr_shared shared;
+    struct db_settings dbs;
+    pthread_t background;
+    bool background_running;
+    atomic_bool stopping;
+    struct tr_server *server;
+};
+
+/* ---------------------------------------------------------------------
+ * PostgreSQL and the drain
+ * --------------------------------------------------------------------- */
+
+/* Connect, load the API keys and start the drain; false while PostgreSQL is away. */
+static bool
+try_connect(struct daemon *d, bool loud)
+{
+    char err[512];
+    struct db_pool *db = db_pool_new(&d->dbs, d->cfg->database.pool_size, err, sizeof err);
+    if (!db) {
+        if (loud) log_warn("-", "%s; answering and spooling events until it is back", err);
+        return false;
+    }
+    struct spool_drain *dr = spool_drain_start(d->shared.spool, db, NULL, err, sizeof err);
+    if (!dr) {
+        log_error("-", "cannot start the spool drain: %s", err);
+        db_pool_free(db);
+        return false;
+    }
+    d->shared.drain = dr;
+    d->shared.db = db;
+    if (!loud) log_info("-", "connected to PostgreSQL; draining the event spool");
+    return true;
+}
+
+static void
+refresh_keys(struct daemon *d)
+{
+    char err[512];
+    PGconn *conn = db_lease(d->shared.db, 1000, err, sizeof err);
+    if (conn && apikeys_reload(d->shared.keys, conn, err, sizeof err) == 0) {
+        db_release(d->shared.db, conn);
+        return;
+    }
+    if (conn) db_release(d->shared.db, conn);
+    log_warn("-", "API keys not reloaded, keeping the last ones: %s", err);
+}
+
+/* Background: reconnect while PostgreSQL is away, reload the API keys every few seconds. */
+static void *
+background(void *arg)
+{
+    struct daemon *d = arg;
+    while (!atomic_load(&d->stopping)) {
+        if (d->shared.db || try_connect(d, false)) refresh_keys(d);
+        for (int i = 0; i < APIKEYS_REFRESH_S * 10 && !atomic_load(&d->stopping); i++)
+            usleep(100000);
+    }
+    return NULL;
+}
+
+static int
+open_database(struct daemon *d)
+{
+    d->dbs = (struct db_settings){d->cfg->database.url, "tern track",
+                                  d->cfg->database.statement_timeout_ms,
+                                  d->cfg->database.connect_timeout_ms};
+    if (try_connect(d, true)) refresh_keys(d); /* keys before the first request */
+    if (pthread_create(&d->background, NULL, background, d) != 0) {
+        log_error("-", "cannot start a thread");
+        return -1;
+    }
+    d->background_running = true;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * services and the server
+ * --------------------------------------------------------------------- */
+
+static int
+open_services(struct daemon *d)
+{
+    char err[512];
+    struct spool_opts so = {.max_bytes = (uint64_t)d->cfg->track.spool_max};
+    d->shared.metrics = tr_metrics_new();
+    d->shared.burst = burst_new(BURST_SLOTS, d->cfg->track.burst_window_ms * 1000);
+    d->shared.keys = apikeys_new();
+    if (!d->shared.metrics || !d->shared.burst || !d->shared.keys) {
+        log_error("-", "out of memory");
+        return -1;
+    }
+    if (!(d->shared.worker = tr_worker_start(API_WORKERS, err, sizeof err))) {
+        log_error("-", "%s", err);
+        return -1;
+    }
+    if (!(d->shared.spool = spool_open(d->cfg->track.spool, &so, err, sizeof err))) {
+        log_error("-", "%s", err);
+        return -1;
+    }
+    return open_database(d);
+}
+
+static int
+start_server(struct daemon *d)
+{
+    char err[512];
+    struct tr_gen *g = tr_gen_new(d->cfg, &d->shared, err, sizeof err);
+    if (!g) {
+        log_error("-", "%s", err);
+        return -1;
+    }
+    struct tr_server_opts o = {
+        .listen = d->cfg->track.listen,
+        .threads = (unsigned)d->cfg->track.threads,
+        .max_connections = (unsigned)d->cfg->track.max_connections,
+        .max_body = (size_t)d->cfg->track.max_body,
+        .idle_timeout_s = 30,
+    };
+    d->server = tr_server_start(&o, g, err, sizeof err);
+    tr_gen_unref(g);
+    if (!d->server) {
+        log_error("-", "%s", err);
+        return -1;
+    }
+    log_info("-", "listening on %s", tr_server_address(d->server));
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * signals
+ * --------------------------------------------------------------------- */
+
+static void
+reload(struct daemon *d)
+{
+    struct buf errors = BUF_INIT;
+    char err[512];
+    struct config *cfg = config_load(d->path, &errors);
+    struct tr_gen *g = cfg ? tr_gen_new(cfg, &d->shared, err, sizeof err) : NULL;
+    if (!g) {
+        log_error("-", "reload refused, keeping the running configuration: %s",
+                  cfg ? err : buf_str(&errors));
+    } else {
+        log_set_level((enum log_level)cfg->log.level);
+        tr_server_publish(d->server, g);
+        tr_gen_unref(g);
+        log_info("-", "reloaded %s", d->path);
+    }
+    config_unref(cfg);
+    buf_free(&errors);
+}
+
+static void
+block_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, set, NULL);
+    signal(SIGPIPE, SIG_IGN); /* a client gone mid-answer is not fatal */
+}
+
+static void
+serve_until_stopped(struct daemon *d, const sigset_t *set)
+{
+    for (;;) {
+        int sig;
+        if (sigwait(set, &sig) != 0) continue;
+        if (sig != SIGHUP) {
+            log_info("-", "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            return;
+        }
+        reload(d);
+    }
+}
+
+static void
+stop_all(struct daemon *d)
+{
+    atomic_store(&d->stopping, true);
+    tr_server_stop(d->server, STOP_GRACE_MS);
+    tr_worker_stop(d->shared.worker);
+    if (d->background_running) pthread_join(d->background, NULL);
+    spool_drain_stop(d->shared.drain, DRAIN_GRACE_MS);
+    spool_close(d->shared.spool);
+    db_pool_free(d->shared.db);
+    apikeys_free(d->shared.keys);
+    burst_free(d->shared.burst);
+    tr_metrics_free(d->shared.metrics);
+}
+
+int
+tr_daemon_run(struct config *cfg, const char *path)
+{
+    struct daemon d = {.cfg = cfg, .path = path};
+    sigset_t set;
+    block_signals(&set); /* before any thread starts, so all inherit it */
+    int rc = 1;
+    if (open_services(&d) == 0 && start_server(&d) == 0) {
+        serve_until_stopped(&d, &set);
+        rc = 0;
+    }
+    stop_all(&d);
+    log_info("-", "stopped");
+    return rc;
+}

@@ -1,0 +1,282 @@
+/*
+ * ep_page.c - unsubscribe, confirm and preferences: a page on GET, a change on POST
+ *
+ * GET never changes anything: it renders a page with a button (mail
+ * scanners and link previews follow GET links; a one-click unsubscribe
+ * must not be triggered by them). POST with a valid token makes the
+ * change: the record goes to the spool and the confirmation page is sent
+ * once it is durable. Any POST body is accepted for /u/, because the
+ * token alone authorizes it: the page's form, RFC 8058's
+ * "List-Unsubscribe=One-Click" as urlencoded or multipart, or nothing.
+ * Repeating a POST is harmless: applying the change again changes nothing.
+ */
+#define LOG_MODULE "track"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "endpoints.h"
+#include "form.h"
+#include "gen.h"
+#include "log.h"
+#include "metrics.h"
+
+/* Render `page` with `view` (consumed) as the reply. -1 on failure. */
+static int
+page(const struct tr_gen *g, const struct tr_request *rq, unsigned status, const char *name,
+     json_t *view, struct tr_reply *rp)
+{
+    char err[512] = "out of memory";
+    int rc = view ? tr_pages_render(g->pages, name, view, &rp->body, err, sizeof err) : -1;
+    json_decref(view);
+    if (rc < 0) {
+        log_error(rq->ip, "%s", err);
+        return -1;
+    }
+    rp->status = status;
+    rp->kind = TR_BODY_HTML;
+    return 0;
+}
+
+/* The event every change carries. */
+static void
+change_init(struct rec_change *ch, const struct tr_request *rq, const struct tok_claims *c,
+            const char *type, char message[TOK_UUID_STRLEN + 1])
+{
+    memset(ch, 0, sizeof *ch);
+    ch->event.contact_id = c->contact;
+    ch->event.type = type;
+    ch->event.occurred_us = rq->now_us;
+    ch->event.source = "track";
+    ch->event.user_agent = rq->user_agent;
+    ch->event.ip = rq->ip[0] ? rq->ip : NULL;
+    ch->event.delay_ms = -1;
+    if (c->has_message) {
+        tok_uuid_format(c->message, message);
+        ch->event.message_id = message;
+    }
+}
+
+typedef int (*encode_fn)(const struct rec_change *c, struct buf *out, char *err, size_t errlen);
+
+static int
+record_change(const struct tr_request *rq, const struct rec_change *ch, encode_fn encode,
+              struct tr_record *rec)
+{
+    char err[256];
+    struct buf out = BUF_INIT;
+    int rc = encode(ch, &out, err, sizeof err);
+    if (rc == 0 && !tr_record_take(rec, &out)) {
+        rc = -1;
+        snprintf(err, sizeof err, "out of memory");
+    }
+    if (rc < 0) log_error(rq->ip, "cannot record %s: %s", ch->event.type, err);
+    buf_free(&out);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------
+ * /u/<token>
+ * --------------------------------------------------------------------- */
+
+/* Whether the body is RFC 8058's one-click request (for the event's data). */
+static bool
+one_click(const struct tr_request *rq)
+{
+    return strstr(rq->body, "List-Unsubscribe=One-Click") != NULL;
+}
+
+int
+tr_ep_unsubscribe(const struct tr_gen *g, const struct tr_request *rq, struct tr_reply *rp,
+                  struct tr_record *rec)
+{
+    struct tok_claims c;
+    if (!tr_ep_verified(g, rq, TOK_UNSUBSCRIBE, &c, rp)) return 0;
+    json_t *view = c.list[0] ? json_pack("{s:s}", "list", c.list) : json_object();
+    if (rq->method != TR_POST) return page(g, rq, 200, "unsubscribe", view, rp);
+
+    char message[TOK_UUID_STRLEN + 1];
+    struct rec_change ch;
+    change_init(&ch, rq, &c, "email.unsubscribe", message);
+    ch.list = c.list[0] ? c.list : NULL;
+    json_t *data =
+        json_pack("{s:s, s:b}", "list", c.list[0] ? c.list : "all", "one_click", one_click(rq));
+    char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+    json_decref(data);
+    ch.event.data = text;
+    int rc = text ? record_change(rq, &ch, rec_encode_unsubscribe, rec) : -1;
+    free(text);
+    if (rc < 0) {
+        json_decref(view);
+        return -1;
+    }
+    return page(g, rq, 200, "unsubscribed", view, rp);
+}
+
+/* ---------------------------------------------------------------------
+ * /confirm/<token>
+ * --------------------------------------------------------------------- */
+
+int
+tr_ep_confirm(const struct tr_gen *g, const struct tr_request *rq, struct tr_reply *rp,
+              struct tr_record *rec)
+{
+    struct tok_claims c;
+    if (!tr_ep_verified(g, rq, TOK_CONFIRM, &c, rp)) return 0;
+    if (rq->method != TR_POST) return page(g, rq, 200, "confirm", json_object(), rp);
+    char message[TOK_UUID_STRLEN + 1];
+    struct rec_change ch;
+    change_init(&ch, rq, &c, "contact.confirmed", message);
+    ch.purpose = "marketing";
+    ch.event.data = "{\"source\":\"double-opt-in\"}";
+    if (record_change(rq, &ch, rec_encode_confirm, rec) < 0) return -1;
+    return page(g, rq, 200, "confirmed", json_object(), rp);
+}
+
+/* ---------------------------------------------------------------------
+ * /p/<token>
+ * --------------------------------------------------------------------- */
+
+static const char *const channels[] = {"email", "none", NULL};
+static const char *const frequencies[] = {"all", "weekly", "monthly", NULL};
+
+static bool
+in_words(const char *const words[], const char *w)
+{
+    for (size_t i = 0; words[i]; i++)
+        if (strcmp(words[i], w) == 0) return true;
+    return false;
+}
+
+static bool
+in_list(const char *list, const char *w)
+{
+    char item[FORM_FIELD_MAX];
+    for (const char *pos = list ? list : ""; config_list_next(&pos, item, sizeof item);)
+        if (strcmp(item, w) == 0) return true;
+    return false;
+}
+
+/* YYYY-MM-DD, or empty. */
+static bool
+valid_date(const char *s)
+{
+    if (!*s) return true;
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i])) return false;
+    int month = atoi(s + 5), day = atoi(s + 8);
+    return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+/* Radio choices as [{name, checked}], `chosen` checked. */
+static json_t *
+choices(const char *const words[], const char *chosen)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && words[i]; i++)
+        json_array_append_new(
+            a, json_pack("{s:s, s:b}", "name", words[i], "checked", strcmp(words[i], chosen) == 0));
+    return a;
+}
+
+/* The form as it will be shown: `prefs` (the attributes) or defaults. */
+static json_t *
+prefs_view(const struct tr_gen *g, json_t *prefs, const char *error)
+{
+    json_t *topics = json_array(), *chosen = prefs ? json_object_get(prefs, "topics") : NULL;
+    char item[FORM_FIELD_MAX];
+    for (const char *pos = g->cfg->track.topics ? g->cfg->track.topics : "";
+         topics && config_list_next(&pos, item, sizeof item);) {
+        bool on = !chosen; /* a fresh form offers every topic */
+        size_t i;
+        json_t *t;
+        json_array_foreach(chosen, i, t) on = on || strcmp(json_string_value(t), item) == 0;
+        json_array_append_new(topics, json_pack("{s:s, s:b}", "name", item, "checked", on));
+    }
+    const char *ch = prefs ? json_string_value(json_object_get(prefs, "channel")) : NULL;
+    const char *fr = prefs ? json_string_value(json_object_get(prefs, "frequency")) : NULL;
+    const char *pause = prefs ? json_string_value(json_object_get(prefs, "pause_until")) : NULL;
+    return json_pack("{s:o, s:o, s:o, s:s, s:s?}", "topics", topics, "channels",
+                     choices(channels, ch ? ch : "email"), "frequencies",
+                     choices(frequencies, fr ? fr : "all"), "pause_until", pause ? pause : "",
+                     "error", error);
+}
+
+/* One form field into `prefs`; the problem, or NULL. */
+static const char *
+prefs_field(const struct tr_gen *g, const struct form_field *f, json_t *prefs)
+{
+    if (strcmp(f->name, "topic") == 0) {
+        if (!in_list(g->cfg->track.topics, f->value)) return "unknown topic";
+        return json_array_append_new(json_object_get(prefs, "topics"), json_string(f->value))
+                   ? "out of memory"
+                   : NULL;
+    }
+    if (strcmp(f->name, "channel") == 0 || strcmp(f->name, "frequency") == 0) {
+        bool channel = f->name[0] == 'c';
+        if (!in_words(channel ? channels : frequencies, f->value))
+            return channel ? "unknown channel" : "unknown frequency";
+    } else if (strcmp(f->name, "pause_until") == 0) {
+        if (!valid_date(f->value)) return "the pause date must look like 2026-12-24";
+    } else {
+        return NULL; /* extra fields (a submit button's name) are ignored */
+    }
+    return json_object_set_new(prefs, f->name, json_string(f->value)) ? "out of memory" : NULL;
+}
+
+/* Parse the form into attributes; the problem, or NULL. */
+static const char *
+prefs_parse(const struct tr_gen *g, const struct tr_request *rq, json_t *prefs)
+{
+    struct form_iter it;
+    struct form_field f;
+    int rc;
+    form_iter_init(&it, rq->body, rq->body_len);
+    while ((rc = form_next(&it, &f)) > 0) {
+        const char *bad = prefs_field(g, &f, prefs);
+        if (bad) return bad;
+    }
+    if (rc < 0) return "the form could not be read";
+    json_t *pause = json_object_get(prefs, "pause_until");
+    if (pause && !*json_string_value(pause)) json_object_set_new(prefs, "pause_until", json_null());
+    return NULL;
+}
+
+static int
+preferences_save(const struct tr_gen *g, const struct tr_request *rq, const struct tok_claims *c,
+                 struct tr_reply *rp, struct tr_record *rec)
+{
+    json_t *prefs = json_pack("{s:[]}", "topics");
+    if (!prefs) return -1;
+    const char *bad = prefs_parse(g, rq, prefs);
+    if (bad) {
+        int rc = page(g, rq, 400, "preferences", prefs_view(g, prefs, bad), rp);
+        json_decref(prefs);
+        return rc;
+    }
+    char message[TOK_UUID_STRLEN + 1];
+    struct rec_change ch;
+    change_init(&ch, rq, c, "preferences.updated", message);
+    char *attrs = json_dumps(prefs, JSON_COMPACT);
+    json_decref(prefs);
+    ch.attrs = ch.event.data = attrs;
+    int rc = attrs ? record_change(rq, &ch, rec_encode_preferences, rec) : -1;
+    free(attrs);
+    return rc < 0 ? -1 : page(g, rq, 200, "preferences_saved", json_object(), rp);
+}
+
+int
+tr_ep_preferences(const struct tr_gen *g, const struct tr_request *rq, struct tr_reply *rp,
+                  struct tr_record *rec)
+{
+    struct tok_claims c;
+    if (!tr_ep_verified(g, rq, TOK_PREFERENCES, &c, rp)) return 0;
+    if (rq->method != TR_POST)
+        return page(g, rq, 200, "preferences", prefs_view(g, NULL, NULL), rp);
+    return preferences_save(g, rq, &c, rp, rec);
+}

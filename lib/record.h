@@ -21,7 +21,27 @@
  *     preferences  attributes merged into contacts.attributes, plus the
  *                  preferences.updated event
  *
- * Depends on: lib/buf, jansson, libpq.
+ * Encoding (doc/spool.md has every field): {"kind": "event", "id": ...,
+ * "occurred_us": ..., ...}; a change is its event's fields plus "list",
+ * "purpose" or "attrs". Encoders check what a caller can get wrong (event
+ * type, ids, data that is not an object) and fail with the reason; an
+ * occurred_us or sent_us of 0 means now, a change's event type defaults to
+ * its kind's (email.unsubscribe, contact.confirmed, preferences.updated).
+ *
+ * Applying: one statement per kind for the whole batch (a JSON array
+ * unpacked by jsonb_to_recordset); only when PostgreSQL refuses the data
+ * (SQLSTATE class 22 or 23) are the records retried one by one under
+ * savepoints, so the bad one is skipped and the rest commit. A change
+ * (unsubscribe, confirm, preferences) takes effect only together with its
+ * event's first insert, so a replay never undoes a later change.
+ *
+ * Depends on: lib/buf, lib/db, lib/events, lib/token (UUID text), lib/log,
+ * jansson, libpq, OpenSSL (random and SHA-1 for ids). Needs migration 0005.
+ *
+ * DIAGNOSTICS
+ *     Encoders: -1 and the reason ("event type needs a dotted name like
+ *     order.placed"). rec_apply logs each skipped record as a warning:
+ *     "spooled record 1234 (confirm) skipped: PostgreSQL refused it: ...".
  */
 #ifndef TERN_RECORD_H
 #define TERN_RECORD_H
@@ -70,6 +90,10 @@ struct rec_change {
     const char *purpose; /* confirm: consent purpose ("marketing") */
     const char *attrs;   /* preferences: JSON object merged into attributes */
 };
+
+/* The id of a message's email.sent event: a UUIDv5 of the message id, the
+ * same on every replay. -1 when `message_id` is not a UUID. */
+int rec_sent_event_id(const char *message_id, char out[37]);
 
 int rec_encode_event(const struct rec_event *ev, struct buf *out, char *err, size_t errlen);
 int rec_encode_message(const struct rec_message *msg, struct buf *out, char *err, size_t errlen);

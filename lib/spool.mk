@@ -19,3 +19,13 @@ tests_integration_spool_crash_helper_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_integration_spool_crash_helper_LDADD = $(TERN_LIBS)
 TESTS += tests/integration/spool_crash.t
 EXTRA_DIST += tests/integration/spool_crash.t
+
+# Records: encoding, and applying batches to PostgreSQL (needs the private cluster).
+lib_libtern_a_SOURCES += \
+	lib/record.c lib/record_apply.c lib/record_int.h lib/record_sql.h
+
+check_PROGRAMS += tests/integration/record_test
+tests_integration_record_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_integration_record_test_LDADD = $(TERN_LIBS)
+TESTS += tests/integration/record.t
+EXTRA_DIST += tests/integration/record.t tests/integration/spool_pg.sh

@@ -1,0 +1,262 @@
+/*
+ * record.c - encoding the records the daemons spool (see record.h)
+ *
+ * One compact JSON object per record, its kind in "kind". Encoding checks
+ * what the caller can get wrong (an event type, data that is not an
+ * object, an id that is not a UUID) so a bug shows up where it is made,
+ * not later as a skipped record in the drain. Absent strings are left out.
+ */
+#include "record.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "events.h"
+#include "record_int.h"
+#include "token.h"
+
+/* Namespace of the email.sent event ids (a UUIDv5 namespace, chosen once). */
+static const unsigned char SENT_NAMESPACE[16] = {0x6b, 0x1f, 0x0e, 0x52, 0x93, 0x4c, 0x4d, 0x1a,
+                                                 0xa7, 0x3e, 0x58, 0x21, 0xc0, 0x9d, 0x77, 0x3b};
+
+int64_t
+rec_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void
+rec_iso_time(int64_t us, char out[32])
+{
+    int64_t secs = us / 1000000, frac = us % 1000000;
+    if (frac < 0) secs--, frac += 1000000; /* before 1970: floor, not truncate */
+    time_t t = (time_t)secs;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%06" PRId64 "Z", frac);
+}
+
+int
+rec_sent_event_id(const char *message_id, char out[37])
+{
+    unsigned char raw[16], digest[EVP_MAX_MD_SIZE];
+    unsigned int dlen = 0;
+    if (!message_id || !tok_uuid_parse(message_id, strlen(message_id), raw)) return -1;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1 &&
+              EVP_DigestUpdate(ctx, SENT_NAMESPACE, sizeof SENT_NAMESPACE) == 1 &&
+              EVP_DigestUpdate(ctx, raw, sizeof raw) == 1 &&
+              EVP_DigestFinal_ex(ctx, digest, &dlen) == 1 && dlen >= 16;
+    EVP_MD_CTX_free(ctx);
+    if (!ok) return -1;
+    digest[6] = (unsigned char)((digest[6] & 0x0f) | 0x50); /* version 5 */
+    digest[8] = (unsigned char)((digest[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    tok_uuid_format(digest, out);
+    return 0;
+}
+
+static int
+fail(char *err, size_t errlen, const char *what)
+{
+    snprintf(err, errlen, "%s", what);
+    return -1;
+}
+
+/* Set `key` unless `v` is NULL; false only when out of memory. */
+static bool
+put_str(json_t *o, const char *key, const char *v)
+{
+    return !v || json_object_set_new(o, key, json_string(v)) == 0;
+}
+
+static bool
+put_int(json_t *o, const char *key, long long v)
+{
+    return json_object_set_new(o, key, json_integer(v)) == 0;
+}
+
+/* `id` itself, or a new random UUID when it is "". */
+static int
+event_id(const char *id, char out[37], char *err, size_t errlen)
+{
+    unsigned char raw[16];
+    if (*id) {
+        if (!tok_uuid_parse(id, strlen(id), raw))
+            return fail(err, errlen, "event id is not a UUID");
+        tok_uuid_format(raw, out);
+        return 0;
+    }
+    if (RAND_bytes(raw, sizeof raw) != 1)
+        return fail(err, errlen, "no random bytes for an event id");
+    raw[6] = (unsigned char)((raw[6] & 0x0f) | 0x40); /* version 4 */
+    raw[8] = (unsigned char)((raw[8] & 0x3f) | 0x80);
+    tok_uuid_format(raw, out);
+    return 0;
+}
+
+/* Parse JSON object text for embedding; NULL plus a reason otherwise. */
+static json_t *
+json_object_text(const char *text, const char *what, char *err, size_t errlen)
+{
+    json_error_t jerr;
+    json_t *v = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+    if (!v)
+        snprintf(err, errlen, "%s is not valid JSON: %s (column %d)", what, jerr.text, jerr.column);
+    else if (!json_is_object(v))
+        snprintf(err, errlen, "%s must be a JSON object", what);
+    if (v && json_is_object(v)) return v;
+    json_decref(v);
+    return NULL;
+}
+
+static bool
+put_object_text(json_t *o, const char *key, const char *text, int *rc, char *err, size_t errlen)
+{
+    if (!text) return true;
+    json_t *v = json_object_text(text, key, err, errlen);
+    if (!v) *rc = -1;
+    return v && json_object_set_new(o, key, v) == 0;
+}
+
+static json_t *
+event_object(const struct rec_event *ev, const char *kind, char *err, size_t errlen)
+{
+    const char *problem = ev->type ? ev_type_problem(ev->type) : "event type is missing";
+    char id[37];
+    if (problem) {
+        fail(err, errlen, problem);
+        return NULL;
+    }
+    if (event_id(ev->id, id, err, errlen) < 0) return NULL;
+    json_t *o = json_object();
+    int rc = 0;
+    bool ok = o && put_str(o, "kind", kind) && put_str(o, "id", id) &&
+              put_int(o, "contact_id", ev->contact_id) && put_str(o, "type", ev->type) &&
+              put_int(o, "occurred_us", ev->occurred_us ? ev->occurred_us : rec_now_us()) &&
+              put_str(o, "source", ev->source) && put_str(o, "message_id", ev->message_id) &&
+              put_str(o, "journey", ev->journey) && put_str(o, "step", ev->step) &&
+              put_object_text(o, "data", ev->data, &rc, err, errlen) &&
+              put_str(o, "bot_class", ev->bot_class) && put_str(o, "bot_reason", ev->bot_reason) &&
+              put_str(o, "user_agent", ev->user_agent) && put_str(o, "ip", ev->ip) &&
+              (ev->delay_ms < 0 || put_int(o, "delay_ms", ev->delay_ms));
+    if (!ok) {
+        if (rc == 0) fail(err, errlen, "out of memory");
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* Serialize `o` (consumed) into `out`. */
+static int
+emit(json_t *o, struct buf *out, char *err, size_t errlen)
+{
+    if (!o) return -1;
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    buf_reset(out);
+    bool ok = text && buf_puts(out, text);
+    free(text);
+    return ok ? 0 : fail(err, errlen, "out of memory");
+}
+
+int
+rec_encode_event(const struct rec_event *ev, struct buf *out, char *err, size_t errlen)
+{
+    return emit(event_object(ev, KIND_EVENT, err, errlen), out, err, errlen);
+}
+
+static json_t *
+message_object(const struct rec_message *m, char *err, size_t errlen)
+{
+    unsigned char raw[16];
+    if (!tok_uuid_parse(m->id, strlen(m->id), raw)) {
+        fail(err, errlen, "message id is not a UUID");
+        return NULL;
+    }
+    if (!m->recipient || !*m->recipient) {
+        fail(err, errlen, "message has no recipient");
+        return NULL;
+    }
+    json_t *o = json_object();
+    bool ok = o && put_str(o, "kind", KIND_MESSAGE) && put_str(o, "id", m->id) &&
+              put_int(o, "contact_id", m->contact_id) && put_str(o, "tenant", m->tenant) &&
+              put_str(o, "recipient", m->recipient) && put_int(o, "recipients", m->recipients) &&
+              put_str(o, "journey", m->journey) && put_str(o, "step", m->step) &&
+              put_int(o, "enrollment_id", m->enrollment_id) &&
+              put_str(o, "template", m->template_name) && put_str(o, "category", m->category) &&
+              put_str(o, "subject", m->subject) && put_str(o, "queue_id", m->queue_id) &&
+              put_int(o, "link_count", m->link_count) &&
+              put_int(o, "sent_us", m->sent_us ? m->sent_us : rec_now_us());
+    if (!ok) {
+        fail(err, errlen, "out of memory");
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+int
+rec_encode_message(const struct rec_message *msg, struct buf *out, char *err, size_t errlen)
+{
+    return emit(message_object(msg, err, errlen), out, err, errlen);
+}
+
+/* A change: its event, with the kind's default type, plus one extra field. */
+static json_t *
+change_object(const struct rec_change *c, const char *kind, const char *default_type, char *err,
+              size_t errlen)
+{
+    if (c->event.contact_id <= 0) {
+        fail(err, errlen, "a change needs a contact");
+        return NULL;
+    }
+    struct rec_event ev = c->event;
+    if (!ev.type) ev.type = default_type;
+    return event_object(&ev, kind, err, errlen);
+}
+
+int
+rec_encode_unsubscribe(const struct rec_change *c, struct buf *out, char *err, size_t errlen)
+{
+    json_t *o = change_object(c, KIND_UNSUBSCRIBE, "email.unsubscribe", err, errlen);
+    if (o && !put_str(o, "list", c->list)) {
+        json_decref(o);
+        return fail(err, errlen, "out of memory");
+    }
+    return emit(o, out, err, errlen);
+}
+
+int
+rec_encode_confirm(const struct rec_change *c, struct buf *out, char *err, size_t errlen)
+{
+    json_t *o = change_object(c, KIND_CONFIRM, "contact.confirmed", err, errlen);
+    if (o && !put_str(o, "purpose", c->purpose ? c->purpose : "marketing")) {
+        json_decref(o);
+        return fail(err, errlen, "out of memory");
+    }
+    return emit(o, out, err, errlen);
+}
+
+int
+rec_encode_preferences(const struct rec_change *c, struct buf *out, char *err, size_t errlen)
+{
+    if (!c->attrs) return fail(err, errlen, "preferences need attributes");
+    json_t *o = change_object(c, KIND_PREFERENCES, "preferences.updated", err, errlen);
+    int rc = 0;
+    if (o && !put_object_text(o, "attrs", c->attrs, &rc, err, errlen)) {
+        json_decref(o);
+        return rc < 0 ? -1 : fail(err, errlen, "out of memory");
+    }
+    return emit(o, out, err, errlen);
+}

@@ -1,0 +1,329 @@
+/*
+ * record_apply.c - applying a batch of spooled records to PostgreSQL (see record.h)
+ *
+ * Fast path: decode every record into a row of its kind, then one
+ * statement per kind (record_sql.h) inside one transaction: a 500-record
+ * batch costs a handful of round trips, not 500 commits.
+ *
+ * Slow path, only when a statement of the fast path was refused for its
+ * data (SQLSTATE class 22 or 23: a malformed address, a broken constraint):
+ * roll back and apply the records one by one, each inside a savepoint, so
+ * the one PostgreSQL refuses is logged and skipped and the others commit.
+ * Any other failure (connection lost, statement timeout, a missing table)
+ * is something retrying can fix: roll back, return -1, skip nothing.
+ */
+#include "record.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "db.h"
+#include "record_int.h"
+#include "record_sql.h"
+
+#define LOG_MODULE "record"
+#include "log.h"
+
+/* Kinds in the order a batch applies them. */
+enum kind { K_MESSAGE, K_EVENT, K_CONFIRM, K_UNSUBSCRIBE, K_PREFERENCES, K_COUNT };
+
+static const char *const kind_names[K_COUNT] = {KIND_MESSAGE, KIND_EVENT, KIND_CONFIRM,
+                                                KIND_UNSUBSCRIBE, KIND_PREFERENCES};
+static const char *const kind_sql[K_COUNT] = {SQL_MESSAGES, SQL_EVENTS, SQL_CONFIRM,
+                                              SQL_UNSUBSCRIBE, SQL_PREFERENCES};
+
+enum outcome { APPLIED, REFUSED, RETRY };
+
+struct row {
+    uint64_t seq;
+    enum kind kind;
+    json_t *obj; /* the columns of its statement's recordset */
+    int round;   /* preferences: how many earlier rows of this batch touch the same contact */
+};
+
+/* ---- decoding: spooled JSON -> statement rows ---- */
+
+static bool
+move_time(json_t *o, const char *from, const char *to)
+{
+    json_t *us = json_object_get(o, from);
+    if (!json_is_integer(us)) return false;
+    char iso[32];
+    rec_iso_time(json_integer_value(us), iso);
+    return json_object_set_new(o, to, json_string(iso)) == 0 && json_object_del(o, from) == 0;
+}
+
+/* 0 (a number the daemons use for "none") becomes NULL. */
+static void
+zero_is_null(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (json_is_integer(v) && json_integer_value(v) == 0) json_object_set_new(o, key, json_null());
+}
+
+static const char *
+decode_event(json_t *o)
+{
+    if (!json_is_string(json_object_get(o, "id"))) return "no event id";
+    if (!json_is_string(json_object_get(o, "type"))) return "no event type";
+    if (!move_time(o, "occurred_us", "occurred_at")) return "no occurred_us time";
+    zero_is_null(o, "contact_id");
+    return NULL;
+}
+
+static const char *
+decode_message(json_t *o)
+{
+    char sent[37];
+    if (rec_sent_event_id(json_string_value(json_object_get(o, "id")), sent) < 0)
+        return "message id is not a UUID";
+    if (!json_is_string(json_object_get(o, "recipient"))) return "message has no recipient";
+    if (!move_time(o, "sent_us", "sent_at")) return "no sent_us time";
+    zero_is_null(o, "contact_id");
+    zero_is_null(o, "enrollment_id");
+    return json_object_set_new(o, "event_id", json_string(sent)) == 0 ? NULL : "out of memory";
+}
+
+static int
+kind_of(const char *name)
+{
+    for (int k = 0; name && k < K_COUNT; k++)
+        if (strcmp(name, kind_names[k]) == 0) return k;
+    return -1;
+}
+
+/* Fill `r` from one spooled record; NULL, or why it cannot be applied. */
+static const char *
+decode(const struct spool_rec *rec, struct row *r)
+{
+    json_error_t jerr;
+    json_t *o = json_loadb(rec->data, rec->len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return o ? "not a JSON object" : "not valid JSON";
+    }
+    int k = kind_of(json_string_value(json_object_get(o, "kind")));
+    const char *why = k < 0            ? "unknown kind (written by a newer tern?)"
+                      : k == K_MESSAGE ? decode_message(o)
+                                       : decode_event(o);
+    if (!why && k == K_PREFERENCES && !json_is_object(json_object_get(o, "attrs")))
+        why = "preferences without an attrs object";
+    if (why) {
+        json_decref(o);
+        return why;
+    }
+    json_object_del(o, "kind");
+    *r = (struct row){rec->seq, (enum kind)k, o, 0};
+    return NULL;
+}
+
+static void
+free_rows(struct row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        json_decref(rows[i].obj);
+    free(rows);
+}
+
+/* Preferences of one contact apply in spool order, one statement round each. */
+static void
+number_rounds(struct row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].kind != K_PREFERENCES) continue;
+        json_t *c = json_object_get(rows[i].obj, "contact_id");
+        for (size_t j = 0; j < i; j++)
+            if (rows[j].kind == K_PREFERENCES &&
+                json_equal(c, json_object_get(rows[j].obj, "contact_id")))
+                rows[i].round++;
+    }
+}
+
+static struct row *
+decode_all(const struct spool_rec *recs, size_t n, size_t *nrows, size_t *skipped)
+{
+    struct row *rows = calloc(n ? n : 1, sizeof *rows);
+    if (!rows) return NULL;
+    *nrows = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *why = decode(&recs[i], &rows[*nrows]);
+        if (!why) {
+            (*nrows)++;
+            continue;
+        }
+        log_warn("-", "spooled record %" PRIu64 " skipped: %s", recs[i].seq, why);
+        (*skipped)++;
+    }
+    number_rounds(rows, *nrows);
+    return rows;
+}
+
+/* ---- running statements ---- */
+
+/* Class 22 (data exception) and 23 (integrity constraint): this data, not the server. */
+static enum outcome
+classify(PGconn *conn, const PGresult *res)
+{
+    if (PQstatus(conn) != CONNECTION_OK) return RETRY;
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (state && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0)) return REFUSED;
+    return RETRY;
+}
+
+static enum outcome
+exec_simple(PGconn *conn, const char *sql, char *err, size_t errlen)
+{
+    PGresult *res = PQexec(conn, sql);
+    enum outcome o = PQresultStatus(res) == PGRES_COMMAND_OK ? APPLIED : classify(conn, res);
+    if (o != APPLIED) db_error(conn, res, err, errlen);
+    PQclear(res);
+    return o;
+}
+
+/* Run the statement of `kind` over a JSON array of its rows. */
+static enum outcome
+exec_rows(PGconn *conn, enum kind kind, json_t *array, char *err, size_t errlen)
+{
+    char *text = json_dumps(array, JSON_COMPACT);
+    if (!text) {
+        snprintf(err, errlen, "out of memory");
+        return RETRY;
+    }
+    const char *params[] = {text};
+    PGresult *res = PQexecParams(conn, kind_sql[kind], 1, NULL, params, NULL, NULL, 0);
+    free(text);
+    enum outcome o = PQresultStatus(res) == PGRES_COMMAND_OK ? APPLIED : classify(conn, res);
+    if (o != APPLIED) db_error(conn, res, err, errlen);
+    PQclear(res);
+    return o;
+}
+
+static int
+max_round(const struct row *rows, size_t n)
+{
+    int m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].round > m) m = rows[i].round;
+    return m;
+}
+
+/* The rows of `kind` (and `round`) as one array; NULL when there are none. */
+static json_t *
+collect(const struct row *rows, size_t n, enum kind kind, int round, bool *oom)
+{
+    json_t *a = NULL;
+    for (size_t i = 0; i < n && !*oom; i++) {
+        if (rows[i].kind != kind || rows[i].round != round) continue;
+        if (!a && !(a = json_array())) *oom = true;
+        if (a && json_array_append(a, rows[i].obj) < 0) *oom = true;
+    }
+    return a;
+}
+
+static enum outcome
+apply_grouped(PGconn *conn, const struct row *rows, size_t n, char *err, size_t errlen)
+{
+    int rounds = max_round(rows, n);
+    for (int k = 0; k < K_COUNT; k++) {
+        for (int round = 0; round <= (k == K_PREFERENCES ? rounds : 0); round++) {
+            bool oom = false;
+            json_t *a = collect(rows, n, (enum kind)k, round, &oom);
+            enum outcome o = oom ? RETRY
+                             : a ? exec_rows(conn, (enum kind)k, a, err, errlen)
+                                 : APPLIED;
+            if (oom) snprintf(err, errlen, "out of memory");
+            json_decref(a);
+            if (o != APPLIED) return o;
+        }
+    }
+    return APPLIED;
+}
+
+/* One row inside its own savepoint; a refused one is rolled back, logged and skipped. */
+static enum outcome
+apply_one(PGconn *conn, const struct row *r, size_t *skipped, char *err, size_t errlen)
+{
+    enum outcome o = exec_simple(conn, "SAVEPOINT rec", err, errlen);
+    if (o != APPLIED) return RETRY;
+    json_t *a = json_array();
+    if (!a || json_array_append(a, r->obj) < 0) {
+        json_decref(a);
+        snprintf(err, errlen, "out of memory");
+        return RETRY;
+    }
+    char why[512];
+    o = exec_rows(conn, r->kind, a, why, sizeof why);
+    json_decref(a);
+    if (o == RETRY) {
+        snprintf(err, errlen, "%s", why);
+        return RETRY;
+    }
+    if (o == REFUSED) {
+        log_warn("-", "spooled record %" PRIu64 " (%s) skipped: PostgreSQL refused it: %s", r->seq,
+                 kind_names[r->kind], why);
+        (*skipped)++;
+        return exec_simple(conn, "ROLLBACK TO SAVEPOINT rec", err, errlen) == APPLIED ? APPLIED
+                                                                                      : RETRY;
+    }
+    return exec_simple(conn, "RELEASE SAVEPOINT rec", err, errlen) == APPLIED ? APPLIED : RETRY;
+}
+
+static enum outcome
+apply_each(PGconn *conn, const struct row *rows, size_t n, size_t *skipped, char *err,
+           size_t errlen)
+{
+    for (size_t i = 0; i < n; i++)
+        if (apply_one(conn, &rows[i], skipped, err, errlen) != APPLIED) return RETRY;
+    return APPLIED;
+}
+
+static void
+roll_back(PGconn *conn)
+{
+    if (PQstatus(conn) != CONNECTION_OK) return;
+    PGresult *res = PQexec(conn, "ROLLBACK");
+    PQclear(res);
+}
+
+/* One transaction: grouped, or one by one with savepoints. */
+static enum outcome
+transaction(PGconn *conn, const struct row *rows, size_t n, bool each, size_t *skipped, char *err,
+            size_t errlen)
+{
+    size_t refused = 0;
+    enum outcome o = exec_simple(conn, "BEGIN", err, errlen);
+    if (o == APPLIED)
+        o = each ? apply_each(conn, rows, n, &refused, err, errlen)
+                 : apply_grouped(conn, rows, n, err, errlen);
+    if (o == APPLIED && exec_simple(conn, "COMMIT", err, errlen) != APPLIED) o = RETRY;
+    if (o != APPLIED) roll_back(conn);
+    if (o == APPLIED) *skipped += refused;
+    return o;
+}
+
+int
+rec_apply(PGconn *conn, const struct spool_rec *recs, size_t n, size_t *skipped, char *err,
+          size_t errlen)
+{
+    size_t nrows = 0, bad = 0;
+    *skipped = 0;
+    struct row *rows = decode_all(recs, n, &nrows, &bad);
+    if (!rows) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    char why[512] = "";
+    enum outcome o = nrows ? transaction(conn, rows, nrows, false, &bad, why, sizeof why) : APPLIED;
+    if (o == REFUSED) o = transaction(conn, rows, nrows, true, &bad, why, sizeof why);
+    free_rows(rows, nrows);
+    if (o != APPLIED) {
+        snprintf(err, errlen, "cannot apply %zu spooled records: %s", n, why);
+        return -1;
+    }
+    *skipped = bad;
+    return 0;
+}

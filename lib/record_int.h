@@ -1,0 +1,27 @@
+/*
+ * record_int.h - what record.c and record_apply.c share; lib/record*.c only
+ *
+ * Owns: the JSON key names of a spooled record and the kind names, so the
+ * encoder and the decoder cannot drift apart.
+ */
+#ifndef TERN_RECORD_INT_H
+#define TERN_RECORD_INT_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* The kinds; a change of meaning gets a new name, never a new reading of an old one. */
+#define KIND_EVENT       "event"
+#define KIND_MESSAGE     "message"
+#define KIND_UNSUBSCRIBE "unsubscribe"
+#define KIND_CONFIRM     "confirm"
+#define KIND_PREFERENCES "preferences"
+
+/* "2026-12-01T17:54:54.123456Z" from Unix microseconds; `out` holds 32 bytes. */
+void rec_iso_time(int64_t us, char out[32]);
+
+/* The current time in Unix microseconds. */
+int64_t rec_now_us(void);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * record_sql.h - the statements that apply a batch of records; lib/record*.c only
+ *
+ * Owns: one statement per kind. Each takes the batch's rows of that kind as
+ * one JSON array ($1) and unpacks it with jsonb_to_recordset, so a batch
+ * of any size is one round trip per kind. Replays are no-ops: events
+ * collide on (id, occurred_at), messages on id, and every state change of
+ * a kind carrying an event (unsubscribe, confirm, preferences) applies only
+ * for the rows whose event was new, so a change repeated after a crash
+ * cannot undo what happened since (a contact who subscribed again stays
+ * subscribed when an old unsubscribe replays).
+ */
+#ifndef TERN_RECORD_SQL_H
+#define TERN_RECORD_SQL_H
+
+#define EVENT_COLS                                                                                 \
+    "id uuid, contact_id bigint, type text, occurred_at timestamptz, source text,"                 \
+    " message_id uuid, journey text, step text, data jsonb, bot_class text, bot_reason text,"      \
+    " user_agent text, ip inet, delay_ms bigint"
+
+#define INSERT_EVENTS_FROM_R                                                                       \
+    "INSERT INTO tern.events (id, contact_id, type, occurred_at, source, message_id, journey,"     \
+    " step, data, bot_class, bot_reason, user_agent, ip, delay_ms)"                                \
+    " SELECT id, contact_id, type, occurred_at, coalesce(source, 'api'), message_id, journey,"     \
+    " step, coalesce(data, '{}'), bot_class, bot_reason, user_agent, ip, delay_ms FROM r"          \
+    " ON CONFLICT DO NOTHING"
+
+/* The rows of r whose event this statement inserted (not seen before). */
+#define FRESH_CHANGES(extra)                                                                       \
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(" EVENT_COLS ", " extra ")),"     \
+    " ins AS (" INSERT_EVENTS_FROM_R " RETURNING id, occurred_at),"                                \
+    " fresh AS (SELECT r.* FROM r JOIN ins USING (id, occurred_at))"
+
+#define SQL_EVENTS                                                                                 \
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(" EVENT_COLS "))"                 \
+    " " INSERT_EVENTS_FROM_R
+
+#define SQL_MESSAGES                                                                               \
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, event_id uuid,"          \
+    " contact_id bigint, tenant text, recipient text, recipients int, journey text, step text,"    \
+    " enrollment_id bigint, template text, category text, subject text, queue_id text,"            \
+    " link_count int, sent_at timestamptz)),"                                                      \
+    " m AS (INSERT INTO tern.messages (id, contact_id, tenant, recipient, recipients, journey,"    \
+    " step, enrollment_id, template, category, subject, queue_id, link_count, sent_at)"            \
+    " SELECT id, contact_id, coalesce(tenant, 'default'), recipient, coalesce(recipients, 1),"     \
+    " journey, step, enrollment_id, template, coalesce(category, 'marketing'), subject,"           \
+    " queue_id, coalesce(link_count, 0), sent_at FROM r ON CONFLICT (id) DO NOTHING RETURNING id)" \
+    " INSERT INTO tern.events (id, contact_id, type, occurred_at, source, message_id, journey,"    \
+    " step, data)"                                                                                 \
+    " SELECT r.event_id, r.contact_id, 'email.sent', r.sent_at, 'milter', r.id, r.journey,"        \
+    " r.step, jsonb_strip_nulls(jsonb_build_object('template', r.template, 'category',"            \
+    " coalesce(r.category, 'marketing'), 'queue_id', r.queue_id, 'recipients', r.recipients))"     \
+    " FROM r JOIN m USING (id) ON CONFLICT DO NOTHING"
+
+/* All mail: the contact's status. One list or category: a suppression of
+ * the contact's address in its tenant. */
+#define SQL_UNSUBSCRIBE                                                                            \
+    FRESH_CHANGES("list text")                                                                     \
+    ", everything AS (UPDATE tern.contacts c SET status = 'unsubscribed',"                         \
+    " status_changed_at = f.occurred_at, updated_at = now() FROM fresh f"                          \
+    " WHERE c.id = f.contact_id AND f.list IS NULL AND c.status IN ('subscribed', 'pending'))"     \
+    " INSERT INTO tern.suppressions (email, tenant, contact_id, scope, reason, source, "           \
+    "created_at)"                                                                                  \
+    " SELECT c.email, c.tenant, c.id, f.list, 'unsubscribe', f.source, f.occurred_at"              \
+    " FROM fresh f JOIN tern.contacts c ON c.id = f.contact_id WHERE f.list IS NOT NULL"           \
+    " ON CONFLICT DO NOTHING"
+
+/* The consent is the proof of the opt-in; it is keyed by the event id. */
+#define SQL_CONFIRM                                                                                \
+    FRESH_CHANGES("purpose text")                                                                  \
+    ", subscribed AS (UPDATE tern.contacts c SET status = 'subscribed',"                           \
+    " status_changed_at = f.occurred_at, updated_at = now() FROM fresh f"                          \
+    " WHERE c.id = f.contact_id AND c.status = 'pending')"                                         \
+    " INSERT INTO tern.consents (contact_id, purpose, status, source, ip, user_agent,"             \
+    " occurred_at, event_id)"                                                                      \
+    " SELECT f.contact_id, coalesce(f.purpose, 'marketing'), 'granted', 'double-opt-in', f.ip,"    \
+    " f.user_agent, f.occurred_at, f.id FROM fresh f"                                              \
+    " WHERE EXISTS (SELECT 1 FROM tern.contacts c WHERE c.id = f.contact_id)"                      \
+    " ON CONFLICT DO NOTHING"
+
+/* At most one row per contact per statement (record_apply.c sends rounds):
+ * an UPDATE joining two rows to one contact would apply only one of them. */
+#define SQL_PREFERENCES                                                                            \
+    FRESH_CHANGES("attrs jsonb")                                                                   \
+    " UPDATE tern.contacts c SET attributes = c.attributes || f.attrs, updated_at = now()"         \
+    " FROM fresh f WHERE c.id = f.contact_id"
+
+#endif

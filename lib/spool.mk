@@ -29,3 +29,11 @@ tests_integration_record_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_integration_record_test_LDADD = $(TERN_LIBS)
 TESTS += tests/integration/record.t
 EXTRA_DIST += tests/integration/record.t tests/integration/spool_pg.sh
+
+# The drain: spooled records reach PostgreSQL across an outage, exactly once.
+lib_libtern_a_SOURCES += lib/spool_drain.c
+check_PROGRAMS += tests/integration/spool_drain_test
+tests_integration_spool_drain_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_integration_spool_drain_test_LDADD = $(TERN_LIBS)
+TESTS += tests/integration/spool_drain.t
+EXTRA_DIST += tests/integration/spool_drain.t

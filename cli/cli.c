@@ -67,6 +67,19 @@ const struct cli_command cli_commands[] = {
      "  --link N         the link's index in the message (click, default 0)\n"
      "  --list NAME      what to unsubscribe from (default: all mail)\n"
      "  --ttl DURATION   how long a confirm/preferences URL works (default 30d)\n"},
+    {"test", cmd_test, "run the *_test.lua files of a scripts tree",
+     "test [DIR] [--templates DIR] [--timeout MS] [-v]\n\n"
+     "Load the scripts under DIR (default: the current directory) as the engine\n"
+     "would, then run every *_test.lua file under it, each in a fresh Lua state:\n"
+     "its test(\"name\", function() ... end) calls, with expect(value).to_equal(...)\n"
+     "and the other matchers in doc/tern-lua.md. Prints TAP, one line per test; a\n"
+     "failure shows the file:line of the failed expectation or error. No database:\n"
+     "db.query returns nil.\n\n"
+     "  --templates DIR  where template.render finds template files (default: none)\n"
+     "  --timeout MS     time limit of each test and of each file's top level\n"
+     "                   (default 1000)\n"
+     "  -v, --verbose    tracebacks with failures, and the scripts' log lines\n\n"
+     "Exit status: 0 every test passed, 1 a test failed or the scripts do not load.\n"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -11,3 +11,8 @@ cli_tern_SOURCES = \
 	cli/cmd_render.c
 cli_tern_LDADD = $(TERN_LIBS)
 EXTRA_DIST += cli/README.md
+
+# tern test: the Lua host runs the scripts' *_test.lua files.
+cli_tern_SOURCES += cli/cmd_test.c
+cli_tern_CPPFLAGS += $(LUA_CFLAGS)
+cli_tern_LDADD += $(LH_LIBS)

@@ -17,7 +17,7 @@ tests_unit_lh_json_test_LDADD = $(LH_LIBS)
 # lib/events.h (event type syntax) includes libpq-fe.h.
 lua_liblh_a_CPPFLAGS += $(PQ_CFLAGS)
 lua_liblh_a_SOURCES += lua/lh_reg.h lua/lh_reg_int.h lua/lh_reg.c lua/lh_reg_journey.c \
-	lua/lh_reg_trigger.c lua/lh_reg_opts.c lua/lh_reg_info.c \
+	lua/lh_reg_trigger.c lua/lh_reg_opts.c lua/lh_reg_info.c lua/lh_reg_lint.c \
 	lua/lh_duration.h lua/lh_duration.c
 check_PROGRAMS += tests/unit/lh_reg_test
 TESTS += tests/unit/lh_reg_test
@@ -52,3 +52,23 @@ lua_liblh_a_SOURCES += lua/lh_log.c
 LH_API_TESTS += tests/unit/lh_log_test
 tests_unit_lh_log_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
 tests_unit_lh_log_test_LDADD = $(LH_LIBS)
+
+# Running *_test.lua files (lh_test) with the assertion library, compiled in
+# from lua/lh_testlib.lua as a C string.
+lua_liblh_a_SOURCES += lua/lh_test.h lua/lh_test.c
+nodist_lua_liblh_a_SOURCES = lua/lh_testlib_lua.c
+BUILT_SOURCES += lua/lh_testlib_lua.c
+CLEANFILES += lua/lh_testlib_lua.c
+EXTRA_DIST += lua/lh_testlib.lua
+lua/lh_testlib_lua.c: $(srcdir)/lua/lh_testlib.lua
+	$(AM_V_GEN)$(MKDIR_P) lua && { \
+	  echo '#include <stddef.h>'; \
+	  echo 'extern const char lh_testlib_lua[];'; \
+	  echo 'extern const size_t lh_testlib_lua_len;'; \
+	  echo 'const char lh_testlib_lua[] ='; \
+	  $(SED) 's/\\/\\\\/g; s/"/\\"/g; s/^/    "/; s/$$/\\n"/' $(srcdir)/lua/lh_testlib.lua; \
+	  echo '    "";'; \
+	  echo 'const size_t lh_testlib_lua_len = sizeof lh_testlib_lua - 1;'; \
+	} > $@.tmp && mv $@.tmp $@
+TESTS += tests/integration/tern_test.t
+EXTRA_DIST += tests/integration/tern_test.t

@@ -1,0 +1,2 @@
+local M = {}
+function M.x( return M

@@ -1,0 +1,2 @@
+-- a test file that forgot to declare tests
+local x = 1

@@ -1,0 +1,1 @@
+test("a syntax error" function() end)

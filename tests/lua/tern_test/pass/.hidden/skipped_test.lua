@@ -1,0 +1,1 @@
+test("hidden", function() error("never run") end)

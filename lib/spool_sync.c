@@ -78,13 +78,13 @@ sync_round(struct spool *sp)
 {
     uint64_t target = sp->appended;
     int fd = sp->wfd;
-    bool dir = sp->dir_dirty;
+    bool needed = target > sp->durable && !sp->broken[0];
+    bool dir = needed && sp->dir_dirty;
     int *retired = sp->retired;
     size_t nretired = sp->nretired;
-    sp->dir_dirty = false;
+    if (needed) sp->dir_dirty = false;
     sp->retired = NULL;
     sp->nretired = sp->capretired = 0;
-    bool needed = target > sp->durable && !sp->broken[0];
     pthread_mutex_unlock(&sp->mu);
 
     close_retired(retired, nretired); /* already synced when they were replaced */

@@ -8,13 +8,14 @@
 helper="$TERN_BUILDDIR/tests/integration/spool_crash_helper"
 dir=$(tap_tmpdir)
 at_exit "rm -rf '$dir'"
+: >"$dir/acks"
 
 for round in r1 r2 r3; do
     "$helper" write "$dir/spool" "$dir/acks" "$round" 2>"$dir/writer.err" &
     pid=$!
     # let it acknowledge a few hundred records, then kill it mid-stream
     i=0
-    while [ "$(wc -l <"$dir/acks" 2>/dev/null || echo 0)" -lt $((300 * ${round#r})) ] && [ $i -lt 100 ]; do
+    while [ "$(wc -l <"$dir/acks")" -lt $((300 * ${round#r})) ] && [ $i -lt 100 ]; do
         sleep 0.1; i=$((i + 1))
     done
     kill -9 "$pid"

@@ -67,6 +67,18 @@ const struct cli_command cli_commands[] = {
      "  --link N         the link's index in the message (click, default 0)\n"
      "  --list NAME      what to unsubscribe from (default: all mail)\n"
      "  --ttl DURATION   how long a confirm/preferences URL works (default 30d)\n"},
+    {"lint", cmd_lint, "load scripts and templates without running them",
+     "lint [PATH] [--templates DIR] [--list]\n\n"
+     "Load every script under PATH as the daemons would (not *_test.lua) and\n"
+     "parse every *.tpl and *.mustache template under --templates, without\n"
+     "running any journey, segment or hook. Every problem is printed as\n"
+     "file:line: message; a failing script does not stop the others. Without\n"
+     "PATH: engine.scripts and engine.templates of the configuration when one\n"
+     "is given (-c, $TERN_CONFIG) or /etc/tern/tern.conf exists, else the\n"
+     "current directory. Exit status 0 no problems, 1 problems found.\n\n"
+     "  --templates DIR  also parse the templates under DIR\n"
+     "  --list           print what the scripts register (journeys, segments,\n"
+     "                   policy, hooks) when they load cleanly\n"},
     {"test", cmd_test, "run the *_test.lua files of a scripts tree",
      "test [DIR] [--templates DIR] [--timeout MS] [-v]\n\n"
      "Load the scripts under DIR (default: the current directory) as the engine\n"

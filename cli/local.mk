@@ -16,3 +16,8 @@ EXTRA_DIST += cli/README.md
 cli_tern_SOURCES += cli/cmd_test.c
 cli_tern_CPPFLAGS += $(LUA_CFLAGS)
 cli_tern_LDADD += $(LH_LIBS)
+
+# tern lint: load scripts and templates without running them (Lua host as above).
+cli_tern_SOURCES += cli/cmd_lint.c
+TESTS += tests/integration/lint.t
+EXTRA_DIST += tests/integration/lint.t

@@ -78,3 +78,17 @@ lh_offset_parse(const char *s, int64_t *secs, char *why, size_t whylen)
     *secs *= sign;
     return 0;
 }
+
+void
+lh_duration_format(int64_t secs, char *out, size_t outlen)
+{
+    static const char units[] = "wdhms";
+    for (const char *u = units; *u; u++) {
+        int64_t unit = unit_seconds(*u);
+        if (secs != 0 && secs % unit == 0) {
+            snprintf(out, outlen, "%lld%c", (long long)(secs / unit), *u);
+            return;
+        }
+    }
+    snprintf(out, outlen, "%llds", (long long)secs);
+}

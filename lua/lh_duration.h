@@ -27,4 +27,7 @@ int lh_duration_parse(const char *s, int64_t *secs, char *why, size_t whylen);
 /* A signed offset in seconds ("-3d", "+2h", "90m", "0"). 0 or -1 as above. */
 int lh_offset_parse(const char *s, int64_t *secs, char *why, size_t whylen);
 
+/* Write `secs` (> 0) in the largest unit that divides it: 604800 -> "1w", 5400 -> "90m". */
+void lh_duration_format(int64_t secs, char *out, size_t outlen);
+
 #endif

@@ -129,9 +129,24 @@ void lh_reg_free(struct lh_reg *r);
 
 /*
  * The check run after every file of a generation loaded (lh_pool.c does).
- * 0, or -1 with "file:line: journey \"x\" has no start step ..." in err.
+ * 0, or -1 with every problem in err, one per line:
+ * "file:line: journey \"x\": has no start step ...".
  */
 int lh_reg_validate(struct lh_state *st, char *err, size_t errlen);
+
+/*
+ * `tern lint`: load the scripts tree at `root` as a reload would (limits
+ * `lim`, NULL: defaults), in a state of its own and without stopping at
+ * the first problem: a file that fails is reported and the next one runs,
+ * then the post-load checks run on the journeys of the files that loaded.
+ * Each problem goes to `report` as one line "file:line: message" (no
+ * traceback). Returns the number of problems, or -1 with err when the tree
+ * cannot be read at all. With no problems and `reg` not NULL, *reg gets
+ * what the tree registered (free with lh_reg_free).
+ */
+typedef void (*lh_lint_report)(void *ctx, const char *problem);
+int lh_lint_scripts(const char *root, const struct lh_limits *lim, lh_lint_report report, void *ctx,
+                    struct lh_reg **reg, char *err, size_t errlen);
 
 /*
  * For bindings inside a protected call. Each pushes one value and returns

@@ -22,8 +22,18 @@
  * ---------------------------------------------------------------
  */
 
-static int
-journey_fail(lua_State *L, int rec, const char *fmt, const char *a, const char *b)
+/* Stack slots of validate_entry. */
+enum { V_SKIP = 1, V_PROBLEMS, V_JOURNEYS };
+
+/* Files whose journeys are not checked (lint: files that failed to load). */
+struct skiplist {
+    const char *const *files;
+    size_t n;
+};
+
+/* Append "file:line: journey \"name\": <fmt with a and b>" to the problems. */
+static void
+journey_problem(lua_State *L, int rec, const char *fmt, const char *a, const char *b)
 {
     lua_getfield(L, rec, "file");
     lua_getfield(L, rec, "line");
@@ -32,7 +42,8 @@ journey_fail(lua_State *L, int rec, const char *fmt, const char *a, const char *
                     lua_tostring(L, -1));
     lua_pushfstring(L, fmt, a, b);
     lua_concat(L, 2);
-    return lua_error(L);
+    lua_rawseti(L, V_PROBLEMS, (lua_Integer)lua_rawlen(L, V_PROBLEMS) + 1);
+    lua_pop(L, 3);
 }
 
 /* Every field of j is a step function with a Lua name, and j.start is one of them. */
@@ -44,15 +55,16 @@ check_steps(lua_State *L, int rec)
     lua_pushnil(L);
     while (lua_next(L, j)) {
         if (lua_type(L, -2) != LUA_TSTRING || lh_reg_name_problem(lua_tostring(L, -2), 1))
-            journey_fail(L, rec, "the journey table holds a %s key that is not a step name%s",
-                         luaL_typename(L, -2), "");
-        if (!lua_isfunction(L, -1))
-            journey_fail(L, rec, "j.%s must be a step function, got %s", lua_tostring(L, -2),
-                         luaL_typename(L, -1));
+            journey_problem(L, rec, "the journey table holds a %s key that is not a step name%s",
+                            luaL_typename(L, -2), "");
+        else if (!lua_isfunction(L, -1))
+            journey_problem(L, rec, "j.%s must be a step function, got %s", lua_tostring(L, -2),
+                            luaL_typename(L, -1));
         lua_pop(L, 1);
     }
     if (lua_getfield(L, j, "start") == LUA_TNIL)
-        journey_fail(L, rec, "has no start step (define function j.start(c) ... end)%s%s", "", "");
+        journey_problem(L, rec, "has no start step (define function j.start(c) ... end)%s%s", "",
+                        "");
     lua_settop(L, j - 1);
 }
 
@@ -70,24 +82,51 @@ check_segments(lua_State *L, int rec)
         lua_getiuservalue(L, -1, 1);
         if (kind == LH_TRIGGER_SEGMENT && lua_rawget(L, entry + 1) == LUA_TNIL) {
             lua_getiuservalue(L, -2, 1);
-            journey_fail(L, rec, "entry in_segment \"%s\": no segment \"%s\" is defined",
-                         lua_tostring(L, -1), lua_tostring(L, -1));
+            journey_problem(L, rec, "entry in_segment \"%s\": no segment \"%s\" is defined",
+                            lua_tostring(L, -1), lua_tostring(L, -1));
         }
         lua_settop(L, entry + 1);
     }
     lua_settop(L, entry - 1);
 }
 
+static bool
+skipped(lua_State *L, int rec, const struct skiplist *skip)
+{
+    lua_getfield(L, rec, "file");
+    const char *file = lua_tostring(L, -1);
+    bool found = false;
+    for (size_t i = 0; skip && file && i < skip->n && !found; i++)
+        found = strcmp(skip->files[i], file) == 0;
+    lua_pop(L, 1);
+    return found;
+}
+
 static int
 validate_entry(lua_State *L)
 {
-    lua_settop(L, 0);
+    const struct skiplist *skip = lua_touserdata(L, V_SKIP);
+    lua_settop(L, V_SKIP);
+    lua_newtable(L); /* V_PROBLEMS */
     lh_reg_slot(L, REG_JOURNEYS);
-    for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, 1); i++) {
-        lua_rawgeti(L, 1, i);
-        check_steps(L, 2);
-        check_segments(L, 2);
+    for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, V_JOURNEYS); i++) {
+        lua_rawgeti(L, V_JOURNEYS, i);
+        if (!skipped(L, V_JOURNEYS + 1, skip)) {
+            check_steps(L, V_JOURNEYS + 1);
+            check_segments(L, V_JOURNEYS + 1);
+        }
         lua_pop(L, 1);
+    }
+    lua_Integer n = (lua_Integer)lua_rawlen(L, V_PROBLEMS);
+    if (n > 0) { /* every problem, one per line */
+        lua_settop(L, V_PROBLEMS);
+        luaL_checkstack(L, (int)(2 * n), "too many problems to report");
+        for (lua_Integer i = 1; i <= n; i++) {
+            if (i > 1) lua_pushliteral(L, "\n");
+            lua_rawgeti(L, V_PROBLEMS, i);
+        }
+        lua_concat(L, (int)(2 * n - 1));
+        return lua_error(L);
     }
     lua_rawgetp(L, LUA_REGISTRYINDEX, &lh_reg_root_key);
     lua_pushboolean(L, 1);
@@ -96,12 +135,21 @@ validate_entry(lua_State *L)
 }
 
 int
-lh_reg_validate(struct lh_state *st, char *err, size_t errlen)
+lh_reg_validate_except(struct lh_state *st, const char *const *skip, size_t nskip, char *err,
+                       size_t errlen)
 {
+    struct skiplist list = {skip, nskip};
     lua_State *L = lh_lua(st);
     lua_settop(L, 0);
     lua_pushcfunction(L, validate_entry);
-    return lh_pcall(st, 0, 0, err, errlen) == LUA_OK ? 0 : -1;
+    lua_pushlightuserdata(L, &list);
+    return lh_pcall(st, 1, 0, err, errlen) == LUA_OK ? 0 : -1;
+}
+
+int
+lh_reg_validate(struct lh_state *st, char *err, size_t errlen)
+{
+    return lh_reg_validate_except(st, NULL, 0, err, errlen);
 }
 
 /*

@@ -75,6 +75,10 @@ void lh_reg_walk_options(lua_State *L, const struct lh_regctx *c, int opts, cons
 void lh_reg_window(lua_State *L, const struct lh_regctx *c, int val);
 void lh_reg_caps(lua_State *L, const struct lh_regctx *c, int val);
 
+/* lh_reg_info.c: lh_reg_validate, not checking the journeys of `skip` files; every problem. */
+int lh_reg_validate_except(struct lh_state *st, const char *const *skip, size_t nskip, char *err,
+                           size_t errlen);
+
 /* lh_reg_journey.c */
 int lh_reg_journey(lua_State *L);
 

@@ -466,6 +466,18 @@ offsets_may_be_signed_or_zero(void)
     like(why, "is not a duration like", "with the reason");
 }
 
+static void
+durations_format_in_the_largest_unit(void)
+{
+    char s[32];
+    lh_duration_format(7 * 86400, s, sizeof s);
+    is_str(s, "1w", "a week");
+    lh_duration_format(5400, s, sizeof s);
+    is_str(s, "90m", "90 minutes");
+    lh_duration_format(86400 + 1, s, sizeof s);
+    is_str(s, "86401s", "a day and a second");
+}
+
 int
 main(void)
 {
@@ -495,6 +507,7 @@ main(void)
     durations_have_five_units();
     durations_refuse_everything_else();
     offsets_may_be_signed_or_zero();
+    durations_format_in_the_largest_unit();
     lh_reg_free(good());
     lh_release(good_st);
     lh_pool_free(good_pool);

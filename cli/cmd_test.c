@@ -132,7 +132,7 @@ find_tests(const char *dir)
         free_found();
         return -1;
     }
-    qsort(found.paths, found.n, sizeof *found.paths, by_path);
+    if (found.n) qsort(found.paths, found.n, sizeof *found.paths, by_path);
     return 0;
 }
 

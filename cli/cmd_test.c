@@ -22,7 +22,7 @@
 #include "lua/lh.h"
 #include "lua/lh_test.h"
 
-#define TEST_FILE_MAX (1u << 20) /* bytes of one test file, as for scripts */
+#define TEST_FILE_MAX      (1u << 20) /* bytes of one test file, as for scripts */
 #define DEFAULT_TIMEOUT_MS 1000
 
 struct test_args {

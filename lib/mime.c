@@ -50,7 +50,7 @@ oom(struct rewrite *r)
     return -1;
 }
 
-/* A GMime-formatted header value as one line: folding and edges removed. */
+/* A header value as one line: line ends of folding and white space at the edges removed. */
 static char *
 unfolded(const char *v)
 {
@@ -83,13 +83,46 @@ set_header(struct rewrite *r, const struct mime_loc *loc, const struct mime_span
     return good;
 }
 
+/* The leaf's Content-Type value, as written after the colon, with charset=utf-8. */
+static char *
+utf8_content_type(const struct mime_doc *d, const struct mime_loc *loc)
+{
+    const char *line = d->data + loc->ct.start, *end = d->data + loc->ct.end;
+    const char *colon = memchr(line, ':', (size_t)(end - line));
+    if (!colon) { /* no Content-Type line: text/plain by default */
+        const char *dflt = loc->kind == MIME_HTML ? " text/html" : " text/plain";
+        return mime_ctype_with_charset(dflt, strlen(dflt), "utf-8");
+    }
+    return mime_ctype_with_charset(colon + 1, (size_t)(end - colon - 1), "utf-8");
+}
+
 /* The message itself is the leaf: its header values go back to the caller. */
 static bool
-report_headers(struct rewrite *r, const struct mime_encoded *enc)
+report_headers(struct rewrite *r, const char *content_type, const struct mime_encoded *enc)
 {
-    if (enc->content_type && !(r->edit->content_type = unfolded(enc->content_type))) return false;
+    if (content_type && !(r->edit->content_type = unfolded(content_type))) return false;
     if (enc->encoding && !(r->edit->transfer_encoding = strdup(enc->encoding))) return false;
     return true;
+}
+
+/* A nested leaf: its own header lines are replaced, or added when missing. */
+static bool
+splice_headers(struct rewrite *r, const struct mime_loc *loc, const char *content_type,
+               const struct mime_encoded *enc)
+{
+    return (!content_type || set_header(r, loc, &loc->ct, "Content-Type", content_type)) &&
+           (!enc->encoding ||
+            set_header(r, loc, &loc->cte, "Content-Transfer-Encoding", enc->encoding));
+}
+
+/*
+ * An empty body followed at once by a boundary ("...\n\n--b") shares its
+ * empty line's LF with the boundary, which owns the LF before it.
+ */
+static bool
+shares_boundary_newline(const struct mime_doc *d, const struct mime_loc *loc)
+{
+    return !loc->top && loc->body.end < d->len && d->data[loc->body.end] != '\n';
 }
 
 static int
@@ -97,16 +130,14 @@ replace_leaf(struct rewrite *r, const struct mime_loc *loc, const struct buf *te
 {
     struct mime_encoded enc;
     if (!mime_text_encode(loc, buf_str(text), text->len, &enc)) return oom(r);
-    bool good;
-    if (loc->top)
-        good = report_headers(r, &enc);
-    else
-        good =
-            (!enc.content_type || set_header(r, loc, &loc->ct, "Content-Type", enc.content_type)) &&
-            (!enc.encoding ||
-             set_header(r, loc, &loc->cte, "Content-Transfer-Encoding", enc.encoding));
+    char *ct = enc.to_utf8 ? utf8_content_type(r->doc, loc) : NULL;
+    bool good = (!enc.to_utf8 || ct) &&
+                (!shares_boundary_newline(r->doc, loc) || enc.body.len == 0 ||
+                 buf_putc(&enc.body, '\n')); /* the boundary needs a line end of its own now */
+    good = good && (loc->top ? report_headers(r, ct, &enc) : splice_headers(r, loc, ct, &enc));
     good = good && mime_splices_take(&r->splices, loc->body.start, loc->body.end, &enc.body);
     mime_encoded_free(&enc);
+    free(ct);
     if (!good) return oom(r);
     r->edit->changed++;
     return 0;

@@ -20,8 +20,9 @@
  * other than inline, or a filename), parts inside multipart/signed,
  * multipart/encrypted, application/pkcs7-mime and message/rfc822, leaves
  * with an unknown charset or transfer encoding, leaves with two
- * Content-Type or Content-Transfer-Encoding lines, multiparts without a
- * boundary or nested deeper than 32. The format rules are in doc/mime.md.
+ * Content-Type or Content-Transfer-Encoding lines or a header block line
+ * that is not a header field, multiparts without a boundary or nested
+ * deeper than 32. The format rules are in doc/mime.md.
  *
  * Thread-safe after mime_init(): nothing is shared between calls.
  * GLib aborts the process when GMime cannot allocate; every allocation of

@@ -5,6 +5,7 @@ lib_libtern_a_SOURCES += \
 	lib/mime.c lib/mime_int.h \
 	lib/mime_doc.c \
 	lib/mime_text.c \
+	lib/mime_ctype.c \
 	lib/mime_splice.c
 
 check_PROGRAMS += tests/unit/mime_test

@@ -8,8 +8,9 @@
  * its offset, so nothing is ever re-serialized.
  *
  * A leaf is offered only when its position is beyond doubt: its body and
- * header lines lie where the milter's body is, an empty line separates its
- * headers from its body, it has at most one Content-Type and one
+ * header lines lie where the milter's body is, every line of its header
+ * block is a header field, an empty line separates its headers from its
+ * body, it has at most one Content-Type and one
  * Content-Transfer-Encoding header, and each header offset GMime reports
  * really starts with that header's name. Anything else stays untouched.
  * This file only reads; what changes is decided in mime.c.
@@ -35,9 +36,15 @@ static size_t
 copy_lf(char *to, const char *s, size_t n)
 {
     size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!(s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')) to[k++] = s[i];
-    return k;
+    const char *end = s + n, *cr;
+    while ((cr = memchr(s, '\r', (size_t)(end - s)))) { /* whole runs between CRs */
+        memcpy(to + k, s, (size_t)(cr - s));
+        k += (size_t)(cr - s);
+        if (cr + 1 == end || cr[1] != '\n') to[k++] = '\r';
+        s = cr + 1;
+    }
+    memcpy(to + k, s, (size_t)(end - s));
+    return k + (size_t)(end - s);
 }
 
 /* Headers, exactly one empty line, body: the document GMime will read. */
@@ -179,9 +186,60 @@ find_headers(const struct mime_doc *d, GMimeObject *o, size_t lo, struct mime_lo
     return true;
 }
 
+/* Is the line [at, end) a header field ("Name:" or "Name :"), or folded onto one? */
+static bool
+header_line(const char *s, size_t at, size_t end, bool first)
+{
+    if (s[at] == ' ' || s[at] == '\t') return !first; /* continuation */
+    size_t i = at;
+    while (i < end && s[i] > ' ' && s[i] < 127 && s[i] != ':')
+        i++;
+    if (i == at) return false;
+    while (i < end && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    return i < end && s[i] == ':';
+}
+
+/* Where the line "--boundary" before `end` ends: a nested part's header block starts there. */
+static bool
+after_boundary_line(const struct mime_doc *d, size_t end, const char *boundary, size_t *from)
+{
+    if (!boundary) return false;
+    size_t blen = strlen(boundary), pos = end;
+    while (pos > d->body_base) {
+        const char *nl = pos >= 2 ? memrchr(d->data, '\n', pos - 1) : NULL;
+        size_t ls = nl ? (size_t)(nl - d->data) + 1 : 0;
+        if (pos - ls >= blen + 2 && d->data[ls] == '-' && d->data[ls + 1] == '-' &&
+            memcmp(d->data + ls + 2, boundary, blen) == 0) {
+            *from = pos;
+            return true;
+        }
+        pos = ls;
+    }
+    return false;
+}
+
+/*
+ * Splicing is only safe when every line of a header block is a header
+ * field: a stray line means GMime had to guess where the body begins, and
+ * another parser (or GMime itself, once a line is added) may guess
+ * differently.
+ */
+static bool
+all_header_lines(const struct mime_doc *d, size_t pos, size_t end)
+{
+    for (bool first = true; pos < end; first = false) {
+        const char *nl = memchr(d->data + pos, '\n', end - pos);
+        size_t le = nl ? (size_t)(nl - d->data) + 1 : end;
+        if (!header_line(d->data, pos, le, first)) return false;
+        pos = le;
+    }
+    return true;
+}
+
 /* Fill the offsets of leaf `o`; false when they are not where a body can be spliced. */
 static bool
-locate(const struct mime_doc *d, GMimeObject *o, struct mime_loc *loc)
+locate(const struct mime_doc *d, GMimeObject *o, const char *boundary, struct mime_loc *loc)
 {
     GMimeDataWrapper *w = g_mime_part_get_content(GMIME_PART(o));
     GMimeStream *s = w ? g_mime_data_wrapper_get_stream(w) : NULL;
@@ -195,6 +253,9 @@ locate(const struct mime_doc *d, GMimeObject *o, struct mime_loc *loc)
         return false; /* no empty line before the body: the header end is unclear */
     loc->body = (struct mime_span){start, end};
     loc->insert_at = start - 1; /* the empty line ending the part's headers */
+    size_t from = 0;            /* the message's own header block starts the document */
+    if (!loc->top && !after_boundary_line(d, loc->insert_at, boundary, &from)) return false;
+    if (!all_header_lines(d, from, loc->insert_at)) return false;
     return find_headers(d, o, loc->top ? 0 : d->body_base, loc);
 }
 
@@ -208,7 +269,8 @@ visit_leaf(struct walk *w, GMimeObject *o)
     struct mime_loc loc;
     memset(&loc, 0, sizeof loc);
     if (!GMIME_IS_PART(o) || !text_kind(o, &loc.kind) || is_attachment(o)) return 0;
-    if (!locate(w->doc, o, &loc)) return 0;
+    const char *boundary = w->nbounds ? w->bounds[w->nbounds - 1] : NULL;
+    if (!locate(w->doc, o, boundary, &loc)) return 0;
     loc.part = GMIME_PART(o);
     loc.alternative = w->alternative;
     loc.boundaries = w->bounds;

@@ -1,7 +1,7 @@
 /*
  * mime_int.h - the parts of lib/mime that talk to each other, not to callers
  *
- * Owns the three internal layers of mime_rewrite (mime.h):
+ * Owns the internal layers of mime_rewrite (mime.h):
  *
  *   mime_doc.c     normalize the input to LF, parse it with GMime keeping
  *                  the original stream, and locate every rewritable leaf
@@ -9,6 +9,8 @@
  *                  Content-Transfer-Encoding header lines);
  *   mime_text.c    decode a leaf to UTF-8 and encode new UTF-8 text back
  *                  into a charset and a 7-bit transfer encoding;
+ *   mime_ctype.c   the charset parameter of a Content-Type value, edited
+ *                  as written;
  *   mime_splice.c  the list of byte-range replacements and the new body
  *                  built from the original bytes and those replacements.
  *
@@ -77,10 +79,10 @@ int mime_text_decode(const struct mime_doc *d, const struct mime_loc *loc, struc
 /* Append `n` bytes at `s` to `out` as valid UTF-8, each bad byte U+FFFD. */
 bool mime_utf8_clean(const char *s, size_t n, struct buf *out);
 
-/* A leaf re-encoded: the new body and, when they change, header values. */
+/* A leaf re-encoded: the new body and what changes in its headers. */
 struct mime_encoded {
     struct buf body;      /* LF line ends, 7-bit */
-    char *content_type;   /* new Content-Type value (GMime-folded) or NULL */
+    bool to_utf8;         /* its charset becomes utf-8 */
     const char *encoding; /* new Content-Transfer-Encoding value or NULL */
 };
 
@@ -90,6 +92,16 @@ struct mime_encoded {
 bool mime_text_encode(const struct mime_loc *loc, const char *text, size_t len,
                       struct mime_encoded *enc);
 void mime_encoded_free(struct mime_encoded *enc);
+
+/* ---- mime_ctype.c: the charset parameter ---- */
+
+/*
+ * The Content-Type value `v` (`n` bytes, as written after the colon) with
+ * its charset parameter set to `charset`, every other byte kept:
+ * " text/plain; format=flowed; charset=iso-8859-1" gives
+ * " text/plain; format=flowed; charset=utf-8". NULL on ENOMEM.
+ */
+char *mime_ctype_with_charset(const char *v, size_t n, const char *charset);
 
 /* ---- mime_splice.c: replacing byte ranges ---- */
 

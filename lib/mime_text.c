@@ -22,7 +22,8 @@
 
 #include "utf8.h"
 
-#define REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD */
+#define REPLACEMENT    "\xEF\xBF\xBD" /* U+FFFD */
+#define TRANSFER_CHUNK 16384
 
 static bool
 charset_is(const char *cs, const char *const *names)
@@ -60,16 +61,32 @@ mime_utf8_clean(const char *s, size_t n, struct buf *out)
     return buf_append(out, s, n);
 }
 
-/* Turn CRLF into LF in place. */
+/*
+ * Make every line end a bare LF, in place: CRs right before an LF go, so
+ * "\r\n" and "\r\r\n" both end a line and no text we offer or write holds
+ * "\r\n" (which quoted-printable could not tell from a line break). A CR
+ * elsewhere stays.
+ */
 static void
-crlf_to_lf(struct buf *b)
+lf_line_ends(struct buf *b)
 {
-    char *p = memchr(b->data ? b->data : "", '\r', b->len);
+    char *p = b->data ? memchr(b->data, '\r', b->len) : NULL;
     if (!p) return;
     size_t k = (size_t)(p - b->data);
-    for (size_t i = k; i < b->len; i++)
-        if (!(b->data[i] == '\r' && i + 1 < b->len && b->data[i + 1] == '\n'))
-            b->data[k++] = b->data[i];
+    for (size_t i = k; i < b->len;) {
+        size_t j = i;
+        while (j < b->len && b->data[j] == '\r')
+            j++;
+        if (j == i) {
+            b->data[k++] = b->data[i++];
+        } else if (j < b->len && b->data[j] == '\n') {
+            i = j; /* a CR run ending a line: dropped */
+        } else {
+            memmove(b->data + k, b->data + i, j - i); /* CRs inside a line: kept */
+            k += j - i;
+            i = j;
+        }
+    }
     b->len = k;
     b->data[k] = '\0';
 }
@@ -128,16 +145,36 @@ to_utf8(const char *s, size_t n, const char *cs, struct buf *out)
     return recode("UTF-8", cs, s, n, true, out);
 }
 
+/*
+ * Run GMime's encoder or decoder `st` over `n` bytes into `out` (reset
+ * first), in chunks: the worst-case output size GMime asks room for is
+ * about three times the input, which for a 1 MB body would be wasted.
+ */
+static bool
+transfer(GMimeEncoding *st, const char *s, size_t n, struct buf *out)
+{
+    buf_reset(out);
+    if (!buf_reserve(out, n + n / 8 + 64)) return false; /* usual size: no regrowth */
+    for (size_t at = 0;; at += TRANSFER_CHUNK) {
+        size_t k = n - at < TRANSFER_CHUNK ? n - at : TRANSFER_CHUNK;
+        bool last = at + k == n;
+        if (!buf_reserve(out, g_mime_encoding_outlen(st, k))) return false;
+        char *to = out->data + out->len;
+        out->len += last ? g_mime_encoding_flush(st, s + at, k, to)
+                         : g_mime_encoding_step(st, s + at, k, to);
+        if (last) break;
+    }
+    out->data[out->len] = '\0';
+    return true;
+}
+
 /* Undo base64 or QP into `tmp`. */
 static bool
 transfer_decode(GMimeContentEncoding enc, const char *s, size_t n, struct buf *tmp)
 {
     GMimeEncoding st;
     g_mime_encoding_init_decode(&st, enc);
-    if (!buf_reserve(tmp, g_mime_encoding_outlen(&st, n))) return false;
-    tmp->len = g_mime_encoding_flush(&st, s, n, tmp->data);
-    tmp->data[tmp->len] = '\0';
-    return true;
+    return transfer(&st, s, n, tmp);
 }
 
 int
@@ -165,7 +202,7 @@ mime_text_decode(const struct mime_doc *d, const struct mime_loc *loc, struct bu
     const char *cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(loc->part), "charset");
     int rc = to_utf8(raw, n, cs, out);
     buf_free(&tmp);
-    if (rc == 1) crlf_to_lf(out);
+    if (rc == 1) lf_line_ends(out);
     return rc;
 }
 
@@ -202,11 +239,7 @@ transfer_encode(GMimeContentEncoding enc, const char *s, size_t n, struct buf *o
 {
     GMimeEncoding st;
     g_mime_encoding_init_encode(&st, enc);
-    buf_reset(out);
-    if (!buf_reserve(out, g_mime_encoding_outlen(&st, n))) return false;
-    out->len = g_mime_encoding_flush(&st, s, n, out->data);
-    out->data[out->len] = '\0';
-    return true;
+    return transfer(&st, s, n, out);
 }
 
 /*
@@ -223,18 +256,6 @@ from_utf8(const char *text, size_t len, const char *cs, struct buf *bytes)
     if (rc == 1 && (back.len != len || memcmp(back.data, text, len) != 0)) rc = 0;
     buf_free(&back);
     return rc;
-}
-
-/* The Content-Type value GMime writes after setting charset=utf-8. */
-static char *
-utf8_content_type(GMimePart *part)
-{
-    GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
-    g_mime_content_type_set_parameter(ct, "charset", "utf-8");
-    char *v = g_mime_content_type_encode(ct, NULL);
-    char *copy = v ? strdup(v) : NULL;
-    g_free(v);
-    return copy;
 }
 
 /* Pick the charset for `text` and convert it into `conv` when that is not UTF-8. */
@@ -270,12 +291,12 @@ mime_text_encode(const struct mime_loc *loc, const char *text, size_t len, struc
     struct buf clean = BUF_INIT, conv = BUF_INIT;
     memset(enc, 0, sizeof *enc);
     bool good = mime_utf8_clean(text, len, &clean);
-    if (good) crlf_to_lf(&clean);
+    if (good) lf_line_ends(&clean);
     const char *s = buf_str(&clean);
     size_t n = clean.len;
     int switch_utf8 = good ? choose_charset(loc->part, &s, &n, &conv) : -1;
     good = switch_utf8 >= 0 && encode_body(loc, s, n, enc);
-    if (good && switch_utf8 == 1) good = (enc->content_type = utf8_content_type(loc->part)) != NULL;
+    enc->to_utf8 = switch_utf8 == 1;
     buf_free(&clean);
     buf_free(&conv);
     if (!good) mime_encoded_free(enc);
@@ -286,7 +307,6 @@ void
 mime_encoded_free(struct mime_encoded *enc)
 {
     buf_free(&enc->body);
-    free(enc->content_type);
-    enc->content_type = NULL;
+    enc->to_utf8 = false;
     enc->encoding = NULL;
 }

@@ -10,7 +10,8 @@
  *   2. read back (with the reported top-level header values applied) the
  *      message offers the same number of leaves, and each changed leaf
  *      holds exactly the text the callback gave it: the rewrite never
- *      breaks the structure it splices into.
+ *      breaks the structure it splices into;
+ *   3. the first line, as a header value, decodes to valid UTF-8.
  *
  * Any disagreement traps.
  */
@@ -20,6 +21,7 @@
 
 #include "buf.h"
 #include "mime.h"
+#include "utf8.h"
 #include "unit/mime_helpers.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -88,6 +90,19 @@ check_read_back(const char *h, size_t hlen, const struct mime_edit *e, unsigned 
     buf_free(&hdr);
 }
 
+static void
+check_header_decode(const char *in, size_t size)
+{
+    const char *nl = memchr(in, '\n', size);
+    char *value = strndup(in, nl ? (size_t)(nl - in) : size);
+    struct buf out = BUF_INIT;
+    if (!value) return;
+    mime_header_decode(value, &out);
+    if (!utf8_valid(buf_str(&out), out.len, NULL)) __builtin_trap();
+    buf_free(&out);
+    free(value);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -113,5 +128,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     seen_free(&before);
+    check_header_decode(in, size);
     return 0;
 }

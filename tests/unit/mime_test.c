@@ -413,6 +413,23 @@ latin1_text_that_does_not_fit_switches_to_utf8(void)
 }
 
 static void
+charset_parameter_is_replaced_as_written(void)
+{
+    const char *h = "Content-Type: multipart/mixed; boundary=b\n";
+    const char *b = "--b\nContent-Type: text/plain; (a; comment) format=\"x;y\";\n"
+                    "\tcharset=\"iso-8859-1\"; delsp=yes\n\nNAME\n--b--\n";
+    struct seen seen = {.to = "\xe2\x82\xac"};
+    struct mime_edit e;
+    char err[256];
+    int rc = mime_rewrite(h, strlen(h), b, strlen(b), record, &seen, &e, err, sizeof err);
+    ok(rc == 0 && e.changed == 1, "the leaf changed");
+    like(e.body.data,
+         "Content-Type: text/plain; (a; comment) format=\"x;y\"; charset=utf-8; delsp=yes\r\n",
+         "only the charset parameter changes; comments, quotes and order are kept");
+    seen_free(&seen), mime_edit_free(&e);
+}
+
+static void
 base64_text_leaf_is_decoded(void)
 {
     struct fx f;
@@ -651,6 +668,20 @@ garbage_never_crashes(void)
 }
 
 static void
+stray_header_line_is_not_offered(void)
+{
+    const char *h = "Content-Type: multipart/mixed; boundary=b\n";
+    const char *b = "--b\nC text/html\n\nNAME\n--b\nContent-Type: text/plain\n\nNAME\n--b--\n";
+    struct seen seen = {.to = "Ann"};
+    struct mime_edit e;
+    char err[256];
+    int rc = mime_rewrite(h, strlen(h), b, strlen(b), record, &seen, &e, err, sizeof err);
+    ok(rc == 0 && seen.n == 1 && e.changed == 1, "only the part whose header block is clean");
+    like(e.body.data, "--b\r\nC text/html\r\n\r\nNAME\r\n--b", "the other stays as it was");
+    seen_free(&seen), mime_edit_free(&e);
+}
+
+static void
 duplicate_content_type_is_not_offered(void)
 {
     const char *h = "Content-Type: multipart/mixed; boundary=b\n";
@@ -770,6 +801,7 @@ main(void)
     utf8_8bit_input_is_decoded();
     latin1_text_that_fits_keeps_its_charset();
     latin1_text_that_does_not_fit_switches_to_utf8();
+    charset_parameter_is_replaced_as_written();
     base64_text_leaf_is_decoded();
     qp_soft_breaks_are_joined();
     unknown_charset_is_not_offered();
@@ -786,6 +818,7 @@ main(void)
     multipart_without_boundary_is_left_alone();
     garbage_never_crashes();
     duplicate_content_type_is_not_offered();
+    stray_header_line_is_not_offered();
     bodies_over_64k_and_1mb_are_rewritten();
     report_newsletter_cost();
     header_decode_turns_rfc2047_into_utf8();

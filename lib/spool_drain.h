@@ -10,6 +10,19 @@
  * the next start.
  *
  * Depends on: lib/spool, lib/record, lib/db, lib/log, pthreads.
+ *
+ * THREADS
+ *     The drain is the spool's one reader (spool.h): while it runs, no
+ *     other thread may call spool_read or spool_ack on that spool. Stop
+ *     the drain before closing the spool.
+ *
+ * DIAGNOSTICS
+ *     Logged under "drain": a warning on the first failed attempt and then
+ *     every 30 s while PostgreSQL keeps failing (records stay spooled); a
+ *     warning each time the unapplied part of the spool doubles past
+ *     1 MiB; info when PostgreSQL answers again, when a grown spool has
+ *     drained, and at stop when records are left for the next start.
+ *     Records PostgreSQL refuses are logged by rec_apply (record.h).
  */
 #ifndef TERN_SPOOL_DRAIN_H
 #define TERN_SPOOL_DRAIN_H
@@ -41,7 +54,9 @@ struct spool_drain *spool_drain_start(struct spool *sp, struct db_pool *db,
 /* Wake the drain now (a writer just synced a batch). Cheap; any thread. */
 void spool_drain_kick(struct spool_drain *d);
 
-/* Drain for at most `deadline_ms`, then stop the thread. NULL is allowed. */
+/* Keep draining until the spool is empty or `deadline_ms` has passed (a
+ * statement still running then is cancelled), stop the thread and free
+ * the drain. NULL is allowed. */
 void spool_drain_stop(struct spool_drain *d, unsigned deadline_ms);
 
 void spool_drain_stats(struct spool_drain *d, struct spool_drain_stats *st);

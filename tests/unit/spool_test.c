@@ -5,10 +5,12 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -395,6 +397,47 @@ records_of_bad_size_are_refused(void)
     remove_dir(dir);
 }
 
+static void
+failed_write_is_undone_and_the_spool_stays_usable(void)
+{
+    char *dir = scratch("efbig");
+    struct spool *sp = spool_open(dir, NULL, err, sizeof err);
+    ok(sp && append_range(sp, 0, 3) == 0, "three records are appended");
+    char last[4096];
+    count_segments(dir, last, sizeof last);
+    struct stat st;
+    stat(last, &st);
+    /* Let the next write get 10 bytes in, then fail (EFBIG), as a full disk would. */
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_FSIZE, &old);
+    lim = old;
+    lim.rlim_cur = (rlim_t)st.st_size + 10;
+    setrlimit(RLIMIT_FSIZE, &lim);
+    uint64_t seq;
+    char big[100];
+    memset(big, 'b', sizeof big);
+    int rc = spool_append(sp, big, sizeof big, &seq, err, sizeof err);
+    setrlimit(RLIMIT_FSIZE, &old);
+    ok(rc < 0, "an append the file system refuses fails");
+    like(err, "cannot append: ", "the error says what failed and why");
+    struct stat after;
+    stat(last, &after);
+    is_int(after.st_size, st.st_size, "the partial write is cut off again");
+    ok(append_range(sp, 3, 4) == 0, "the next append succeeds");
+    spool_close(sp);
+    sp = spool_open(dir, NULL, err, sizeof err);
+    struct spool_batch b = {0};
+    struct spool_stats ss = {0};
+    if (sp) spool_stats(sp, &ss);
+    ok(sp && spool_read(sp, 10, &b, err, sizeof err) == 0 && batch_is(&b, 0, 4) &&
+           ss.torn_bytes == 0,
+       "after reopening every record is there and nothing was torn");
+    spool_batch_free(&b);
+    spool_close(sp);
+    remove_dir(dir);
+}
+
 #define WRITERS    8
 #define PER_WRITER 250
 
@@ -540,6 +583,7 @@ main(void)
     second_opener_gets_a_clear_error();
     bad_cursor_is_reported_with_its_file();
     records_of_bad_size_are_refused();
+    failed_write_is_undone_and_the_spool_stays_usable();
     concurrent_appenders_share_group_commits();
     sync_async_calls_back_after_durability();
     return tap_done();

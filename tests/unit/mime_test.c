@@ -751,7 +751,7 @@ report_newsletter_cost(void)
     const char *hdr = "Content-Type: multipart/alternative; boundary=nl\r\n";
     struct timespec t0, t1;
     int n = 200, good = 0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0); /* CPU time: the machine may be busy */
     for (int i = 0; i < n; i++) {
         struct seen seen = {.to = "Ann"};
         struct mime_edit e;
@@ -761,10 +761,11 @@ report_newsletter_cost(void)
                 e.changed == 2;
         seen_free(&seen), mime_edit_free(&e);
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
     double us = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / 1e3;
     is_int(good, n, "a 60 KB newsletter rewrites every time");
-    diag("%zu-byte newsletter: %.0f us per message (parse, decode, encode, splice)", b.len, us / n);
+    diag("%zu-byte newsletter: %.0f us CPU per message (parse, decode, encode, splice)", b.len,
+         us / n);
     buf_free(&h), buf_free(&html), buf_free(&b);
 }
 

@@ -330,7 +330,8 @@ l_query(lua_State *L)
         snprintf(err, sizeof err, "db.query: %s", why);
         return push_failure(L, err);
     }
-    if (begin(q, ms, err, sizeof err) < 0) return push_failure(L, err);
+    if (begin(q, timeout_ms(st), err, sizeof err) < 0) /* what the lease wait left */
+        return push_failure(L, err);
     int rc = -1;
     lua_newtable(L);
     if (!PQsendQueryParams(q->conn, sql, n, NULL, values, NULL, NULL, 0))

@@ -79,6 +79,21 @@ const struct cli_command cli_commands[] = {
      "  --templates DIR  also parse the templates under DIR\n"
      "  --list           print what the scripts register (journeys, segments,\n"
      "                   policy, hooks) when they load cleanly\n"},
+    {"track", cmd_track, "run the tracking web endpoint (clicks, opens, pages)",
+     "track\n\n"
+     "Serve click redirects, the open pixel, the unsubscribe, confirmation and\n"
+     "preference pages, /healthz and /metrics on track.listen, in the foreground.\n"
+     "Every hit is written to the spool (track.spool) and made durable before it\n"
+     "is answered; a background writer moves it into PostgreSQL. SIGHUP reloads\n"
+     "the configuration (keys, bot rules, pages), SIGTERM stops. See doc/track.md.\n"},
+    {"apikey", cmd_apikey, "create, list or revoke events API keys",
+     "apikey create --name NAME [--tenant TENANT]\n"
+     "       tern apikey list\n"
+     "       tern apikey revoke ID\n\n"
+     "Keys authenticate POST /v1/events (Authorization: Bearer KEY). `create`\n"
+     "prints the new key once: only a hash of it is stored. A key writes events\n"
+     "for the contacts of its tenant (default: default). Running trackers see new\n"
+     "and revoked keys within five seconds.\n"},
     {"test", cmd_test, "run the *_test.lua files of a scripts tree",
      "test [DIR] [--templates DIR] [--timeout MS] [-v]\n\n"
      "Load the scripts under DIR (default: the current directory) as the engine\n"

@@ -56,6 +56,8 @@ int cmd_token(struct cli *cli, int argc, char **argv);
 int cmd_render(struct cli *cli, int argc, char **argv);
 int cmd_lint(struct cli *cli, int argc, char **argv);
 int cmd_test(struct cli *cli, int argc, char **argv);
+int cmd_track(struct cli *cli, int argc, char **argv);
+int cmd_apikey(struct cli *cli, int argc, char **argv);
 
 extern const struct cli_command cli_commands[];
 

@@ -1,6 +1,6 @@
 # cli/: the `tern` binary; one file per subcommand.
 bin_PROGRAMS += cli/tern
-cli_tern_CPPFLAGS = $(AM_CPPFLAGS) $(PQ_CFLAGS) $(JANSSON_CFLAGS)
+cli_tern_CPPFLAGS = $(AM_CPPFLAGS) $(PQ_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/track
 cli_tern_SOURCES = \
 	cli/main.c cli/cli.c cli/cli.h \
 	cli/cmd_migrate.c \
@@ -8,8 +8,10 @@ cli_tern_SOURCES = \
 	cli/cmd_event.c \
 	cli/cmd_contacts.c \
 	cli/cmd_token.c \
-	cli/cmd_render.c
-cli_tern_LDADD = $(TERN_LIBS)
+	cli/cmd_render.c \
+	cli/cmd_track.c \
+	cli/cmd_apikey.c
+cli_tern_LDADD = track/libtrack.a $(TERN_LIBS) $(MHD_LIBS)
 EXTRA_DIST += cli/README.md
 
 # tern test: the Lua host runs the scripts' *_test.lua files.

@@ -9,6 +9,8 @@
  * token alone authorizes it: the page's form, RFC 8058's
  * "List-Unsubscribe=One-Click" as urlencoded or multipart, or nothing.
  * Repeating a POST is harmless: applying the change again changes nothing.
+ * An unsubscribe token for the list "all" leaves all mail (the contact's
+ * status); any other list is a suppression of that list or category.
  */
 #define LOG_MODULE "track"
 
@@ -96,15 +98,16 @@ tr_ep_unsubscribe(const struct tr_gen *g, const struct tr_request *rq, struct tr
 {
     struct tok_claims c;
     if (!tr_ep_verified(g, rq, TOK_UNSUBSCRIBE, &c, rp)) return 0;
-    json_t *view = c.list[0] ? json_pack("{s:s}", "list", c.list) : json_object();
+    bool everything = !c.list[0] || strcmp(c.list, "all") == 0;
+    json_t *view = everything ? json_object() : json_pack("{s:s}", "list", c.list);
     if (rq->method != TR_POST) return page(g, rq, 200, "unsubscribe", view, rp);
 
     char message[TOK_UUID_STRLEN + 1];
     struct rec_change ch;
     change_init(&ch, rq, &c, "email.unsubscribe", message);
-    ch.list = c.list[0] ? c.list : NULL;
+    ch.list = everything ? NULL : c.list;
     json_t *data =
-        json_pack("{s:s, s:b}", "list", c.list[0] ? c.list : "all", "one_click", one_click(rq));
+        json_pack("{s:s, s:b}", "list", everything ? "all" : c.list, "one_click", one_click(rq));
     char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
     json_decref(data);
     ch.event.data = text;

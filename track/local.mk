@@ -36,3 +36,12 @@ tests_unit_track_bot_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
 tests_unit_track_bot_test_LDADD = $(TRACK_LIBS)
 tests_unit_track_burst_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
 tests_unit_track_burst_test_LDADD = $(TRACK_LIBS)
+
+# Over real HTTP against a private PostgreSQL (curl).
+TESTS += tests/integration/track_http.t tests/integration/track_pages.t \
+	tests/integration/track_api.t
+EXTRA_DIST += tests/integration/track_fixture.sh tests/integration/track_http.t \
+	tests/integration/track_pages.t tests/integration/track_api.t
+
+# Documentation and deployment files.
+EXTRA_DIST += doc/track.md contrib/systemd/tern-track.service contrib/nginx/tern-track.conf

@@ -1,0 +1,111 @@
+#!/bin/sh
+# POST /v1/events over real HTTP: keys made with `tern apikey`, auth
+# failures, batches with per-item errors, idempotency keys, rate limit.
+. "$TERN_SRCDIR/tests/lib/tap.sh"
+. "$TERN_SRCDIR/tests/lib/pg.sh"
+. "$TERN_SRCDIR/tests/lib/tern.sh"
+. "$TERN_SRCDIR/tests/integration/track_fixture.sh"
+
+command -v curl >/dev/null || skip_all "curl is not installed"
+tern_test_db
+pg_sql "INSERT INTO tern.tenants (id) VALUES ('nl');
+        INSERT INTO tern.contacts (email) VALUES ('ann@example.com');
+        INSERT INTO tern.contacts (tenant, email) VALUES ('nl', 'nel@example.com')"
+ann=$(pg_sql "SELECT id FROM tern.contacts WHERE email = 'ann@example.com'")
+
+run_tern apikey create --name shop
+is "$status" 0 "tern apikey create makes a key"
+like "$out" '^tern_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$' "and prints it once"
+key=$out
+is "$(pg_sql "SELECT count(*) FROM tern.api_keys WHERE secret_hash = sha256(convert_to('$key', 'UTF8'))")" 0 \
+    "the stored hash is not a hash of the printed key text"
+unlike "$(pg_sql "SELECT encode(secret_hash, 'hex') FROM tern.api_keys")" "${key#tern_*_}" "nor the secret itself"
+run_tern apikey list
+unlike "$out" "${key##*_}" "tern apikey list does not show secrets"
+like "$out" 'active +[0-9-]+ +shop' "but shows the key as active"
+
+track_conf "api_rate = 5"
+track_start || bail_out "tern track did not start"
+
+# post BODY [CURL ARGS]: $code and $body
+post() {
+    b=$1; shift
+    body=$(curl -s -o - -w '\n%{http_code}' -H 'Content-Type: application/json' "$@" \
+        --data-binary "$b" "$TRACK_URL/v1/events")
+    code=$(printf '%s' "$body" | tail -n 1)
+    body=$(printf '%s' "$body" | sed '$d')
+}
+auth="Authorization: Bearer $key"
+
+post '{"email":"ann@example.com","type":"order.placed"}'
+is "$code" 401 "no key: 401"
+post '{"email":"ann@example.com","type":"order.placed"}' -H "Authorization: Bearer tern_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+is "$code" 401 "an unknown key: 401"
+post '{"email":"ann@example.com","type":"order.placed"}' -H "Authorization: Bearer ${key%?}A"
+[ "$code" = 401 ] || post '{}' -H "Authorization: Bearer ${key%?}B"
+is "$code" 401 "a key with a wrong secret: 401"
+
+post '{"email":"ANN@example.com","type":"order.placed","data":{"order":"A-1"},"idempotency_key":"o-1"}' -H "$auth"
+is "$code" 202 "one event by address: 202"
+like "$body" '"status":"accepted","id":"[0-9a-f-]{36}"' "with the id of the event"
+first=$(printf '%s' "$body" | sed 's/.*"id":"\([0-9a-f-]*\)".*/\1/')
+is "$(pg_sql "SELECT contact_id || ' ' || type || ' ' || source || ' ' || (data->>'order') FROM tern.events WHERE id = '$first'")" \
+    "$ann order.placed api A-1" "the event is in PostgreSQL for the contact, with its data"
+
+post '{"email":"ann@example.com","type":"order.placed","data":{"order":"A-1"},"idempotency_key":"o-1"}' -H "$auth"
+is "$code" 202 "the same idempotency key again: 202"
+like "$body" "\"status\":\"duplicate\",\"id\":\"$first\"" "reported as a duplicate with the first id"
+is "$(pg_sql "SELECT count(*) FROM tern.events WHERE type = 'order.placed'")" 1 "and written once"
+
+post "[{\"contact_id\":$ann,\"type\":\"cart.abandoned\",\"occurred_at\":\"2026-03-01T12:00:00Z\"},
+       {\"email\":\"nobody@example.com\",\"type\":\"order.placed\"},
+       {\"email\":\"nel@example.com\",\"type\":\"order.placed\"},
+       {\"email\":\"ann@example.com\",\"type\":\"Bad Type\"},
+       {\"email\":\"ann@example.com\",\"contact_id\":$ann,\"type\":\"x.y\"},
+       {\"email\":\"ann@example.com\",\"type\":\"x.y\",\"data\":[1]},
+       {\"email\":\"ann@example.com\",\"type\":\"x.y\",\"occurred_at\":\"yesterday\"},
+       {\"email\":\"ann@example.com\",\"type\":\"x.y\",\"colour\":\"red\"}]" -H "$auth"
+is "$code" 202 "a batch with good and bad items: 202"
+like "$body" '"accepted":1,"duplicates":0,"rejected":7' "counts every outcome"
+like "$body" '"index":1,"status":"rejected","error":"no such contact in tenant default"' \
+    "an unknown address is rejected, not created"
+like "$body" '"index":2,"status":"rejected","error":"no such contact in tenant default"' \
+    "a contact of another tenant is out of the key's reach"
+like "$body" '"index":3,"status":"rejected","error":"type: ' "a bad type is rejected with the field named"
+like "$body" '"index":4,"status":"rejected","error":"give exactly one of email and contact_id"' \
+    "email and contact_id together are rejected"
+like "$body" '"index":5,"status":"rejected","error":"data: must be a JSON object"' "data must be an object"
+like "$body" '"index":6,"status":"rejected","error":"occurred_at: ' "occurred_at must be ISO 8601"
+like "$body" '"index":7,"status":"rejected","error":"unknown field' "unknown fields are rejected"
+is "$(pg_sql "SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM tern.events WHERE type = 'cart.abandoned'")" \
+    "2026-03-01 12:00" "occurred_at is kept"
+is "$(pg_sql "SELECT count(*) FROM tern.contacts")" 2 "no contact was created"
+
+post '[{"email":"nobody@example.com","type":"order.placed"}]' -H "$auth"
+is "$code" 422 "a batch with nothing acceptable: 422"
+post '{"email": ' -H "$auth"
+is "$code" 400 "a body that is not JSON: 400"
+like "$body" 'body is not JSON' "saying so"
+python3 -c 'import json; print(json.dumps([{"contact_id": 1, "type": "x.y"}] * 1001))' >"$TRACK_DIR/big.json"
+post @"$TRACK_DIR/big.json" -H "$auth"
+is "$code" 400 "a batch of more than 1,000 events: 400"
+python3 -c "import json; print(json.dumps([{\"contact_id\": $ann, \"type\": \"page.viewed\"}] * 1000))" >"$TRACK_DIR/full.json"
+post @"$TRACK_DIR/full.json" -H "$auth"
+is "$code" 202 "a batch of 1,000 events: 202"
+is "$(pg_sql "SELECT count(*) FROM tern.events WHERE type = 'page.viewed'")" 1000 "all 1,000 are written"
+
+codes=
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+    post '{"email":"nobody@example.com","type":"x.y"}' -H "$auth"
+    codes="$codes $code"
+done
+like "$codes" '429' "over track.api_rate the key gets 429"
+
+key_id=$(printf '%s' "$key" | cut -d_ -f2)
+run_tern apikey revoke "$key_id"
+is "$status" 0 "tern apikey revoke revokes"
+sleep 6
+post '{"email":"ann@example.com","type":"x.y"}' -H "$auth"
+is "$code" 401 "a revoked key stops working within a reload"
+
+done_testing

@@ -1,0 +1,66 @@
+# track_fixture.sh - run `tern track` for one test script
+#
+# Source after tap.sh, pg.sh and tern.sh, with $TERN_CONFIG written
+# (tern_conf). Then:
+#   track_conf [INI]   add a [track] section: listen on a free loopback
+#                      port, spool under the scratch dir, plus INI lines
+#   track_start        start the daemon in the background, wait until it
+#                      listens; sets TRACK_PID, TRACK_URL, TRACK_LOG
+#   track_stop         SIGTERM and wait (also run at exit)
+#   track_kill         kill -9 (crash tests)
+#   track_events TYPE  count of events of TYPE in PostgreSQL
+#   track_wait_events TYPE N   wait up to 20 s until there are N of them
+
+track_free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+track_conf() {
+    TRACK_DIR=$(tap_tmpdir)
+    TRACK_PORT=$(track_free_port)
+    TRACK_URL=http://127.0.0.1:$TRACK_PORT
+    TRACK_LOG=$TRACK_DIR/track.log
+    printf '[track]\nlisten = 127.0.0.1:%s\nspool = %s/spool\n%s\n' \
+        "$TRACK_PORT" "$TRACK_DIR" "${1:-}" >>"$TERN_CONFIG"
+    at_exit "track_stop; rm -rf '$TRACK_DIR'"
+}
+
+track_start() {
+    "$TERN" track 2>>"$TRACK_LOG" &
+    TRACK_PID=$!
+    i=0
+    while ! curl -s -o /dev/null "$TRACK_URL/healthz"; do
+        i=$((i + 1))
+        if [ $i -gt 100 ] || ! kill -0 "$TRACK_PID" 2>/dev/null; then
+            diag "tern track did not start:" "$(cat "$TRACK_LOG")"
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+track_stop() {
+    [ -n "${TRACK_PID:-}" ] || return 0
+    kill -TERM "$TRACK_PID" 2>/dev/null
+    wait "$TRACK_PID" 2>/dev/null
+    TRACK_PID=
+}
+
+track_kill() {
+    kill -KILL "$TRACK_PID" 2>/dev/null
+    wait "$TRACK_PID" 2>/dev/null
+    TRACK_PID=
+}
+
+track_events() {
+    pg_sql "SELECT count(*) FROM tern.events WHERE type = '$1'"
+}
+
+track_wait_events() {
+    i=0
+    while [ "$(track_events "$1")" -lt "$2" ] && [ $i -lt 200 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    track_events "$1"
+}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <lauxlib.h>
 
@@ -308,6 +309,38 @@ from_refuses_foreign_userdata(void)
     like(err, "data.handle: a userdata cannot become JSON", "with its path");
 }
 
+/* lua_CFunction: a big table, converted after the call's deadline has passed. */
+static int
+convert_after_deadline(lua_State *L)
+{
+    bool *refused = lua_touserdata(L, 1);
+    lua_createtable(L, 10000, 0);
+    for (int i = 1; i <= 10000; i++) {
+        lua_pushinteger(L, i);
+        lua_rawseti(L, -2, i);
+    }
+    struct timespec ts = {0, 150 * 1000000}; /* the budget is 50 ms */
+    nanosleep(&ts, NULL);
+    json_t *v = lh_json_from(L, -1, "rows", err, sizeof err);
+    *refused = v == NULL;
+    json_decref(v);
+    return 0;
+}
+
+static void
+from_stops_at_the_time_limit(void)
+{
+    struct lh_pool *fast = probe_pool("json", NULL, 50);
+    struct lh_pool *saved = pool;
+    bool refused = false;
+    pool = fast;
+    ok(run_c(convert_after_deadline, &refused) == 0 && refused,
+       "a conversion running in C past the deadline stops");
+    like(err, "time limit exceeded while converting to JSON", "and says why");
+    pool = saved;
+    lh_pool_free(fast);
+}
+
 int
 main(void)
 {
@@ -333,6 +366,7 @@ main(void)
     push_of_null_pointer_is_nil_and_nil_is_null();
     push_refuses_c_values_nested_too_deep();
     from_refuses_foreign_userdata();
+    from_stops_at_the_time_limit();
     lh_pool_free(pool);
     return tap_done();
 }

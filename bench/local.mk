@@ -7,4 +7,8 @@ bench_render_bench_CPPFLAGS = $(UNIT_CPPFLAGS)
 bench_render_bench_LDADD = $(TERN_LIBS)
 EXTRA_DIST += bench/render.sh bench/render/gen.js bench/render/mustachejs.js \
 	bench/render/package.json
+EXTRA_PROGRAMS += bench/hook_bench
+bench_hook_bench_CPPFLAGS = $(UNIT_CPPFLAGS) $(LUA_CFLAGS)
+bench_hook_bench_LDADD = $(LH_LIBS)
+EXTRA_DIST += bench/hook.sh
 CLEANFILES += $(EXTRA_PROGRAMS)

@@ -477,23 +477,25 @@ run_entry(lua_State *L)
 {
     struct msgrun *run = lua_touserdata(L, 1);
     lua_settop(L, 0);
-    metatable(L, HEADERS_MT, headers_index, headers_newindex, NULL);
-    metatable(L, TRACK_MT, track_index, track_newindex, NULL);
-    metatable(L, MSG_MT, m_index, m_newindex, m_close);
+    if (luaL_getmetatable(L, MSG_MT) == LUA_TNIL) { /* first run in this state */
+        metatable(L, HEADERS_MT, headers_index, headers_newindex, NULL);
+        metatable(L, TRACK_MT, track_index, track_newindex, NULL);
+        metatable(L, MSG_MT, m_index, m_newindex, m_close);
+    }
     lua_settop(L, 0);
-    lh_reg_push_hooks(L, "message");
     struct msgobj *o = lua_newuserdatauv(L, sizeof *o, 1);
     o->run = NULL;
     luaL_setmetatable(L, MSG_MT);
-    lua_toclose(L, 2); /* detaches m however this call ends */
+    lua_toclose(L, 1); /* detaches m however this call ends */
     o->run = run;
-    for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, 1); i++) {
-        lua_rawgeti(L, 1, i);
-        lua_pushvalue(L, 2);
+    size_t n = lh_reg_count_hooks(L, "message");
+    for (size_t i = 0; i < n; i++) {
+        lh_reg_push_hook(L, "message", i);
+        lua_pushvalue(L, 1);
         lua_call(L, 1, 0);
         if (run->action != LH_MSG_CONTINUE) break; /* a verdict ends the run */
     }
-    if (run->view_used) take_view(L, 2, run);
+    if (run->view_used) take_view(L, 1, run);
     return 0;
 }
 

@@ -155,12 +155,12 @@ int lh_lint_scripts(const char *root, const struct lh_limits *lim, lh_lint_repor
  *   lh_reg_push_filter: the where function of trigger `i` (0-based) of a
  *     journey's "entry", "exit" or "goal";
  *   lh_reg_push_segment_where: a Lua segment's where function;
- *   lh_reg_push_hooks: a sequence of the hook functions of `kind`.
+ *   lh_reg_push_hook: hook function `i` (0-based, registration order) of `kind`.
  */
 int lh_reg_push_step(lua_State *L, const char *journey, const char *step);
 int lh_reg_push_filter(lua_State *L, const char *journey, const char *which, size_t i);
 int lh_reg_push_segment_where(lua_State *L, const char *segment);
-int lh_reg_push_hooks(lua_State *L, const char *kind);
+int lh_reg_push_hook(lua_State *L, const char *kind, size_t i);
 
 /* Number of hooks of `kind` (no allocation: safe outside a protected call). */
 size_t lh_reg_count_hooks(lua_State *L, const char *kind);

@@ -468,19 +468,16 @@ lh_reg_push_segment_where(lua_State *L, const char *segment)
 }
 
 int
-lh_reg_push_hooks(lua_State *L, const char *kind)
+lh_reg_push_hook(lua_State *L, const char *kind, size_t i)
 {
-    lua_newtable(L);
-    if (strcmp(kind, "message") != 0) return LUA_TTABLE;
-    lh_reg_slot(L, REG_HOOKS);
-    for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, -1); i++) {
-        lua_rawgeti(L, -1, i);
-        lua_getfield(L, -1, "fn");
-        lua_rawseti(L, -4, i);
-        lua_pop(L, 1);
+    if (strcmp(kind, "message") != 0) {
+        lua_pushnil(L);
+        return LUA_TNIL;
     }
-    lua_pop(L, 1);
-    return LUA_TTABLE;
+    lh_reg_slot(L, REG_HOOKS);
+    if (lua_rawgeti(L, -1, (lua_Integer)i + 1) != LUA_TTABLE) return keep_top(L, 2);
+    lua_getfield(L, -1, "fn");
+    return keep_top(L, 3);
 }
 
 size_t

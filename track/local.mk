@@ -43,5 +43,10 @@ TESTS += tests/integration/track_http.t tests/integration/track_pages.t \
 EXTRA_DIST += tests/integration/track_fixture.sh tests/integration/track_http.t \
 	tests/integration/track_pages.t tests/integration/track_api.t
 
+# No acknowledged click lost: kill -9 under load; PostgreSQL stopped under load.
+TESTS += tests/integration/track_crash.t tests/integration/track_outage.t
+EXTRA_DIST += tests/integration/track_crash.t tests/integration/track_outage.t \
+	tests/integration/track_load.py
+
 # Documentation and deployment files.
 EXTRA_DIST += doc/track.md contrib/systemd/tern-track.service contrib/nginx/tern-track.conf

@@ -30,7 +30,7 @@
  *
  * Applying: one statement per kind for the whole batch (a JSON array
  * unpacked by jsonb_to_recordset); only when PostgreSQL refuses the data
- * (SQLSTATE class 22 or 23) are the records retried one by one under
+ * (SQLSTATE class 22, 23 or 54) are the records retried one by one under
  * savepoints, so the bad one is skipped and the rest commit. A change
  * (unsubscribe, confirm, preferences) takes effect only together with its
  * event's first insert, so a replay never undoes a later change.

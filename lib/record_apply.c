@@ -6,7 +6,8 @@
  * batch costs a handful of round trips, not 500 commits.
  *
  * Slow path, only when a statement of the fast path was refused for its
- * data (SQLSTATE class 22 or 23: a malformed address, a broken constraint):
+ * data (SQLSTATE class 22, 23 or 54: a malformed address, a broken
+ * constraint, a value too large):
  * roll back and apply the records one by one, each inside a savepoint, so
  * the one PostgreSQL refuses is logged and skipped and the others commit.
  * Any other failure (connection lost, statement timeout, a missing table)
@@ -164,13 +165,25 @@ decode_all(const struct spool_rec *recs, size_t n, size_t *nrows, size_t *skippe
 
 /* ---- running statements ---- */
 
-/* Class 22 (data exception) and 23 (integrity constraint): this data, not the server. */
+/*
+ * SQLSTATE classes that blame the data, not the server: retrying such a
+ * record can never succeed, so it is skipped. Everything else (08
+ * connection, 57 timeout or shutdown, 53 resources, 40 deadlock, 42 a
+ * missing table ...) is retried, because skipping would lose records.
+ */
+static const char *const refused_classes[] = {
+    "22", /* data exception: bad inet, uuid, timestamp, number out of range */
+    "23", /* integrity constraint: check, not null, foreign key, tenant missing */
+    "54", /* program limit exceeded: a value too large to index */
+};
+
 static enum outcome
 classify(PGconn *conn, const PGresult *res)
 {
     if (PQstatus(conn) != CONNECTION_OK) return RETRY;
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    if (state && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0)) return REFUSED;
+    for (size_t i = 0; state && i < sizeof refused_classes / sizeof *refused_classes; i++)
+        if (strncmp(state, refused_classes[i], 2) == 0) return REFUSED;
     return RETRY;
 }
 

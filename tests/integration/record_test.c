@@ -385,6 +385,28 @@ bad_records_are_skipped_and_counted_while_the_rest_apply(void)
 }
 
 static void
+value_too_large_to_index_is_skipped_not_retried(void)
+{
+    long long ann = contact_id_of("ann@example.com");
+    struct rec_change c = change(ann, "77777777-7777-4777-8777-777777777774");
+    char *list = malloc(9001);
+    unsigned x = 12345;
+    for (int i = 0; list && i < 9000; i++) {
+        x = x * 1103515245u + 12345u; /* incompressible, so the index entry stays large */
+        list[i] = "0123456789abcdef"[(x >> 16) & 15];
+    }
+    if (list) list[9000] = '\0';
+    c.list = list;
+    struct batch b = {0};
+    rec_encode_unsubscribe(&c, slot(&b), err, sizeof err);
+    size_t skipped = 0;
+    ok(apply(&b, &skipped) == 0 && skipped == 1,
+       "an unsubscribe from a list name too large to index is skipped, not retried forever");
+    free(list);
+    batch_free(&b);
+}
+
+static void
 encoders_refuse_what_would_never_apply(void)
 {
     struct buf out = BUF_INIT;
@@ -463,6 +485,7 @@ main(void)
     applying_the_same_batch_twice_changes_nothing();
     replayed_unsubscribe_does_not_undo_a_later_subscribe();
     bad_records_are_skipped_and_counted_while_the_rest_apply();
+    value_too_large_to_index_is_skipped_not_retried();
     encoders_refuse_what_would_never_apply();
     stopped_postgresql_is_a_retry_and_applies_nothing();
     PQfinish(conn);

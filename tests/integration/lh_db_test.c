@@ -188,6 +188,18 @@ without_a_database_query_returns_nil(void)
     lh_pool_free(p);
 }
 
+static void
+a_memory_error_while_pushing_rows_gives_the_connection_back(void)
+{
+    struct lh_services svc = {.db = dbp};
+    struct lh_pool *small = probe_pool_mem("db", &svc, 2u << 20);
+    for (int i = 0; i < 3; i++) /* more than the two pooled connections */
+        like(probe_call(small, "count_rows", "20000"), "memory limit exceeded",
+             "rows over the memory limit fail");
+    is_str(probe_call(small, "count_rows", "3"), "3", "and the connections are back in the pool");
+    lh_pool_free(small);
+}
+
 int
 main(void)
 {
@@ -214,6 +226,7 @@ main(void)
     a_lost_connection_is_an_error_then_recovers();
     statements_cannot_change_the_pooled_session();
     without_a_database_query_returns_nil();
+    a_memory_error_while_pushing_rows_gives_the_connection_back();
     lh_pool_free(serving);
     db_pool_free(dbp);
     return tap_done();

@@ -341,6 +341,23 @@ from_stops_at_the_time_limit(void)
     lh_pool_free(fast);
 }
 
+static void
+a_memory_error_while_pushing_leaks_nothing(void)
+{
+    struct lh_pool *small = probe_pool_mem("json", NULL, 4u << 20);
+    size_t n = 300000;
+    char *text = malloc(2 * n + 2);
+    text[0] = '[';
+    for (size_t i = 0; i < n; i++)
+        memcpy(text + 1 + 2 * i, i + 1 < n ? "1," : "1]", 2);
+    text[2 * n + 1] = '\0';
+    like(probe_call(small, "decode_count", text), "memory limit exceeded",
+         "decoding into a table over the memory limit fails (the JSON is freed)");
+    is_str(probe_call(small, "decode_count", "[1,2,3]"), "3", "and the state serves the next call");
+    free(text);
+    lh_pool_free(small);
+}
+
 int
 main(void)
 {
@@ -367,6 +384,7 @@ main(void)
     push_refuses_c_values_nested_too_deep();
     from_refuses_foreign_userdata();
     from_stops_at_the_time_limit();
+    a_memory_error_while_pushing_leaks_nothing();
     lh_pool_free(pool);
     return tap_done();
 }

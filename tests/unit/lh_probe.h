@@ -31,20 +31,38 @@ probe_root(const char *tree)
     return path;
 }
 
-/* A pool of one state serving tests/lua/TREE; call_ms 0: 10 s. Bails out on failure. */
+/* A pool of one state serving tests/lua/TREE under `lim`. Bails out on failure. */
 static inline struct lh_pool *
-probe_pool(const char *tree, const struct lh_services *svc, unsigned call_ms)
+probe_pool_limits(const char *tree, const struct lh_services *svc, const struct lh_limits *lim)
 {
-    struct lh_limits lim;
-    lh_limits_default(&lim);
-    lim.call_ms = call_ms ? call_ms : 10000;
-    struct lh_pool *p = lh_pool_new(&lim, 1, probe_err, sizeof probe_err);
+    struct lh_pool *p = lh_pool_new(lim, 1, probe_err, sizeof probe_err);
     if (!p || (svc && lh_pool_set_services(p, svc) < 0) ||
         lh_pool_reload(p, probe_root(tree), probe_err, sizeof probe_err) < 0) {
         printf("Bail out! %s\n", probe_err);
         exit(1);
     }
     return p;
+}
+
+/* The same with default limits but a call budget of call_ms (0: 10 s). */
+static inline struct lh_pool *
+probe_pool(const char *tree, const struct lh_services *svc, unsigned call_ms)
+{
+    struct lh_limits lim;
+    lh_limits_default(&lim);
+    lim.call_ms = call_ms ? call_ms : 10000;
+    return probe_pool_limits(tree, svc, &lim);
+}
+
+/* The same with default limits, a 10 s call budget and `mem` bytes of memory. */
+static inline struct lh_pool *
+probe_pool_mem(const char *tree, const struct lh_services *svc, size_t mem)
+{
+    struct lh_limits lim;
+    lh_limits_default(&lim);
+    lim.call_ms = 10000;
+    lim.mem_bytes = mem;
+    return probe_pool_limits(tree, svc, &lim);
 }
 
 /* probe.lua:FUNC([arg]) in a state of `p`: what it returned, or "ERROR: ..." */

@@ -160,6 +160,17 @@ files_are_read_once_per_generation(void)
     rmdir(dir);
 }
 
+static void
+a_memory_error_while_pushing_the_output_leaks_nothing(void)
+{
+    struct lh_services svc = {.templates_dir = templates};
+    struct lh_pool *small = probe_pool_mem("tplbind", &svc, 4u << 20);
+    like(probe_call(small, "render_repeat", "40000"), "memory limit exceeded",
+         "4 MB of output in a 4 MiB state fails (the output buffer is freed)");
+    is_str(probe_call(small, "render_repeat", "10"), "1000", "and the state serves the next call");
+    lh_pool_free(small);
+}
+
 int
 main(void)
 {
@@ -178,6 +189,7 @@ main(void)
     output_is_capped();
     misuse_raises();
     files_are_read_once_per_generation();
+    a_memory_error_while_pushing_the_output_leaks_nothing();
     lh_pool_free(with_dir);
     lh_pool_free(without_dir);
     return tap_done();

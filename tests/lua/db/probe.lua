@@ -76,3 +76,9 @@ function commit_then_query()
 end
 
 function command_without_rows() return q("SET LOCAL work_mem = '8MB'") end
+
+function count_rows(n)
+  local rows, err = db.query("SELECT repeat('z', 200) AS pad FROM generate_series(1, $1::int)", tonumber(n))
+  if rows == nil then return "nil, " .. err end
+  return #rows
+end

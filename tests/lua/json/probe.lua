@@ -76,3 +76,9 @@ end
 function null_metatable()
   return tostring(getmetatable(json.null))
 end
+
+function decode_count(text)
+  local v, err = json.decode(text)
+  if v == nil then return "nil, " .. err end
+  return #v
+end

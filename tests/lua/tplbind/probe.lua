@@ -38,3 +38,10 @@ function name_not_string() return raises(nil, {}) end
 function view_not_table() return raises("x", "view") end
 function unknown_option() return raises("x", {}, { parts = "html" }) end
 function bad_part() return raises("x", {}, { part = "body" }) end
+
+function render_repeat(n)
+  local items = {}
+  for i = 1, tonumber(n) do items[i] = i end
+  local s = template.render("{{#items}}" .. string.rep("y", 100) .. "{{/items}}", { items = items })
+  return #s
+end

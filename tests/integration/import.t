@@ -85,6 +85,46 @@ is "$(attr dup@example.com rank)" third "the last row for an address wins"
 like "$out" "2 repeated an earlier address" "the summary counts repeats"
 is "$(pg_sql "SELECT count(*) FROM tern.contacts WHERE email = 'dup@example.com'")" 1 "a repeated address is one contact"
 
+# --- a batch mixing new and known addresses is upserted ---
+{
+    printf 'email,city\n'
+    printf 'new1@example.com,Delft\n'     # line 2: batch 1, all new
+    printf 'new2@example.com,Delft\n'     # line 3
+    printf 'bob@example.com,Leiden\n'     # line 4: batch 2, known
+    printf 'new3@example.com,Delft\n'     # line 5
+} >"$dir/mix.csv"
+run_tern contacts import --batch 2 "$dir/mix.csv"
+like "$out" "4 rows: 3 new, 1 updated" "a batch with a known address after an all-new batch is upserted"
+is "$(attr bob@example.com city)" Leiden "the known address of a mixed batch is updated"
+is "$(attr bob@example.com first_name)" Bob "the known address of a mixed batch keeps its other attributes"
+is "$(pg_sql "SELECT status FROM tern.contacts WHERE email = 'bob@example.com'")" unsubscribed "a mixed batch does not re-subscribe"
+
+# --- many tenants in one file ---
+{
+    printf 'email,tenant\n'
+    for i in $(seq 1 70); do printf 'm%d@example.com,t%d\n' "$i" "$i"; done
+} >"$dir/tenants.csv"
+run_tern contacts import "$dir/tenants.csv"
+like "$out" "70 rows: 70 new" "a file with 70 tenants imports every row"
+is "$(pg_sql "SELECT count(*) FROM tern.tenants WHERE id LIKE 't%'")" 70 "every tenant of a many-tenant file is created"
+
+# --- a batch the database refuses stops the import and says what was kept ---
+pg_sql "CREATE FUNCTION tern.refuse_boom() RETURNS trigger LANGUAGE plpgsql AS \$\$
+BEGIN IF NEW.email = 'boom@example.com' THEN RAISE EXCEPTION 'refused by test'; END IF; RETURN NEW; END \$\$;
+CREATE TRIGGER refuse_boom BEFORE INSERT ON tern.contacts FOR EACH ROW EXECUTE FUNCTION tern.refuse_boom()"
+{
+    printf 'email\n'
+    for i in 1 2 3 4; do printf 'k%d@example.com\n' "$i"; done   # lines 2-5
+    printf 'boom@example.com\nk5@example.com\n'                 # lines 6-7
+    for i in 6 7 8 9; do printf 'k%d@example.com\n' "$i"; done   # lines 8-11
+} >"$dir/boom.csv"
+run_tern contacts import --batch 2 "$dir/boom.csv"
+is "$status" 1 "a batch the database refuses fails the import"
+like "$err" "refused by test.*; rows up to line 5 are imported" "the failure says which lines are imported"
+is "$(pg_sql "SELECT count(*) FROM tern.contacts WHERE email IN ('k1@example.com', 'k2@example.com', 'k3@example.com', 'k4@example.com')")" 4 "batches before a refused one are kept"
+is "$(pg_sql "SELECT count(*) FROM tern.contacts WHERE email IN ('boom@example.com', 'k5@example.com')")" 0 "a refused batch is rolled back whole"
+pg_sql "DROP TRIGGER refuse_boom ON tern.contacts"
+
 # --- structural problems ---
 printf 'name,city\nAnn,Delft\n' >"$dir/noemail.csv"
 run_tern contacts import "$dir/noemail.csv"

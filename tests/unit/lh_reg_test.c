@@ -233,6 +233,51 @@ push_step_reaches_the_step_function(void)
     like(err, "journeys/welcome.lua:22:", "and failed inside the script, on its line");
 }
 
+/* nurture's exit filter on an event whose data.link is 1: pushes the result. */
+static int
+call_filter(lua_State *L)
+{
+    if (lh_reg_push_filter(L, "nurture", "exit", 0) != LUA_TFUNCTION)
+        return luaL_error(L, "no filter");
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushinteger(L, 1);
+    lua_setfield(L, -2, "link");
+    lua_setfield(L, -2, "data");
+    lua_call(L, 1, 1);
+    return luaL_error(L, "filter said %s", lua_toboolean(L, -1) ? "yes" : "no");
+}
+
+static int
+call_segment_where(lua_State *L)
+{
+    if (lh_reg_push_segment_where(L, "nl_buyers") != LUA_TFUNCTION)
+        return luaL_error(L, "no where");
+    lua_newtable(L);
+    lua_pushliteral(L, "NL");
+    lua_setfield(L, -2, "country");
+    lua_call(L, 1, 1);
+    int member = lua_toboolean(L, -1);
+    int sql_has_none = lh_reg_push_segment_where(L, "hot_leads") == LUA_TNIL;
+    int no_such = lh_reg_push_step(L, "nosuch", "start") == LUA_TNIL;
+    return luaL_error(L, "member %d, sql segment without where %d, unknown journey nil %d", member,
+                      sql_has_none, no_such);
+}
+
+static void
+push_filter_and_segment_where_reach_the_scripts_functions(void)
+{
+    good();
+    lua_State *L = lh_lua(good_st);
+    lua_pushcfunction(L, call_filter);
+    lh_pcall(good_st, 0, 0, err, sizeof err);
+    like(err, "filter said yes", "an exit's where filter runs on an event");
+    lua_pushcfunction(L, call_segment_where);
+    lh_pcall(good_st, 0, 0, err, sizeof err);
+    like(err, "member 1, sql segment without where 1, unknown journey nil 1",
+         "a segment's where runs on a contact; absent things push nil");
+}
+
 static void
 no_policy_means_no_caps(void)
 {
@@ -490,6 +535,7 @@ main(void)
     policy_caps_and_on_cap();
     hooks_are_listed_in_registration_order();
     push_step_reaches_the_step_function();
+    push_filter_and_segment_where_reach_the_scripts_functions();
     no_policy_means_no_caps();
     unknown_option_lists_the_known_ones();
     options_have_types();

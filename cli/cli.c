@@ -53,6 +53,14 @@ const struct cli_command cli_commands[] = {
      "                  (default: html, else text)\n"
      "  --strict        a missing variable is an error instead of empty text\n"
      "  --contact EMAIL render for this stored contact (tenant --tenant or default)\n"},
+    {"milter", cmd_milter, "run the milter that personalizes and tracks mail in Postfix",
+     "milter\n\n"
+     "Listen on milter.socket for Postfix (smtpd_milters, non_smtpd_milters) and\n"
+     "personalize and track managed mail; everything else passes byte-identical.\n"
+     "Runs in the foreground and logs to stderr (and syslog with log.syslog).\n"
+     "SIGUSR1 reloads tern.conf and the scripts (libmilter treats SIGHUP as stop);\n"
+     "messages in flight finish under the configuration they started with.\n"
+     "SIGTERM stops. See doc/milter.md.\n"},
     {"token", cmd_token, "issue or inspect a signed tracking URL",
      "token click URL [--contact ID] [--message UUID] [--link N]\n"
      "       tern token open [--contact ID] [--message UUID]\n"

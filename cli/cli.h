@@ -54,6 +54,7 @@ int cmd_contacts(struct cli *cli, int argc, char **argv);
 int cmd_event(struct cli *cli, int argc, char **argv);
 int cmd_token(struct cli *cli, int argc, char **argv);
 int cmd_render(struct cli *cli, int argc, char **argv);
+int cmd_milter(struct cli *cli, int argc, char **argv);
 int cmd_lint(struct cli *cli, int argc, char **argv);
 int cmd_test(struct cli *cli, int argc, char **argv);
 int cmd_track(struct cli *cli, int argc, char **argv);

@@ -23,3 +23,8 @@ cli_tern_LDADD += $(LH_LIBS)
 cli_tern_SOURCES += cli/cmd_lint.c
 TESTS += tests/integration/lint.t
 EXTRA_DIST += tests/integration/lint.t
+
+# tern milter: the libmilter daemon (milter/, the Lua host, libmilter, GMime).
+cli_tern_SOURCES += cli/cmd_milter.c
+cli_tern_CPPFLAGS += $(MILTER_CFLAGS) $(GMIME_CFLAGS) -I$(top_srcdir)/milter -I$(top_srcdir)/lua
+cli_tern_LDADD += $(MILTER_TERN_LIBS)

@@ -29,7 +29,8 @@ MILTER_UNIT_TESTS = \
 	tests/unit/milter_control_test \
 	tests/unit/milter_shell_test \
 	tests/unit/milter_view_test \
-	tests/unit/milter_contact_cache_test
+	tests/unit/milter_contact_cache_test \
+	tests/unit/milter_rewrite_test
 check_PROGRAMS += $(MILTER_UNIT_TESTS)
 TESTS += $(MILTER_UNIT_TESTS)
 tests_unit_milter_trust_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
@@ -44,11 +45,25 @@ tests_unit_milter_view_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
 tests_unit_milter_view_test_LDADD = $(MILTER_TERN_LIBS)
 tests_unit_milter_contact_cache_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
 tests_unit_milter_contact_cache_test_LDADD = $(MILTER_TERN_LIBS)
+tests_unit_milter_rewrite_test_SOURCES = tests/unit/milter_rewrite_test.c \
+	tests/unit/milter_harness.c tests/unit/milter_harness.h
+tests_unit_milter_rewrite_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
+tests_unit_milter_rewrite_test_LDADD = $(MILTER_TERN_LIBS)
 
 # Documentation and deployment files.
 EXTRA_DIST += doc/milter.md contrib/postfix/main.cf contrib/postfix/master.cf \
 	contrib/systemd/tern-milter.service
 EXTRA_DIST += bench/milter.sh bench/milter_newsletter.py bench/noop_milter.c
-# End to end through a private Postfix; skips until `tern milter` exists.
-TESTS += tests/integration/milter_postfix.t
-EXTRA_DIST += tests/integration/milter_postfix.t
+# End to end through a private Postfix (tests/lib/milter.sh); they skip
+# without root, Postfix or OpenDKIM.
+MILTER_E2E_TESTS = \
+	tests/integration/milter_postfix.t \
+	tests/integration/milter_mime.t \
+	tests/integration/milter_trust.t \
+	tests/integration/milter_recipients.t \
+	tests/integration/milter_hooks.t \
+	tests/integration/milter_outage.t \
+	tests/integration/milter_dkim.t
+TESTS += $(MILTER_E2E_TESTS)
+EXTRA_DIST += $(MILTER_E2E_TESTS) tests/lib/milter.sh tests/lib/mailparts.py \
+	tests/data/newsletter.eml

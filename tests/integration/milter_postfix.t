@@ -1,108 +1,69 @@
 #!/bin/sh
-# milter_postfix.t - tern milter inside a real Postfix, end to end
+# milter_postfix.t - tern milter inside a real Postfix: a managed newsletter
+# is personalized and tracked, unmanaged mail passes byte-identical.
 #
-# A private PostgreSQL with one contact, tern milter on a loopback port, a
-# private Postfix with it in smtpd_milters, smtp-sink capturing. Each
-# delivered message is parsed with Python's email package; every rewritten
-# link is checked with `tern token inspect` against the original URL.
-. "$TERN_SRCDIR/tests/lib/tap.sh"
-. "$TERN_SRCDIR/tests/lib/pg.sh"
-. "$TERN_SRCDIR/tests/lib/tern.sh"
-. "$TERN_SRCDIR/tests/lib/postfix.sh"
-pf_require
-"$TERN" milter --help >/dev/null 2>&1 || skip_all "tern milter is not built"
-tern_test_db
-chmod 755 "$dir"
-printf 'email,first_name\nzoe@example.org,Zo\303\253\n' >"$dir/c.csv"
-"$TERN" contacts import "$dir/c.csv" >/dev/null || bail_out "import failed"
+# Every delivered message is read with Python's email package (an MIME
+# parser independent of GMime); every rewritten link is decoded with
+# `tern token inspect` and checked against the original URL.
+. "$TERN_SRCDIR/tests/lib/milter.sh"
+milter_require
+milter_setup
+milter_start
+milter_postfix
 
-port=$(pf_free_port)
-cat >>"$TERN_CONFIG" <<CONF
-[milter]
-socket = inet:$port@127.0.0.1
-spool = $dir/spool
-managed_senders = news@example.com
-[engine]
-scripts = $dir/no-scripts
-CONF
-"$TERN" milter >"$dir/milter.log" 2>&1 &
-milter_pid=$!
-at_exit "kill $milter_pid 2>/dev/null"
-n=0
-while ! pf_listening "$port" && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
-PF_SMTPD_MILTERS=inet:127.0.0.1:$port pf_start "$dir/pf" || bail_out "cannot start Postfix"
+# body_of FILE: the body of a captured message as delivered (smtp-sink adds one empty line).
+body_of() { sed '1,/^$/d' "$1" | sed '$d'; }
 
-# check.py FILE: the delivered message's parts as "TYPE<TAB>decoded text" lines, links listed.
-cat >"$dir/parts.py" <<'PY'
-import email, re, sys
-from email import policy
-raw = open(sys.argv[1], 'rb').read()
-raw = raw.split(b'\n\n', 1)[1] if raw.startswith(b'X-Client-Addr') else raw
-# smtp-sink's own lines end at the Received: header block
-i = raw.find(b'\nFrom: ')
-m = email.message_from_bytes(raw[i + 1:] if raw.startswith(b'Received') else raw, policy=policy.default)
-what = sys.argv[2]
-if what == 'subject':
-    print(m['subject'])
-elif what == 'header':
-    print(m.get(sys.argv[3], ''))
-elif what == 'links':
-    for part in m.walk():
-        if part.get_content_maintype() == 'text':
-            for u in re.findall(r'https://t\.example\.com/c/[A-Za-z0-9_-]+', part.get_content()):
-                print(u)
-elif what == 'text':
-    for part in m.walk():
-        if part.get_content_maintype() == 'text':
-            print(part.get_content())
-PY
-parts() { python3 "$dir/parts.py" "$@"; }
-
-cat >"$dir/news.eml" <<'EOF2'
-From: news@example.com
-To: zoe@example.org
-Subject: Hello {{contact.first_name}}
-X-Tern-Journey: welcome
-MIME-Version: 1.0
-Content-Type: multipart/alternative; boundary="b1"
-
---b1
-Content-Type: text/plain; charset=utf-8
-
-Hi {{contact.first_name}}, see https://shop.example/a?x=1&y=2.
---b1
-Content-Type: text/html; charset=utf-8
-
-<html><body><p>Hi {{contact.first_name}}</p>
-<a href="https://shop.example/a?x=1&amp;y=2">shop</a>
-<a href="mailto:help@example.com">help</a></body></html>
---b1--
-EOF2
-pf_send --from news@example.com --to zoe@example.org --data @"$dir/news.eml" >/dev/null
+pf_send --from news@example.com --to zoe@example.org \
+    --data @"$TERN_SRCDIR/tests/data/newsletter.eml" >/dev/null
 pf_wait_delivered 1 || bail_out "newsletter not delivered"
-got=$(pf_sink_files | tail -n 1)
-is "$(parts "$got" subject)" "Hello Zoë" "subject personalized"
-like "$(parts "$got" text)" "Hi Zoë" "body personalized"
-like "$(parts "$got" header List-Unsubscribe)" "^<https://t.example.com/u/" "List-Unsubscribe added"
-is "$(parts "$got" header X-Tern-Journey)" "" "control header removed"
-links=$(parts "$got" links)
-is "$(printf '%s\n' "$links" | grep -c .)" 2 "both links rewritten (text and HTML)"
+got=$(last_delivered)
+
+is "$(parts "$got" subject)" "Hello Zoë" "the subject is personalized"
+like "$(parts "$got" text)" "Hi Zoë, see" "the text part is personalized"
+like "$(parts "$got" text)" "<p>Hi Zoë</p>" "the HTML part is personalized"
+like "$(parts "$got" header List-Unsubscribe)" "^<https://t.example.com/u/" \
+    "List-Unsubscribe points at the tracker"
+is "$(parts "$got" header List-Unsubscribe-Post)" "List-Unsubscribe=One-Click" \
+    "List-Unsubscribe-Post announces RFC 8058 one-click"
+is "$(parts "$got" header X-Tern-Journey)$(parts "$got" header X-Tern-Step)" "" \
+    "the control headers are removed"
+like "$(parts "$got" text)" 'src="https://t.example.com/o/[A-Za-z0-9_-]+' \
+    "the HTML part carries the open pixel"
+like "$(parts "$got" text)" 'href="mailto:help@example.com"' "a mailto: link is left alone"
+links=$(parts "$got" links https://t.example.com)
+is "$(printf '%s\n' "$links" | grep -c .)" 2 "the text and the HTML link are both rewritten"
 for l in $links; do
     run_tern token inspect "$l"
-    like "$out" "https://shop.example/a\?x=1&y=2" "link decodes to the original URL"
+    like "$out" "url +https://shop.example/a\?x=1&y=2" "a rewritten link decodes to the original URL"
+    like "$out" "contact +[1-9]" "a rewritten link names the recipient's contact"
 done
+like "$(parts "$got" text)" "see https://t.example.com/c/[A-Za-z0-9_-]+\.$" \
+    "the sentence's full stop stays outside the rewritten text link"
 
-cat >"$dir/plain.eml" <<'EOF2'
+cat >"$dir/plain.eml" <<'EOF'
 From: someone@example.com
 To: zoe@example.org
 Subject: not managed {{x}}
+Content-Type: text/html
 
-Left alone: https://shop.example/b
-EOF2
+<p>Left alone: <a href="https://shop.example/b?a=1&amp;b=2">b</a> {{x}}</p>
+EOF
 pf_send --from someone@example.com --to zoe@example.org --data @"$dir/plain.eml" >/dev/null
-pf_wait_delivered 2 || bail_out "plain mail not delivered"
-got=$(pf_sink_files | tail -n 1)
-like "$(parts "$got" text)" "Left alone: https://shop.example/b" "unmanaged mail untouched"
-is "$(parts "$got" subject)" "not managed {{x}}" "unmanaged subject untouched"
+pf_wait_delivered 2 || bail_out "unmanaged mail not delivered"
+got=$(last_delivered)
+is "$(body_of "$got")" "$(sed '1,/^$/d' "$dir/plain.eml")" "an unmanaged body is byte-identical"
+is "$(parts "$got" subject)" "not managed {{x}}" "an unmanaged subject is untouched"
+is "$(parts "$got" header List-Unsubscribe)" "" "unmanaged mail gets no List-Unsubscribe"
+
+n=0
+while [ "$(pg_sql "SELECT count(*) FROM messages")" != 1 ] && [ $n -lt 100 ]; do
+    sleep 0.1
+    n=$((n + 1))
+done
+is "$(pg_sql "SELECT journey || '/' || step || ' ' || category FROM messages")" \
+    "welcome/start marketing" "the managed message is recorded with its attribution"
+is "$(pg_sql "SELECT count(*) FROM events WHERE type = 'email.sent'")" 1 \
+    "one email.sent event is recorded for it"
 
 done_testing

@@ -4,6 +4,7 @@
 #   pg_start_temp         fresh cluster in a scratch dir, stopped and removed at exit
 #   pg_start DIR          cluster in DIR, created on first use, kept (the demo)
 #   pg_stop [DIR]         stop it (immediate; tests do not need a checkpoint)
+#   pg_restart [DIR]      start it again on the same port (outage tests)
 #   pg_sql SQL            run SQL through psql, print unaligned tuples
 # Both start functions export PGHOST, PGPORT, PGUSER, PGDATABASE and
 # TERN_DB_URL. The cluster listens on a unix socket inside its own
@@ -89,6 +90,15 @@ pg_stop() {
     d=${1:-$pg_dir}
     [ -f "$d/data/postmaster.pid" ] || return 0
     pg_as_owner "$PG_BINDIR/pg_ctl" -D "$d/data" -m "${PG_STOP_MODE:-immediate}" -w stop >/dev/null 2>&1
+}
+
+# pg_restart [DIR]: start a cluster stopped with pg_stop again, on the same
+# port and socket, so connection strings handed out before keep working.
+pg_restart() {
+    d=${1:-$pg_dir}
+    pg_as_owner "$PG_BINDIR/pg_ctl" -D "$d/data" -l "$d/server.log" -w -t 60 \
+        -o "-c listen_addresses='' -c unix_socket_directories='$d' -p $PGPORT ${fast:-}" \
+        start >/dev/null
 }
 
 pg_start_temp() {

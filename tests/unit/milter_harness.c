@@ -147,6 +147,7 @@ hx_free(HX *h)
     buf_free(&h->log);
     buf_free(&h->symlists);
     buf_free(&h->body);
+    buf_free(&h->text);
     memset(h, 0, sizeof *h);
 }
 
@@ -358,6 +359,47 @@ hx_delivered_header(const HX *h, const char *name)
     for (size_t i = 0; i < h->nhdrs; i++)
         if (strcasecmp(h->hdrs[i].name, name) == 0) return h->hdrs[i].value;
     return NULL;
+}
+
+static int
+hexval(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* RFC 2045 6.7: "=XX" is a byte, "=" at the end of a line a soft break. */
+static void
+qp_decode(const char *s, size_t len, struct buf *out)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] != '=') {
+            buf_append(out, s + i, 1);
+        } else if (i + 2 < len && s[i + 1] == '\r' && s[i + 2] == '\n') {
+            i += 2;
+        } else if (i + 1 < len && s[i + 1] == '\n') {
+            i += 1;
+        } else if (i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+            char c = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+            buf_append(out, &c, 1);
+            i += 2;
+        } else {
+            buf_append(out, s + i, 1);
+        }
+    }
+}
+
+const char *
+hx_delivered_text(HX *h)
+{
+    const char *cte = hx_delivered_header(h, "Content-Transfer-Encoding");
+    while (cte && *cte == ' ')
+        cte++;
+    if (!cte || strncasecmp(cte, "quoted-printable", 16) != 0) return buf_str(&h->body);
+    buf_reset(&h->text);
+    qp_decode(h->body.data ? h->body.data : "", h->body.len, &h->text);
+    return buf_str(&h->text);
 }
 
 bool

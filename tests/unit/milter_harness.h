@@ -38,6 +38,7 @@ struct smfi_str {
     struct hx_header hdrs[HX_MAX_HEADERS]; /* the message as it will be delivered */
     size_t nhdrs;
     struct buf body;    /* the original body (CRLF), then the replacement */
+    struct buf text;    /* hx_delivered_text's decoding of `body` */
     bool body_replaced; /* at least one replacebody */
     int body_calls;
     int violations;  /* protocol rules broken (see above) */
@@ -80,6 +81,13 @@ void hx_delivered(const HX *h, struct buf *out);
 
 /* The value of the first delivered header `name`, or NULL. */
 const char *hx_delivered_header(const HX *h, const char *name);
+
+/*
+ * The delivered body of a single-part message as text: decoded from
+ * quoted-printable when its delivered Content-Transfer-Encoding says so,
+ * else as it is. Valid until the next call or hx_free.
+ */
+const char *hx_delivered_text(HX *h);
 
 /* Read a file under $TERN_SRCDIR (or the source tree) into `out`. False if unreadable. */
 bool hx_read_file(const char *relpath, struct buf *out);

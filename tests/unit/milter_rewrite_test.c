@@ -117,7 +117,7 @@ html_is_personalized_and_tracked(void)
     HX h;
     start(&h, NULL);
     is_int(send1(&h, html_msg), SMFIS_CONTINUE, "accepted");
-    const char *body = buf_str(&h.body);
+    const char *body = hx_delivered_text(&h);
     like(body, "Hi Zo\xc3\xab", "merge field rendered");
     struct tok_claims c;
     const char *after = find_token(body, "/c/", TOK_CLICK, &c);
@@ -197,9 +197,9 @@ several_recipients_get_anonymous_tracking(void)
     static const char *rcpts[] = {"<a@example.org>", "<b@example.org>", NULL};
     hx_transaction(&h, "127.0.0.1", "<n@example.com>", rcpts, html_msg, strlen(html_msg));
     struct tok_claims c;
-    ok(find_token(buf_str(&h.body), "/c/", TOK_CLICK, &c) && c.contact == 0,
+    ok(find_token(hx_delivered_text(&h), "/c/", TOK_CLICK, &c) && c.contact == 0,
        "message-level click token (contact 0)");
-    like(buf_str(&h.body), "<p>Hi </p>", "no contact fields");
+    like(hx_delivered_text(&h), "<p>Hi </p>", "no contact fields");
     ok(!hx_delivered_header(&h, "List-Unsubscribe"), "no per-contact unsubscribe");
     is_int(lookups, 0, "no contact lookup");
     finish(&h);
@@ -213,7 +213,8 @@ failed_lookup_delivers_with_anonymous_tracking(void)
     lookup_mode = -1;
     is_int(send1(&h, html_msg), SMFIS_CONTINUE, "delivered");
     struct tok_claims c;
-    ok(find_token(buf_str(&h.body), "/c/", TOK_CLICK, &c) && c.contact == 0, "anonymous tokens");
+    ok(find_token(hx_delivered_text(&h), "/c/", TOK_CLICK, &c) && c.contact == 0,
+       "anonymous tokens");
     finish(&h);
 }
 
@@ -225,9 +226,9 @@ track_none_changes_no_link(void)
     struct buf m = BUF_INIT;
     buf_printf(&m, "X-Tern-Track: none\n%s", html_msg);
     send1(&h, m.data);
-    like(buf_str(&h.body), "href=\"https://shop.example/spring?c=1\"", "link untouched");
-    ok(!strstr(buf_str(&h.body), BASE "/o/"), "no pixel");
-    like(buf_str(&h.body), "Hi Zo\xc3\xab", "still personalized");
+    like(hx_delivered_text(&h), "href=\"https://shop.example/spring?c=1\"", "link untouched");
+    ok(!strstr(hx_delivered_text(&h), BASE "/o/"), "no pixel");
+    like(hx_delivered_text(&h), "Hi Zo\xc3\xab", "still personalized");
     buf_free(&m);
     finish(&h);
 }

@@ -1,0 +1,40 @@
+#!/bin/sh
+# milter_recipients.t - a managed message with several recipients: anonymous
+# tracking by default, or with milter.multi_recipient = split every RCPT
+# after the first deferred with 452 4.5.3.
+. "$TERN_SRCDIR/tests/lib/milter.sh"
+milter_require
+milter_setup
+milter_start
+milter_postfix
+
+cat >"$dir/two.eml" <<'EOF'
+From: news@example.com
+To: zoe@example.org, max@example.org
+Subject: Hi {{contact.first_name}}
+Content-Type: text/html; charset=utf-8
+
+<p>Hi {{contact.first_name}}!</p><a href="https://shop.example/sale">sale</a>
+EOF
+pf_send --from news@example.com --to zoe@example.org,max@example.org --data @"$dir/two.eml" >/dev/null
+pf_wait_delivered 1 || bail_out "not delivered"
+got=$(last_delivered)
+like "$(parts "$got" text)" "<p>Hi !</p>" "several recipients: no contact fields are merged"
+link=$(parts "$got" links https://t.example.com | head -n 1)
+run_tern token inspect "$link"
+like "$out" "contact +0" "several recipients: the click token is anonymous"
+like "$out" "url +https://shop.example/sale" "several recipients: the link still decodes to its URL"
+is "$(parts "$got" header List-Unsubscribe)" "" "several recipients: no List-Unsubscribe"
+
+# split mode: the client must resubmit the second recipient on its own.
+sed -i 's/^\[milter\]$/[milter]\nmulti_recipient = split/' "$TERN_CONFIG"
+milter_reload || bail_out "reload failed: $(tail -n 5 "$dir/milter.log")"
+swaks=$(swaks --server 127.0.0.1 --port "$PF_PORT" --from news@example.com \
+    --to zoe@example.org,max@example.org --data @"$dir/two.eml" 2>&1)
+like "$swaks" "<\\*\\* 452 4.5.3" "split mode: the second RCPT is deferred with 452 4.5.3"
+pf_wait_delivered 2 || bail_out "split message not delivered"
+got=$(last_delivered)
+like "$(parts "$got" header X-Rcpt-Args)" "zoe@example.org" "split mode: the first recipient is accepted"
+like "$(parts "$got" text)" "<p>Hi Zoë!</p>" "split mode: the single recipient's message is personalized"
+
+done_testing

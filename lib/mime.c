@@ -83,17 +83,18 @@ set_header(struct rewrite *r, const struct mime_loc *loc, const struct mime_span
     return good;
 }
 
-/* The leaf's Content-Type value, as written after the colon, with charset=utf-8. */
-static char *
-utf8_content_type(const struct mime_doc *d, const struct mime_loc *loc)
+/* The leaf's Content-Type value, as written after the colon, with charset=utf-8: 1, 0, -1. */
+static int
+utf8_content_type(const struct mime_doc *d, const struct mime_loc *loc, char **out)
 {
+    GMimeContentType *was = g_mime_object_get_content_type(GMIME_OBJECT(loc->part));
     const char *line = d->data + loc->ct.start, *end = d->data + loc->ct.end;
     const char *colon = memchr(line, ':', (size_t)(end - line));
     if (!colon) { /* no Content-Type line: text/plain by default */
         const char *dflt = loc->kind == MIME_HTML ? " text/html" : " text/plain";
-        return mime_ctype_with_charset(dflt, strlen(dflt), "utf-8");
+        return mime_ctype_with_charset(was, dflt, strlen(dflt), "utf-8", out);
     }
-    return mime_ctype_with_charset(colon + 1, (size_t)(end - colon - 1), "utf-8");
+    return mime_ctype_with_charset(was, colon + 1, (size_t)(end - colon - 1), "utf-8", out);
 }
 
 /* The message itself is the leaf: its header values go back to the caller. */
@@ -130,10 +131,14 @@ replace_leaf(struct rewrite *r, const struct mime_loc *loc, const struct buf *te
 {
     struct mime_encoded enc;
     if (!mime_text_encode(loc, buf_str(text), text->len, &enc)) return oom(r);
-    char *ct = enc.to_utf8 ? utf8_content_type(r->doc, loc) : NULL;
-    bool good = (!enc.to_utf8 || ct) &&
-                (!shares_boundary_newline(r->doc, loc) || enc.body.len == 0 ||
-                 buf_putc(&enc.body, '\n')); /* the boundary needs a line end of its own now */
+    char *ct = NULL;
+    int rc = enc.to_utf8 ? utf8_content_type(r->doc, loc, &ct) : 1;
+    if (rc == 0) { /* its Content-Type cannot say utf-8 safely: the leaf stays as it was */
+        mime_encoded_free(&enc);
+        return 0;
+    }
+    bool good = rc > 0 && (!shares_boundary_newline(r->doc, loc) || enc.body.len == 0 ||
+                           buf_putc(&enc.body, '\n')); /* the boundary needs its own line end */
     good = good && (loc->top ? report_headers(r, ct, &enc) : splice_headers(r, loc, ct, &enc));
     good = good && mime_splices_take(&r->splices, loc->body.start, loc->body.end, &enc.body);
     mime_encoded_free(&enc);

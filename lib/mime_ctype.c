@@ -7,6 +7,11 @@
  * at semicolons outside quoted strings and comments; the first `charset`
  * (or RFC 2231 `charset*`, `charset*0*` ...) parameter is replaced, any
  * further ones dropped, and when there is none one is appended.
+ *
+ * Hostile values can make the textual edit and GMime's parser disagree (a
+ * stray quote, say): the result is parsed back with GMime and accepted
+ * only when it names the same type, the new charset, and every other
+ * parameter with its old value. Otherwise the leaf is left alone.
  */
 #include "mime_int.h"
 
@@ -56,8 +61,46 @@ trimmed(const char *v, size_t n)
     return n;
 }
 
-char *
-mime_ctype_with_charset(const char *v, size_t n, const char *charset)
+/* Value of parameter `name` in `list`, NULL when absent. */
+static const char *
+param(GMimeParamList *list, const char *name)
+{
+    int n = g_mime_param_list_length(list);
+    for (int i = 0; i < n; i++) {
+        GMimeParam *p = g_mime_param_list_get_parameter_at(list, i);
+        if (g_ascii_strcasecmp(g_mime_param_get_name(p), name) == 0)
+            return g_mime_param_get_value(p);
+    }
+    return NULL;
+}
+
+/* Does GMime read `value` as `was` with only its charset changed to `charset`? */
+static bool
+reads_back(GMimeContentType *was, const char *value, const char *charset)
+{
+    GMimeContentType *now = g_mime_content_type_parse(NULL, value);
+    if (!now) return false;
+    GMimeParamList *old = g_mime_content_type_get_parameters(was);
+    GMimeParamList *new = g_mime_content_type_get_parameters(now);
+    const char *cs = param(new, "charset");
+    bool same = g_mime_content_type_is_type(now, g_mime_content_type_get_media_type(was),
+                                            g_mime_content_type_get_media_subtype(was)) &&
+                cs && g_ascii_strcasecmp(cs, charset) == 0 &&
+                g_mime_param_list_length(new) ==
+                    g_mime_param_list_length(old) + (param(old, "charset") ? 0 : 1);
+    int n = g_mime_param_list_length(old);
+    for (int i = 0; same && i < n; i++) {
+        GMimeParam *p = g_mime_param_list_get_parameter_at(old, i);
+        const char *name = g_mime_param_get_name(p), *v = param(new, name);
+        same = g_ascii_strcasecmp(name, "charset") == 0 ||
+               (v && strcmp(v, g_mime_param_get_value(p)) == 0);
+    }
+    g_object_unref(now);
+    return same;
+}
+
+static char *
+edited(const char *v, size_t n, const char *charset)
 {
     struct buf out = BUF_INIT;
     bool good = true, done = false;
@@ -75,4 +118,16 @@ mime_ctype_with_charset(const char *v, size_t n, const char *charset)
     if (good && !done) good = buf_printf(&out, "; charset=%s", charset);
     if (!good) buf_free(&out);
     return good ? out.data : NULL;
+}
+
+int
+mime_ctype_with_charset(GMimeContentType *was, const char *v, size_t n, const char *charset,
+                        char **out)
+{
+    *out = edited(v, n, charset);
+    if (!*out) return -1;
+    if (reads_back(was, *out, charset)) return 1;
+    free(*out);
+    *out = NULL;
+    return 0;
 }

@@ -97,11 +97,14 @@ void mime_encoded_free(struct mime_encoded *enc);
 
 /*
  * The Content-Type value `v` (`n` bytes, as written after the colon) with
- * its charset parameter set to `charset`, every other byte kept:
+ * its charset parameter set to `charset`, every other byte kept, in `*out`:
  * " text/plain; format=flowed; charset=iso-8859-1" gives
- * " text/plain; format=flowed; charset=utf-8". NULL on ENOMEM.
+ * " text/plain; format=flowed; charset=utf-8". 1; 0 when GMime would not
+ * read the result as `was` with only the charset changed (hostile syntax:
+ * leave the leaf alone); -1 on ENOMEM.
  */
-char *mime_ctype_with_charset(const char *v, size_t n, const char *charset);
+int mime_ctype_with_charset(GMimeContentType *was, const char *v, size_t n, const char *charset,
+                            char **out);
 
 /* ---- mime_splice.c: replacing byte ranges ---- */
 

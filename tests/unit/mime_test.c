@@ -124,6 +124,19 @@ rewrite(const char *name, const char *to, struct sample *s, struct seen *seen, s
     return rc;
 }
 
+/* Rewrite `body` of a multipart/mixed with boundary "b", replacing NAME by `to`. */
+static int
+rewrite_mixed(const char *body, const char *to, struct seen *seen, struct mime_edit *e)
+{
+    static const char h[] = "Content-Type: multipart/mixed; boundary=b\n";
+    char err[256];
+    memset(seen, 0, sizeof *seen);
+    seen->to = to;
+    int rc = mime_rewrite(h, sizeof h - 1, body, strlen(body), record, seen, e, err, sizeof err);
+    if (rc < 0) diag("%s", err);
+    return rc;
+}
+
 /* Read the rewritten message back: what does each leaf say now? */
 static void
 read_back(const struct sample *s, const struct mime_edit *e, struct seen *again)
@@ -415,17 +428,27 @@ latin1_text_that_does_not_fit_switches_to_utf8(void)
 static void
 charset_parameter_is_replaced_as_written(void)
 {
-    const char *h = "Content-Type: multipart/mixed; boundary=b\n";
     const char *b = "--b\nContent-Type: text/plain; (a; comment) format=\"x;y\";\n"
                     "\tcharset=\"iso-8859-1\"; delsp=yes\n\nNAME\n--b--\n";
-    struct seen seen = {.to = "\xe2\x82\xac"};
+    struct seen seen;
     struct mime_edit e;
-    char err[256];
-    int rc = mime_rewrite(h, strlen(h), b, strlen(b), record, &seen, &e, err, sizeof err);
+    int rc = rewrite_mixed(b, "\xe2\x82\xac", &seen, &e);
     ok(rc == 0 && e.changed == 1, "the leaf changed");
     like(e.body.data,
          "Content-Type: text/plain; (a; comment) format=\"x;y\"; charset=utf-8; delsp=yes\r\n",
          "only the charset parameter changes; comments, quotes and order are kept");
+    seen_free(&seen), mime_edit_free(&e);
+}
+
+static void
+unsafe_charset_edit_leaves_the_leaf_alone(void)
+{
+    const char *b = "--b\nContent-Type: text/html; x=t\"a; charset=iso-8859-1\n\nNAME\n--b--\n";
+    struct seen seen;
+    struct mime_edit e;
+    int rc = rewrite_mixed(b, "\xe2\x82\xac", &seen, &e);
+    ok(rc == 0 && seen.n == 1 && e.changed == 0 && !e.body_changed,
+       "a stray quote hides the charset from a textual edit: the leaf stays as it was");
     seen_free(&seen), mime_edit_free(&e);
 }
 
@@ -670,12 +693,10 @@ garbage_never_crashes(void)
 static void
 stray_header_line_is_not_offered(void)
 {
-    const char *h = "Content-Type: multipart/mixed; boundary=b\n";
     const char *b = "--b\nC text/html\n\nNAME\n--b\nContent-Type: text/plain\n\nNAME\n--b--\n";
-    struct seen seen = {.to = "Ann"};
+    struct seen seen;
     struct mime_edit e;
-    char err[256];
-    int rc = mime_rewrite(h, strlen(h), b, strlen(b), record, &seen, &e, err, sizeof err);
+    int rc = rewrite_mixed(b, "Ann", &seen, &e);
     ok(rc == 0 && seen.n == 1 && e.changed == 1, "only the part whose header block is clean");
     like(e.body.data, "--b\r\nC text/html\r\n\r\nNAME\r\n--b", "the other stays as it was");
     seen_free(&seen), mime_edit_free(&e);
@@ -684,12 +705,10 @@ stray_header_line_is_not_offered(void)
 static void
 duplicate_content_type_is_not_offered(void)
 {
-    const char *h = "Content-Type: multipart/mixed; boundary=b\n";
     const char *b = "--b\nContent-Type: text/plain\nContent-Type: text/html\n\nNAME\n--b--\n";
-    struct seen seen = {.to = "Ann"};
+    struct seen seen;
     struct mime_edit e;
-    char err[256];
-    int rc = mime_rewrite(h, strlen(h), b, strlen(b), record, &seen, &e, err, sizeof err);
+    int rc = rewrite_mixed(b, "Ann", &seen, &e);
     ok(rc == 0 && seen.n == 0, "a leaf with two Content-Type lines is ambiguous: left alone");
     seen_free(&seen), mime_edit_free(&e);
 }
@@ -803,6 +822,7 @@ main(void)
     latin1_text_that_fits_keeps_its_charset();
     latin1_text_that_does_not_fit_switches_to_utf8();
     charset_parameter_is_replaced_as_written();
+    unsafe_charset_edit_leaves_the_leaf_alone();
     base64_text_leaf_is_decoded();
     qp_soft_breaks_are_joined();
     unknown_charset_is_not_offered();

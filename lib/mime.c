@@ -177,6 +177,7 @@ mime_rewrite(const char *headers, size_t hlen, const char *body, size_t blen, mi
              void *ctx, struct mime_edit *edit, char *err, size_t errlen)
 {
     struct mime_doc doc;
+    mime_init(); /* idempotent and cheap: a forgotten call must not crash */
     memset(edit, 0, sizeof *edit);
     if (errlen) err[0] = '\0';
     if (mime_doc_open(&doc, headers ? headers : "", hlen, body ? body : "", blen, err, errlen))
@@ -208,6 +209,7 @@ mime_edit_free(struct mime_edit *edit)
 void
 mime_header_decode(const char *value, struct buf *out)
 {
+    mime_init();
     char *flat = unfolded(value ? value : "");
     char *dec = flat ? g_mime_utils_header_decode_text(NULL, flat) : NULL;
     if (dec) mime_utf8_clean(dec, strlen(dec), out); /* on ENOMEM `out` keeps what fit */

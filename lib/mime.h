@@ -69,7 +69,7 @@ struct mime_edit {
     unsigned changed;        /* leaves replaced */
 };
 
-/* Call once per process before any other mime_* function (GMime init). */
+/* Initialize GMime once per process; mime_rewrite and mime_header_decode call it too. */
 void mime_init(void);
 
 /*

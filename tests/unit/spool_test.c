@@ -292,6 +292,61 @@ damage_before_the_last_segment_refuses_to_open(void)
 }
 
 static void
+write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(text, f) < 0) diag("cannot write %s", path);
+    if (f) fclose(f);
+}
+
+static void
+segment_created_without_its_header_is_dropped(void)
+{
+    char *dir = scratch("noheader");
+    struct spool *sp = spool_open(dir, NULL, err, sizeof err);
+    if (!sp || append_range(sp, 0, 5) < 0) diag("setup: %s", err);
+    spool_close(sp);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%020d.seg", dir, 5); /* a crash right after creating it */
+    write_file(path, "");
+    sp = spool_open(dir, NULL, err, sizeof err);
+    ok(sp != NULL, "a spool whose newest segment is empty opens");
+    ok(access(path, F_OK) != 0, "the empty segment is removed");
+    struct spool_batch b = {0};
+    uint64_t seq = 0;
+    ok(sp && spool_read(sp, 10, &b, err, sizeof err) == 0 && batch_is(&b, 0, 5) &&
+           spool_append(sp, "rec-5", 5, &seq, err, sizeof err) == 0 && seq == 5,
+       "the records before it are kept and numbering goes on where it would have");
+    spool_batch_free(&b);
+    spool_close(sp);
+    remove_dir(dir);
+}
+
+static void
+segments_below_the_cursor_are_removed_at_open(void)
+{
+    char *dir = scratch("leftover");
+    struct spool_opts o = {.segment_bytes = 100}; /* six 13-byte frames a segment */
+    struct spool *sp = spool_open(dir, &o, err, sizeof err);
+    if (!sp || append_range(sp, 0, 30) < 0) diag("setup: %s", err);
+    spool_close(sp);
+    int before = count_segments(dir, NULL, 0);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/cursor", dir);
+    write_file(path, "20\n"); /* acked up to 20, then a crash before the deletions */
+    sp = spool_open(dir, &o, err, sizeof err);
+    int after = count_segments(dir, NULL, 0);
+    ok(sp && after < before, "segments wholly below the cursor are removed (%d of %d left)", after,
+       before);
+    struct spool_batch b = {0};
+    ok(sp && spool_read(sp, 100, &b, err, sizeof err) == 0 && batch_is(&b, 20, 30),
+       "reading resumes at the cursor");
+    spool_batch_free(&b);
+    spool_close(sp);
+    remove_dir(dir);
+}
+
+static void
 segments_rotate_and_are_deleted_after_ack(void)
 {
     char *dir = scratch("rotate");
@@ -513,6 +568,30 @@ concurrent_appenders_share_group_commits(void)
     remove_dir(dir);
 }
 
+static void
+sync_delay_gathers_more_records_per_sync(void)
+{
+    char *dir = scratch("gather");
+    struct spool_opts o = {.sync_delay_us = 2000};
+    struct spool *sp = spool_open(dir, &o, err, sizeof err);
+    struct writer w[WRITERS];
+    pthread_t t[WRITERS];
+    for (int i = 0; i < WRITERS; i++) {
+        w[i] = (struct writer){sp, i, 0};
+        pthread_create(&t[i], NULL, write_and_sync, &w[i]);
+    }
+    for (int i = 0; i < WRITERS; i++)
+        pthread_join(t[i], NULL);
+    struct spool_stats st;
+    spool_stats(sp, &st);
+    diag("%llu fdatasyncs for %d synced records with a 2 ms gathering delay",
+         (unsigned long long)st.syncs, WRITERS * PER_WRITER);
+    ok(st.syncs > 0 && st.syncs <= WRITERS * PER_WRITER / 4,
+       "with sync_delay_us one sync covers several writers' records");
+    spool_close(sp);
+    remove_dir(dir);
+}
+
 struct async_probe {
     struct spool *sp;
     uint64_t seq;
@@ -578,6 +657,8 @@ main(void)
     reopen_finds_unacked_records_and_not_acked_ones();
     torn_tail_is_dropped_and_earlier_records_kept();
     damage_before_the_last_segment_refuses_to_open();
+    segment_created_without_its_header_is_dropped();
+    segments_below_the_cursor_are_removed_at_open();
     segments_rotate_and_are_deleted_after_ack();
     full_spool_refuses_appends_until_acked();
     second_opener_gets_a_clear_error();
@@ -585,6 +666,7 @@ main(void)
     records_of_bad_size_are_refused();
     failed_write_is_undone_and_the_spool_stays_usable();
     concurrent_appenders_share_group_commits();
+    sync_delay_gathers_more_records_per_sync();
     sync_async_calls_back_after_durability();
     return tap_done();
 }

@@ -1,2 +1,3 @@
 # contrib/: sample data, the local demo, deployment examples.
-EXTRA_DIST += contrib/README.md contrib/demo/demo.sh contrib/sample/contacts.csv
+EXTRA_DIST += contrib/README.md contrib/demo/demo.sh contrib/sample/contacts.csv \
+	contrib/sample/newsletter.eml

@@ -23,18 +23,19 @@ say "starting a private PostgreSQL in $pgdir"
 pg_start "$pgdir" durable
 at_exit "PG_STOP_MODE=fast pg_stop '$pgdir'"
 
+# The signing key is made once and kept, so links from earlier runs still
+# verify; the rest of the configuration follows this run's cluster and ports.
+[ -f "$demo/hmac.key" ] || (umask 077 && openssl rand -base64 32 >"$demo/hmac.key")
 conf=$demo/tern.conf
-if [ ! -f "$conf" ]; then
-    cat >"$conf" <<CONF
-; Written by the demo. See tern.conf(5) and \`tern check-config --defaults\`.
+cat >"$conf" <<CONF
+; Written by the demo on every run. See tern.conf(5) and \`tern check-config --defaults\`.
 [database]
 url = $TERN_DB_URL
 [keys]
-hmac = k1:$(openssl rand -base64 32)
+hmac = k1:$(cat "$demo/hmac.key")
 [track]
 base_url = http://127.0.0.1:8080
 CONF
-fi
 TERN_CONFIG=$conf
 export TERN_CONFIG
 
@@ -61,9 +62,59 @@ say "what is in the database"
 "$PG_BINDIR/psql" -X -P pager=off -c "SELECT e.type, c.email, e.data, e.occurred_at
     FROM tern.events e JOIN tern.contacts c ON c.id = e.contact_id ORDER BY e.recorded_at DESC LIMIT 5"
 
+# Mail through a private Postfix with tern milter (needs root, as Postfix does).
+mail_demo() {
+    . "$TERN_SRCDIR/tests/lib/postfix.sh"
+    if [ -n "$(pf_missing)" ]; then
+        say "skipping the mail part: $(pf_missing)"
+        return 0
+    fi
+    say "sending a newsletter through a private Postfix with tern milter in front"
+    milter_port=$(pf_free_port)
+    cat >>"$conf" <<CONF
+[milter]
+socket = inet:$milter_port@127.0.0.1
+spool = $demo/milter-spool
+managed_senders = news@example.com
+CONF
+    "$TERN" milter >"$demo/milter.log" 2>&1 &
+    milter_pid=$!
+    at_exit "kill $milter_pid 2>/dev/null; wait $milter_pid 2>/dev/null || true"
+    n=0
+    while ! pf_listening "$milter_port" && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+    PF_SMTPD_MILTERS=inet:127.0.0.1:$milter_port pf_start "$demo/postfix"
+    pf_send --from news@example.com --to anna.jansen@example.nl \
+        --data @"$TERN_SRCDIR/contrib/sample/newsletter.eml" >/dev/null
+    pf_wait_delivered 1
+    mkdir -p "$demo/mail"
+    got=$demo/mail/$(date +%Y%m%dT%H%M%S).eml
+    cp "$(pf_sink_files | tail -n 1)" "$got"
+    parts() { /usr/bin/python3 "$TERN_SRCDIR/tests/lib/mailparts.py" "$got" "$@"; }
+
+    say "what Anna received ($got)"
+    printf 'Subject: %s\nList-Unsubscribe: %s\n\n' "$(parts subject)" "$(parts header List-Unsubscribe)"
+    text=$(parts text)
+    printf '%s\n' "$text" | sed -n '1,/^<html>/p' | sed '$d'
+    links=$(parts links http://127.0.0.1:8080)
+    link=$(printf '%s\n' "$links" | head -n 1)
+    say "every link now goes through the tracker; the first one says:"
+    show "$TERN" token inspect "$link"
+
+    n=0
+    while [ "$("$PG_BINDIR/psql" -qAtX -c "SELECT count(*) FROM tern.messages")" = 0 ] && [ $n -lt 100 ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    say "the milter recorded the message"
+    "$PG_BINDIR/psql" -X -P pager=off -c "SELECT recipient, journey, step, template, subject, link_count, queue_id
+        FROM tern.messages ORDER BY sent_at DESC LIMIT 3"
+}
+mail_demo
+
 say "done"
 cat <<MSG
-The private PostgreSQL has been stopped. Its data ($pgdir) and the
-configuration ($conf) are kept: run \`./dev demo\` again to continue
-where this run left off, or delete $demo to start over.
+The private PostgreSQL and Postfix have been stopped. The database ($pgdir),
+the signing key and configuration ($demo) and the delivered mail
+($demo/mail/) are kept: run \`./dev demo\` again to continue where this run
+left off, or delete $demo to start over.
 MSG

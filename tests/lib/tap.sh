@@ -62,10 +62,11 @@ tap_tmpdir() {
 }
 
 # at_exit CMD: run CMD when the script exits (also on failure or a signal).
-# Handlers run in reverse order of registration, like a stack of defers.
+# Handlers run in reverse order of registration, like a stack of defers;
+# every one runs even when an earlier one fails (set -e is off in the trap).
 tap_exit_cmds=''
 at_exit() {
     tap_exit_cmds="$1; $tap_exit_cmds"
-    trap 'tap_status=$?; eval "$tap_exit_cmds"; exit $tap_status' EXIT
+    trap 'tap_status=$?; set +e; eval "$tap_exit_cmds"; exit $tap_status' EXIT
     trap 'exit 130' INT TERM HUP
 }

@@ -26,7 +26,7 @@
 static bool
 have_work(struct spool *sp)
 {
-    if (sp->requested > sp->durable) return true;
+    if (sp->requested > sp->durable && !sp->broken[0]) return true; /* broken: nothing to do */
     for (struct sync_cb *c = sp->cbs; c; c = c->next)
         if (c->seq < sp->durable || sp->broken[0]) return true; /* deliverable now */
     return sp->stopping;

@@ -72,3 +72,18 @@ lua/lh_testlib_lua.c: $(srcdir)/lua/lh_testlib.lua
 	} > $@.tmp && mv $@.tmp $@
 TESTS += tests/integration/tern_test.t
 EXTRA_DIST += tests/integration/tern_test.t
+
+# Fuzzing the JSON <-> Lua conversion; its corpus is replayed in every build.
+EXTRA_DIST += tests/fuzz/lh_json_fuzz.c tests/fuzz/corpus/lh_json
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/lh_json_fuzz
+tests_fuzz_lh_json_fuzz_SOURCES = tests/fuzz/lh_json_fuzz.c
+tests_fuzz_lh_json_fuzz_CPPFLAGS = $(LH_TEST_CPPFLAGS)
+tests_fuzz_lh_json_fuzz_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_lh_json_fuzz_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_lh_json_fuzz_LDADD = $(LH_LIBS)
+endif
+check_PROGRAMS += tests/fuzz/lh_json_replay
+tests_fuzz_lh_json_replay_SOURCES = tests/fuzz/replay.c tests/fuzz/lh_json_fuzz.c
+tests_fuzz_lh_json_replay_CPPFLAGS = $(LH_TEST_CPPFLAGS)
+tests_fuzz_lh_json_replay_LDADD = $(LH_LIBS)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "spool.h"
@@ -493,6 +494,102 @@ failed_write_is_undone_and_the_spool_stays_usable(void)
     remove_dir(dir);
 }
 
+/* The descriptor this process has open for writing on `path`, or -1. */
+static int
+fd_writing(const char *path)
+{
+    for (int fd = 3; fd < 1024; fd++) {
+        char link[64], target[4096];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        if (n <= 0) continue;
+        target[n] = '\0';
+        int fl = fcntl(fd, F_GETFL);
+        if (strcmp(target, path) == 0 && fl >= 0 && (fl & O_ACCMODE) == O_WRONLY) return fd;
+    }
+    return -1;
+}
+
+static double
+cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int async_status = 99;
+
+static void
+note_status(void *arg, int status)
+{
+    (void)arg;
+    __atomic_store_n(&async_status, status, __ATOMIC_SEQ_CST);
+}
+
+/* A new spool whose active segment is swapped for a pipe: writes still
+ * work, fdatasync fails (EINVAL), as on a failing disk. */
+static struct spool *
+open_failing(const char *name, char **dir, int pipefd[2])
+{
+    *dir = scratch(name);
+    struct spool *sp = spool_open(*dir, NULL, err, sizeof err);
+    char last[4096];
+    count_segments(*dir, last, sizeof last);
+    int fd = fd_writing(last);
+    if (!sp || fd < 0 || pipe(pipefd) < 0 || dup2(pipefd[1], fd) != fd) {
+        diag("cannot swap the segment of %s for a pipe", *dir);
+        spool_close(sp);
+        remove_dir(*dir);
+        return NULL;
+    }
+    return sp;
+}
+
+static void
+close_failing(struct spool *sp, char *dir, int pipefd[2])
+{
+    spool_close(sp);
+    close(pipefd[0]);
+    close(pipefd[1]);
+    remove_dir(dir);
+}
+
+static void
+failed_sync_breaks_the_spool_for_good(void)
+{
+    char *dir;
+    int p[2];
+    struct spool *sp = open_failing("broken", &dir, p);
+    uint64_t seq = 0;
+    ok(sp && spool_append(sp, "lost", 4, &seq, err, sizeof err) == 0,
+       "an append to a spool whose disk fails still succeeds");
+    ok(sp && spool_sync(sp, seq, err, sizeof err) < 0, "its sync fails");
+    like(err, "cannot sync segment: ", "the error says the sync failed and why");
+    ok(sp && spool_append(sp, "next", 4, &seq, err, sizeof err) < 0, "later appends fail too");
+    like(err, "cannot sync segment: ", "with the reason of the failed sync");
+    double cpu = cpu_seconds();
+    usleep(300000);
+    ok(cpu_seconds() - cpu < 0.1, "the sync thread waits instead of spinning");
+    if (sp) close_failing(sp, dir, p);
+}
+
+static void
+async_sync_of_a_broken_spool_reports_failure(void)
+{
+    char *dir;
+    int p[2];
+    struct spool *sp = open_failing("broken-async", &dir, p);
+    uint64_t seq = 0;
+    ok(sp && spool_append(sp, "lost", 4, &seq, err, sizeof err) == 0 &&
+           spool_sync_async(sp, seq, note_status, NULL, err, sizeof err) == 0,
+       "an asynchronous sync is requested on a spool whose disk fails");
+    for (int i = 0; i < 200 && __atomic_load_n(&async_status, __ATOMIC_SEQ_CST) == 99; i++)
+        usleep(10000);
+    is_int(async_status, -1, "the callback reports the failure");
+    if (sp) close_failing(sp, dir, p);
+}
+
 #define WRITERS    8
 #define PER_WRITER 250
 
@@ -665,6 +762,8 @@ main(void)
     bad_cursor_is_reported_with_its_file();
     records_of_bad_size_are_refused();
     failed_write_is_undone_and_the_spool_stays_usable();
+    failed_sync_breaks_the_spool_for_good();
+    async_sync_of_a_broken_spool_reports_failure();
     concurrent_appenders_share_group_commits();
     sync_delay_gathers_more_records_per_sync();
     sync_async_calls_back_after_durability();

@@ -80,7 +80,9 @@ connector(void *arg)
     struct daemon *d = arg;
     char err[512];
     while (!d->stopping) {
-        sleep(5);
+        for (int i = 0; i < 5 && !d->stopping; i++)
+            sleep(1); /* a stop waits at most a second for this thread */
+        if (d->stopping) break;
         struct db_pool *p = db_pool_new(&d->dbs, d->cfg->database.pool_size, err, sizeof err);
         if (!p) continue;
         d->db = p;
@@ -238,9 +240,18 @@ cmd_milter(struct cli *cli, int argc, char **argv)
     if (!(d.cfg = cli_config(cli))) return EXIT_FAIL;
     log_setup("tern milter", (enum log_level)d.cfg->log.level, d.cfg->log.syslog);
     mime_init();
-    sigset_t set; /* blocked in every thread; only the reloader takes it */
+    /*
+     * Blocked before any thread starts, so every thread inherits the mask:
+     * SIGUSR1 is taken only by the reloader, SIGHUP/SIGINT/SIGTERM only by
+     * libmilter's signal thread (which stops smfi_main). A thread of ours
+     * with SIGTERM unblocked would let it kill the process instead.
+     */
+    sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     d.deps = (struct milter_deps){
         .contact = ccache_get, .record = mrec_record, .record_ctx = &d.rec, .process = rw_process};

@@ -66,4 +66,8 @@ is "$(pg_sql "SELECT journey || '/' || step || ' ' || category FROM messages")" 
 is "$(pg_sql "SELECT count(*) FROM events WHERE type = 'email.sent'")" 1 \
     "one email.sent event is recorded for it"
 
+kill -TERM "$milter_pid"
+wait "$milter_pid"
+is "$?" 0 "SIGTERM stops the milter cleanly"
+
 done_testing

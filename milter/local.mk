@@ -30,7 +30,8 @@ MILTER_UNIT_TESTS = \
 	tests/unit/milter_shell_test \
 	tests/unit/milter_view_test \
 	tests/unit/milter_contact_cache_test \
-	tests/unit/milter_rewrite_test
+	tests/unit/milter_rewrite_test \
+	tests/unit/milter_golden_test
 check_PROGRAMS += $(MILTER_UNIT_TESTS)
 TESTS += $(MILTER_UNIT_TESTS)
 tests_unit_milter_trust_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
@@ -49,6 +50,11 @@ tests_unit_milter_rewrite_test_SOURCES = tests/unit/milter_rewrite_test.c \
 	tests/unit/milter_harness.c tests/unit/milter_harness.h
 tests_unit_milter_rewrite_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
 tests_unit_milter_rewrite_test_LDADD = $(MILTER_TERN_LIBS)
+tests_unit_milter_golden_test_SOURCES = tests/unit/milter_golden_test.c \
+	tests/unit/milter_harness.c tests/unit/milter_harness.h
+tests_unit_milter_golden_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
+tests_unit_milter_golden_test_LDADD = $(MILTER_TERN_LIBS)
+EXTRA_DIST += tests/golden/milter
 
 # Documentation and deployment files.
 EXTRA_DIST += doc/milter.md contrib/postfix/main.cf contrib/postfix/master.cf \

@@ -200,7 +200,26 @@ header_line(const char *s, size_t at, size_t end, bool first)
     return i < end && s[i] == ':';
 }
 
-/* Where the line "--boundary" before `end` ends: a nested part's header block starts there. */
+/*
+ * Is the line [ls, le) exactly a delimiter of `boundary`: "--boundary" or
+ * "--boundary--", then only blanks? Exact, not a prefix: when unsure, the
+ * header block found is longer and fails the header-field test, so the
+ * leaf is left alone.
+ */
+static bool
+delimiter_line(const char *s, size_t ls, size_t le, const char *boundary, size_t blen)
+{
+    if (le - ls < blen + 2 || s[ls] != '-' || s[ls + 1] != '-' ||
+        memcmp(s + ls + 2, boundary, blen) != 0)
+        return false;
+    size_t i = ls + 2 + blen;
+    if (le - i >= 2 && s[i] == '-' && s[i + 1] == '-') i += 2;
+    while (i < le && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    return i == le;
+}
+
+/* Where the delimiter line before `end` ends: a nested part's header block starts there. */
 static bool
 after_boundary_line(const struct mime_doc *d, size_t end, const char *boundary, size_t *from)
 {
@@ -209,8 +228,7 @@ after_boundary_line(const struct mime_doc *d, size_t end, const char *boundary, 
     while (pos > d->body_base) {
         const char *nl = pos >= 2 ? memrchr(d->data, '\n', pos - 1) : NULL;
         size_t ls = nl ? (size_t)(nl - d->data) + 1 : 0;
-        if (pos - ls >= blen + 2 && d->data[ls] == '-' && d->data[ls + 1] == '-' &&
-            memcmp(d->data + ls + 2, boundary, blen) == 0) {
+        if (delimiter_line(d->data, ls, pos - 1, boundary, blen)) {
             *from = pos;
             return true;
         }

@@ -22,6 +22,8 @@
 #include <string.h>
 #include <strings.h>
 
+#define HEADER_LINES_MAX 100 /* a longer part header block is not looked for */
+
 struct walk {
     const struct mime_doc *doc;
     mime_loc_fn fn;
@@ -202,7 +204,7 @@ header_line(const char *s, size_t at, size_t end, bool first)
 
 /*
  * Is the line [ls, le) exactly a delimiter of `boundary`: "--boundary" or
- * "--boundary--", then only blanks? Exact, not a prefix: when unsure, the
+ * "--boundary--", then only blanks (CR included, as GMime reads it)? Exact, not a prefix: when unsure, the
  * header block found is longer and fails the header-field test, so the
  * leaf is left alone.
  */
@@ -214,7 +216,7 @@ delimiter_line(const char *s, size_t ls, size_t le, const char *boundary, size_t
         return false;
     size_t i = ls + 2 + blen;
     if (le - i >= 2 && s[i] == '-' && s[i + 1] == '-') i += 2;
-    while (i < le && (s[i] == ' ' || s[i] == '\t'))
+    while (i < le && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')) /* GMime: CR too */
         i++;
     return i == le;
 }
@@ -225,7 +227,7 @@ after_boundary_line(const struct mime_doc *d, size_t end, const char *boundary, 
 {
     if (!boundary) return false;
     size_t blen = strlen(boundary), pos = end;
-    while (pos > d->body_base) {
+    for (int lines = 0; pos > d->body_base && lines <= HEADER_LINES_MAX; lines++) {
         const char *nl = pos >= 2 ? memrchr(d->data, '\n', pos - 1) : NULL;
         size_t ls = nl ? (size_t)(nl - d->data) + 1 : 0;
         if (delimiter_line(d->data, ls, pos - 1, boundary, blen)) {
@@ -255,9 +257,37 @@ all_header_lines(const struct mime_doc *d, size_t pos, size_t end)
     return true;
 }
 
+/* Is the line starting at `ls` a delimiter of one of the enclosing multiparts? */
+static bool
+delimiter_at(const struct mime_doc *d, size_t ls, const struct mime_loc *loc)
+{
+    const char *nl = memchr(d->data + ls, '\n', d->len - ls);
+    size_t le = nl ? (size_t)(nl - d->data) : d->len;
+    for (size_t i = 0; i < loc->nboundaries; i++)
+        if (delimiter_line(d->data, ls, le, loc->boundaries[i], strlen(loc->boundaries[i])))
+            return true;
+    return false;
+}
+
+/*
+ * Does the body end where a splice can end: at the end of the message, or
+ * right before the LF of a delimiter line (that LF is the delimiter's)?
+ * GMime also ends parts at lines like "--b\r" and then trims a byte too
+ * many; such a body is not spliced.
+ */
+static bool
+ends_cleanly(const struct mime_doc *d, const struct mime_loc *loc)
+{
+    size_t end = loc->body.end;
+    if (end == d->len) return true;
+    if (loc->top) return false;
+    if (d->data[end] == '\n') return delimiter_at(d, end + 1, loc);
+    return end == loc->body.start && delimiter_at(d, end, loc); /* LF shared with the empty line */
+}
+
 /* Fill the offsets of leaf `o`; false when they are not where a body can be spliced. */
 static bool
-locate(const struct mime_doc *d, GMimeObject *o, const char *boundary, struct mime_loc *loc)
+locate(const struct mime_doc *d, GMimeObject *o, struct mime_loc *loc)
 {
     GMimeDataWrapper *w = g_mime_part_get_content(GMIME_PART(o));
     GMimeStream *s = w ? g_mime_data_wrapper_get_stream(w) : NULL;
@@ -270,9 +300,11 @@ locate(const struct mime_doc *d, GMimeObject *o, const char *boundary, struct mi
     if (start < 1 || d->data[start - 1] != '\n' || (start > 1 && d->data[start - 2] != '\n'))
         return false; /* no empty line before the body: the header end is unclear */
     loc->body = (struct mime_span){start, end};
+    if (!ends_cleanly(d, loc)) return false;
     loc->insert_at = start - 1; /* the empty line ending the part's headers */
     size_t from = 0;            /* the message's own header block starts the document */
-    if (!loc->top && !after_boundary_line(d, loc->insert_at, boundary, &from)) return false;
+    const char *parent = loc->nboundaries ? loc->boundaries[loc->nboundaries - 1] : NULL;
+    if (!loc->top && !after_boundary_line(d, loc->insert_at, parent, &from)) return false;
     if (!all_header_lines(d, from, loc->insert_at)) return false;
     return find_headers(d, o, loc->top ? 0 : d->body_base, loc);
 }
@@ -287,12 +319,11 @@ visit_leaf(struct walk *w, GMimeObject *o)
     struct mime_loc loc;
     memset(&loc, 0, sizeof loc);
     if (!GMIME_IS_PART(o) || !text_kind(o, &loc.kind) || is_attachment(o)) return 0;
-    const char *boundary = w->nbounds ? w->bounds[w->nbounds - 1] : NULL;
-    if (!locate(w->doc, o, boundary, &loc)) return 0;
     loc.part = GMIME_PART(o);
     loc.alternative = w->alternative;
     loc.boundaries = w->bounds;
     loc.nboundaries = w->nbounds;
+    if (!locate(w->doc, o, &loc)) return 0;
     return w->fn(w->ctx, &loc);
 }
 

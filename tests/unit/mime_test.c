@@ -703,6 +703,20 @@ stray_header_line_is_not_offered(void)
 }
 
 static void
+body_before_an_odd_delimiter_is_not_offered(void)
+{
+    /* GMime ends the first part at "--b\r" but trims one byte too many */
+    const char *b = "--b\nContent-Type: text/plain\n\nNAME one\n--b\r\r\n"
+                    "Content-Type: text/plain\n\nNAME two\n--b--\n";
+    struct seen seen;
+    struct mime_edit e;
+    int rc = rewrite_mixed(b, "Ann", &seen, &e);
+    ok(rc == 0 && seen.n == 1 && e.changed == 1, "only the part that ends at a clean delimiter");
+    like(e.body.data, "NAME one\r\n--b\r\r\n", "the other is left byte for byte");
+    seen_free(&seen), mime_edit_free(&e);
+}
+
+static void
 duplicate_content_type_is_not_offered(void)
 {
     const char *b = "--b\nContent-Type: text/plain\nContent-Type: text/html\n\nNAME\n--b--\n";
@@ -839,6 +853,7 @@ main(void)
     multipart_without_boundary_is_left_alone();
     garbage_never_crashes();
     duplicate_content_type_is_not_offered();
+    body_before_an_odd_delimiter_is_not_offered();
     stray_header_line_is_not_offered();
     bodies_over_64k_and_1mb_are_rewritten();
     report_newsletter_cost();

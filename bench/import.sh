@@ -4,9 +4,15 @@
 # Generates a CSV of ROWS contacts (email + 5 attributes), then in one run:
 #   1. psql \copy of the file into a bare table with the same six columns
 #      (no indexes, no validation): the floor for getting rows into PostgreSQL;
-#   2. tern contacts import of the same file into an empty, migrated schema
+#   2. psql \copy of the same rows, already in tern.contacts' form (address
+#      lower-cased, attributes as JSON text), into tern.contacts itself: what
+#      the schema's own work costs (jsonb, identity, checks, the tenant
+#      check, the primary key and the unique address index), without Tern;
+#   3. tern contacts import of the CSV into the emptied, migrated schema
 #      (validation, normalization, JSON attributes, upsert with indexes).
-# Prints both times and tern / \copy. Goal: at most 2.0.
+# Prints each leg's wall time and CPU seconds (client, and all of the
+# cluster's processes), and tern / \copy. Goal: at most 2.0. A checkpoint
+# before each leg keeps one leg's dirty pages from being written in the next.
 #
 # Usage: bench/import.sh [ROWS]        (default 1000000; run from a build dir
 #        or set TERN to the binary)
@@ -41,22 +47,67 @@ size=$(du -h "$csv" | cut -f1)
 
 now() { date +%s.%N; }
 
+# CPU seconds of the cluster so far: live processes, plus the postmaster's
+# reaped children (backends that have exited).
+server_cpu() {
+    pm=$(head -n 1 "$work/pg/data/postmaster.pid")
+    { cat "/proc/$pm/stat"; for c in $(ps -o pid= --ppid "$pm"); do cat "/proc/$c/stat" 2>/dev/null || :; done; } |
+        awk -v pm="$pm" -v hz="$(getconf CLK_TCK)" '
+            { s += $14 + $15; if ($1 == pm) s += $16 + $17 } END { printf "%.2f\n", s / hz }'
+}
+
+# CPU seconds of this shell's finished children, from `times` (its second
+# line), which must run in this shell, not in a $(...) subshell.
+children_cpu() {
+    awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); printf "%.2f\n", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$1"
+}
+
+# leg NAME COMMAND...: checkpoint, run, record wall and CPU seconds in $work/NAME
+leg() {
+    name=$1; shift
+    pg_sql CHECKPOINT
+    s0=$(server_cpu) t0=$(now)
+    times >"$work/times0"
+    "$@"
+    times >"$work/times1"
+    t1=$(now)
+    sleep 1 # let the backends exit and be reaped, so their CPU time is counted
+    s1=$(server_cpu)
+    echo "$t0 $t1 $(children_cpu "$work/times0") $(children_cpu "$work/times1") $s0 $s1" >"$work/$name"
+}
+
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 pg_sql "CREATE TABLE bare (email text, first_name text, last_name text, country text, orders text, signup_source text)"
-t0=$(now)
-"$PG_BINDIR/psql" -qX -v ON_ERROR_STOP=1 -c "\\copy bare FROM '$csv' WITH (FORMAT csv, HEADER true)"
-t1=$(now)
-"$TERN" contacts import "$csv" >"$work/import.out"
-t2=$(now)
+leg copy "$PG_BINDIR/psql" -qX -v ON_ERROR_STOP=1 -c "\\copy bare FROM '$csv' WITH (FORMAT csv, HEADER true)"
+
+# The rows as tern.contacts stores them, made from the bare table (untimed).
+schema_rows=$work/contacts.copy
+"$PG_BINDIR/psql" -qX -v ON_ERROR_STOP=1 -c "\\copy (SELECT 'default', lower(email),
+    jsonb_build_object('first_name', first_name, 'last_name', last_name, 'country', country,
+                       'orders', orders::int, 'signup_source', signup_source),
+    NULL, NULL, 'subscribed' FROM bare) TO '$schema_rows'"
+leg schema "$PG_BINDIR/psql" -qX -v ON_ERROR_STOP=1 \
+    -c "\\copy tern.contacts (tenant, email, attributes, timezone, locale, status) FROM '$schema_rows'"
+floored=$(pg_sql "SELECT count(*) FROM tern.contacts")
+pg_sql "TRUNCATE tern.contacts RESTART IDENTITY CASCADE" >/dev/null 2>&1
+
+leg tern "$TERN" contacts import "$csv" >"$work/import.out"
 
 copied=$(pg_sql "SELECT count(*) FROM bare")
 imported=$(pg_sql "SELECT count(*) FROM tern.contacts")
-[ "$copied" = "$rows" ] && [ "$imported" = "$rows" ] || {
-    echo "row counts differ: \\copy $copied, tern $imported, file $rows" >&2; exit 1; }
+[ "$copied" = "$rows" ] && [ "$floored" = "$rows" ] && [ "$imported" = "$rows" ] || {
+    echo "row counts differ: \\copy $copied, schema $floored, tern $imported, file $rows" >&2; exit 1; }
 
-awk -v a="$t0" -v b="$t1" -v c="$t2" -v rows="$rows" -v size="$size" 'BEGIN {
-    copy = b - a; tern = c - b
-    printf "rows:                 %d (%s CSV)\n", rows, size
-    printf "psql \\copy (bare):    %.2f s  (%.0f rows/s)\n", copy, rows / copy
-    printf "tern contacts import: %.2f s  (%.0f rows/s)\n", tern, rows / tern
-    printf "ratio tern / \\copy:   %.2f  (goal <= 2.0)\n", tern / copy
-}'
+cat "$work/copy" "$work/schema" "$work/tern" | awk -v rows="$rows" -v size="$size" -v load="$load" '
+    { wall[NR] = $2 - $1; client[NR] = $4 - $3; server[NR] = $6 - $5 }
+    END {
+        split("psql \\copy (bare):|psql \\copy (schema):|tern contacts import:", name, "|")
+        printf "rows:                 %d (%s CSV); load average before: %s\n", rows, size, load
+        for (i = 1; i <= 3; i++)
+            printf "%-21s %6.2f s  (%7.0f rows/s)  cpu: client %5.2f s, server %5.2f s\n",
+                name[i], wall[i], rows / wall[i], client[i], server[i]
+        printf "ratio tern / \\copy:   %.2f  (goal <= 2.0); schema / \\copy %.2f; tern / schema %.2f\n",
+            wall[3] / wall[1], wall[2] / wall[1], wall[3] / wall[2]
+        printf "cpu ratio tern / \\copy: %.2f (client + server CPU seconds)\n",
+            (client[3] + server[3]) / (client[1] + server[1])
+    }'

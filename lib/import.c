@@ -591,8 +591,9 @@ static const char stage_sql[] = "CREATE TEMP TABLE IF NOT EXISTS tern_import_sta
                                 "  timezone text, locale text, status text) ON COMMIT DELETE ROWS";
 
 /* The statement-level tenant check keeps every row of a COPY in a
- * tuplestore; enough memory keeps a batch of them off the disk. */
-static const char session_sql[] = "SET work_mem = '64MB'";
+ * tuplestore; enough memory keeps a batch of them off the disk. Set per
+ * transaction, so the caller's session is left as it was. */
+static const char begin_sql[] = "BEGIN; SET LOCAL work_mem = '64MB'";
 
 static const char tenants_sql[] =
     "INSERT INTO tern.tenants (id) SELECT t FROM unnest($1::text[]) AS t ORDER BY t "
@@ -742,7 +743,7 @@ copy_batch(struct writer *w, const struct batch *b, const char *sql, const char 
 static int
 write_direct(struct writer *w, const struct batch *b)
 {
-    if (w_exec(w, "BEGIN", "BEGIN") < 0) return COPY_FAILED;
+    if (w_exec(w, begin_sql, "BEGIN") < 0) return COPY_FAILED;
     int rc = ensure_tenants(w, b) < 0 ? COPY_FAILED : copy_batch(w, b, direct_sql, "COPY");
     if (rc == COPY_OK && w_exec(w, "COMMIT", "COMMIT") < 0) rc = COPY_FAILED;
     if (rc != COPY_OK) w_rollback(w);
@@ -753,7 +754,7 @@ static int
 write_upsert(struct writer *w, const struct batch *b, unsigned long *created,
              unsigned long *updated)
 {
-    if (w_exec(w, "BEGIN", "BEGIN") < 0) return -1;
+    if (w_exec(w, begin_sql, "BEGIN") < 0) return -1;
     if (ensure_tenants(w, b) < 0 || copy_batch(w, b, stage_copy_sql, "COPY") != COPY_OK) {
         w_rollback(w);
         return -1;
@@ -932,40 +933,58 @@ clone_conn(PGconn *conn, const PGresult *settings)
 static int
 session_setup(struct writer *w)
 {
-    return w_exec(w, stage_sql, "creating the staging table") < 0 ||
-                   w_exec(w, session_sql, "setting work_mem") < 0
-               ? -1
-               : 0;
+    return w_exec(w, stage_sql, "creating the staging table");
 }
 
 /*
- * Open the writers' sessions: `conn` itself, and clones of it up to the
- * number asked for. A clone that cannot be opened (say the server is at
- * max_connections) only means fewer writers.
+ * Sessions for the writers: `conn` itself, and clones of it up to `want`.
+ * A clone that cannot be opened (say the server is at max_connections)
+ * only means fewer writers. Returns how many are open; 0 on failure.
  */
-static int
-open_writers(struct importer *im, size_t want)
+static size_t
+open_sessions(struct importer *im, size_t want)
 {
     struct pipeline *p = &im->pipe;
     PGresult *res =
         PQexec(im->conn, "SELECT name, setting FROM pg_settings WHERE source = 'session'");
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
-        return sql_fail(im, res, "reading session settings");
-    int rc = 0;
-    for (size_t i = 0; i < want; i++) {
-        struct writer *w = &p->writers[i];
-        *w = (struct writer){.p = p, .conn = i ? clone_conn(im->conn, res) : im->conn};
-        if (!w->conn) break;
-        bool ok = session_setup(w) == 0 && pthread_create(&w->thread, NULL, writer_main, w) == 0;
-        if (!ok && i == 0) rc = fail(im, "%s", w->err[0] ? w->err : "cannot start a writer thread");
-        if (!ok) {
-            if (i) PQfinish(w->conn);
-            break;
-        }
-        p->nwriters++;
+        return sql_fail(im, res, "reading session settings"), 0;
+    size_t n;
+    for (n = 0; n < want; n++) {
+        struct writer *w = &p->writers[n];
+        *w = (struct writer){.p = p, .conn = n ? clone_conn(im->conn, res) : im->conn};
+        if (w->conn && session_setup(w) == 0) continue;
+        if (n == 0)
+            fail(im, "%s", w->err);
+        else
+            PQfinish(w->conn);
+        break;
     }
     PQclear(res);
-    return rc;
+    return n;
+}
+
+/* One thread per open session; all sessions are set up before any thread
+ * runs, so no two threads ever touch one connection. */
+static int
+open_writers(struct importer *im, size_t want)
+{
+    struct pipeline *p = &im->pipe;
+    size_t sessions = open_sessions(im, want);
+    if (sessions == 0) return -1;
+    for (size_t i = 0; i < sessions; i++) {
+        struct writer *w = &p->writers[i];
+        int e = pthread_create(&w->thread, NULL, writer_main, w);
+        if (e == 0) {
+            p->nwriters++;
+            continue;
+        }
+        for (size_t j = i > 0 ? i : 1; j < sessions; j++)
+            PQfinish(p->writers[j].conn);
+        if (i == 0) return fail(im, "cannot start a writer thread: %s", strerror(e));
+        break;
+    }
+    return 0;
 }
 
 static void

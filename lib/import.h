@@ -2,8 +2,9 @@
  * import.h - upsert contacts from a CSV file
  *
  * Owns: the meaning of an import file's columns and the batch pipeline
- * CSV -> validated rows -> COPY into a staging table -> upsert into
- * tern.contacts, one transaction per batch.
+ * CSV -> validated rows -> batches in memory -> writer sessions, one
+ * transaction per batch: COPY straight into tern.contacts while batches
+ * hold only new addresses, else COPY into a staging table and upsert.
  *
  * Columns (header row, names case-insensitive):
  *   email      required; normalized (trimmed, lower-cased) and validated
@@ -17,9 +18,18 @@
  *
  * Rows apply in file order: a later row for the same address updates what
  * an earlier one set (reported as a duplicate). A batch never holds the
- * same address twice, so this holds inside batches too. Bad rows are
+ * same address twice, so this holds inside batches too; batches written
+ * at the same time never share an address (a batch repeating one waits
+ * for the batch in flight), so it holds across batches. Bad rows are
  * reported through a callback and skipped; good rows are always kept.
- * Depends on: lib/csv, lib/utf8, lib/email, libpq.
+ *
+ * Threads: the calling thread reads and validates; `connections` writer
+ * threads each use one session: `conn` itself and clones of it (same
+ * connection parameters and session settings). `conn` must not be used by
+ * the caller until imp_contacts() returns. Batches may commit out of file
+ * order, so after a failure the committed rows are a prefix of the file
+ * plus, possibly, a few later batches; `err` lists them.
+ * Depends on: lib/csv, lib/utf8, lib/email, libpq, pthreads.
  */
 #ifndef TERN_IMPORT_H
 #define TERN_IMPORT_H
@@ -48,7 +58,9 @@ struct imp_stats {
 /*
  * Import the CSV read from `fd`. Returns 0 when the whole file was
  * processed (check stats.rejected), -1 when the import had to stop; then
- * `err` says why and which lines were already committed.
+ * `err` says why and which lines were already committed:
+ *   "... refused ...; rows up to line 350001 are imported, and lines
+ *    400002-450001; later ones are not"
  */
 int imp_contacts(PGconn *conn, int fd, const struct imp_options *opt, struct imp_stats *stats,
                  char *err, size_t errlen);

@@ -85,6 +85,13 @@ is "$(attr dup@example.com rank)" third "the last row for an address wins"
 like "$out" "2 repeated an earlier address" "the summary counts repeats"
 is "$(pg_sql "SELECT count(*) FROM tern.contacts WHERE email = 'dup@example.com'")" 1 "a repeated address is one contact"
 
+# --- repeats spread over many small batches, written two at a time ---
+awk 'BEGIN { print "email,v:int"; for (i = 1; i <= 3000; i++) printf "rep%d@example.com,%d\n", (i * 7919) % 300, i }' >"$dir/rep.csv"
+want=$(awk -F, 'NR > 1 { last[$1] = $2 } END { for (k in last) s += last[k]; print s }' "$dir/rep.csv")
+run_tern contacts import --batch 50 "$dir/rep.csv"
+like "$out" "3000 rows: 300 new, 2700 updated" "every repeat across small batches is applied"
+is "$(pg_sql "SELECT sum((attributes->>'v')::int) FROM tern.contacts WHERE email LIKE 'rep%'")" "$want" "repeats across batches written at once apply in file order"
+
 # --- a batch mixing new and known addresses is upserted ---
 {
     printf 'email,city\n'

@@ -11,4 +11,5 @@ EXTRA_PROGRAMS += bench/hook_bench
 bench_hook_bench_CPPFLAGS = $(UNIT_CPPFLAGS) $(LUA_CFLAGS)
 bench_hook_bench_LDADD = $(LH_LIBS)
 EXTRA_DIST += bench/hook.sh
+EXTRA_DIST += bench/track.sh
 CLEANFILES += $(EXTRA_PROGRAMS)

@@ -47,9 +47,12 @@ struct daemon {
     struct lh_pool *lua;
     struct milter_deps deps;
     pthread_t reloader, connector;
+    pthread_mutex_t reload_mu; /* the reloader and the connector both reload */
     bool connector_running, reloader_running;
     volatile bool stopping;
 };
+
+static void reload(struct daemon *d);
 
 /* The contact loader while the pool may not exist yet. */
 static int
@@ -88,6 +91,7 @@ connector(void *arg)
         d->db = p;
         log_info("-", "connected to PostgreSQL; draining the record spool");
         start_drain(d);
+        if (d->lua) reload(d); /* so message hooks get db.query */
         break;
     }
     return NULL;
@@ -123,6 +127,18 @@ open_spool(struct daemon *d)
     return 0;
 }
 
+/*
+ * What message hooks reach: db.query on the milter's pool (none until
+ * PostgreSQL answers) and template.render on engine.templates. A
+ * generation keeps the services it was loaded with.
+ */
+static int
+lua_services(struct daemon *d, const struct config *cfg)
+{
+    struct lh_services svc = {.db = d->db, .templates_dir = cfg->engine.templates};
+    return lh_pool_set_services(d->lua, &svc);
+}
+
 /* Message hooks when the scripts directory exists. */
 static int
 open_lua(struct daemon *d)
@@ -139,6 +155,7 @@ open_lua(struct daemon *d)
     lim.mem_bytes = (size_t)d->cfg->lua.memory;
     lim.call_ms = (unsigned)d->cfg->lua.call_timeout_ms;
     d->lua = lh_pool_new(&lim, (unsigned)d->cfg->lua.states, err, sizeof err);
+    if (d->lua && lua_services(d, d->cfg) < 0) snprintf(err, sizeof err, "out of memory");
     if (!d->lua || lh_pool_reload(d->lua, dir, err, sizeof err) < 0) {
         log_error("-", "scripts: %s", err);
         return -1;
@@ -163,7 +180,7 @@ publish(struct daemon *d, struct config *cfg)
 }
 
 static void
-reload(struct daemon *d)
+reload_locked(struct daemon *d)
 {
     struct buf errors = BUF_INIT;
     char err[2048];
@@ -174,11 +191,21 @@ reload(struct daemon *d)
         return;
     }
     buf_free(&errors);
-    if (d->lua && lh_pool_reload(d->lua, cfg->engine.scripts, err, sizeof err) < 0)
+    if (d->lua && lua_services(d, cfg) < 0)
+        log_error("-", "scripts not reloaded, keeping the running ones: out of memory");
+    else if (d->lua && lh_pool_reload(d->lua, cfg->engine.scripts, err, sizeof err) < 0)
         log_error("-", "scripts not reloaded, keeping the running ones: %s", err);
     log_set_level((enum log_level)cfg->log.level);
     publish(d, cfg);
     config_unref(cfg);
+}
+
+static void
+reload(struct daemon *d)
+{
+    pthread_mutex_lock(&d->reload_mu);
+    reload_locked(d);
+    pthread_mutex_unlock(&d->reload_mu);
 }
 
 static void *
@@ -236,7 +263,7 @@ cmd_milter(struct cli *cli, int argc, char **argv)
         cli_usage(cli_command("milter"), true);
         return EXIT_USAGE;
     }
-    struct daemon d = {.cli = cli};
+    struct daemon d = {.cli = cli, .reload_mu = PTHREAD_MUTEX_INITIALIZER};
     if (!(d.cfg = cli_config(cli))) return EXIT_FAIL;
     log_setup("tern milter", (enum log_level)d.cfg->log.level, d.cfg->log.syslog);
     mime_init();

@@ -12,6 +12,8 @@ hook "message" (function(m)
   if subject:find("boom", 1, true) then error("the hook failed on purpose") end
   if subject:find("loop", 1, true) then while true do end end
   m.view.greeting = m.contact and m.contact.first_name or "there"
+  local rows = db.query("SELECT count(*)::int AS n FROM contacts WHERE tenant = $1", "default")
+  m.view.contacts = rows and rows[1].n or "?"
 end)
 EOF
 milter_start
@@ -20,7 +22,7 @@ milter_postfix
 sent=0
 # deliver SUBJECT: a managed one-part message whose body greets {{greeting}}; sets $got.
 deliver() {
-    printf 'From: news@example.com\nTo: zoe@example.org\nSubject: %s\n\nHello {{greeting}} https://shop.example/h\n' \
+    printf 'From: news@example.com\nTo: zoe@example.org\nSubject: %s\n\nHello {{greeting}} https://shop.example/h ({{contacts}})\n' \
         "$1" >"$dir/m.eml"
     pf_send --from news@example.com --to zoe@example.org --data @"$dir/m.eml" >/dev/null ||
         bail_out "cannot submit"
@@ -31,15 +33,16 @@ deliver() {
 
 deliver "welcome"
 like "$(parts "$got" text)" "^Hello Zoë https://t.example.com/c/" "a hook's view field is rendered"
+like "$(parts "$got" text)" "\\(1\\)$" "a hook reads PostgreSQL with db.query"
 
 deliver "boom"
-is "$(parts "$got" text)" "Hello {{greeting}} https://shop.example/h" \
+is "$(parts "$got" text)" "Hello {{greeting}} https://shop.example/h ({{contacts}})" \
     "a hook that raises an error: the message is delivered untouched"
 like "$(cat "$dir/milter.log")" "hooks/message.lua:3: the hook failed on purpose" \
     "the hook's error is logged with its file and line"
 
 deliver "loop"
-is "$(parts "$got" text)" "Hello {{greeting}} https://shop.example/h" \
+is "$(parts "$got" text)" "Hello {{greeting}} https://shop.example/h ({{contacts}})" \
     "a hook that never ends: the message is delivered untouched"
 
 printf 'hook "message" (function(m) this is not Lua end)\n' >"$dir/scripts/hooks/broken.lua"

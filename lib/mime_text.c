@@ -242,6 +242,14 @@ transfer_encode(GMimeContentEncoding enc, const char *s, size_t n, struct buf *o
     return transfer(&st, s, n, out);
 }
 
+/* Single-byte charsets whose iconv tables map both ways: no need to read back. */
+static bool
+one_to_one(const char *cs)
+{
+    return g_ascii_strncasecmp(cs, "iso-8859-", 9) == 0 ||
+           g_ascii_strncasecmp(cs, "windows-125", 11) == 0;
+}
+
 /*
  * `text` in charset `cs` into `bytes`: 1, 0 it does not fit, -1 ENOMEM.
  * Fitting means the bytes read back as the very same text: some
@@ -252,6 +260,7 @@ from_utf8(const char *text, size_t len, const char *cs, struct buf *bytes)
 {
     struct buf back = BUF_INIT;
     int rc = recode(cs, "UTF-8", text, len, false, bytes);
+    if (rc == 1 && one_to_one(cs)) return 1;
     if (rc == 1) rc = recode("UTF-8", cs, bytes->data, bytes->len, false, &back);
     if (rc == 1 && (back.len != len || memcmp(back.data, text, len) != 0)) rc = 0;
     buf_free(&back);

@@ -12,7 +12,9 @@
 # Prints msg/s for each, the ratio tern / no-op (goal >= 0.9) and tern's
 # CPU time per message. Needs root, postfix, smtp-source, smtp-sink.
 #
-# Usage: bench/milter.sh [COUNT]   (TERN: the binary, default build/cli/tern)
+# Usage: bench/milter.sh [COUNT]   (TERN: the binary, default build/cli/tern;
+#        TERN_PERF=FILE runs tern under `perf record -g` into FILE, and the
+#        CPU-per-message line then reads perf's process, not tern's)
 set -eu
 count=${1:-2000}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -78,7 +80,7 @@ scripts = $work/no-scripts"
 "$TERN" migrate >/dev/null
 printf 'email,first_name\nzoe@example.org,Zoe\n' >"$work/c.csv"
 "$TERN" contacts import "$work/c.csv" >/dev/null
-"$TERN" milter >"$work/milter.log" 2>&1 &
+${TERN_PERF:+perf record -g -o "$TERN_PERF"} "$TERN" milter >"$work/milter.log" 2>&1 &
 tern_pid=$!
 at_exit "kill $tern_pid 2>/dev/null"
 sleep 0.5

@@ -28,12 +28,14 @@
  * occurred_us or sent_us of 0 means now, a change's event type defaults to
  * its kind's (email.unsubscribe, contact.confirmed, preferences.updated).
  *
- * Applying: one statement per kind for the whole batch (a JSON array
- * unpacked by jsonb_to_recordset); only when PostgreSQL refuses the data
- * (SQLSTATE class 22, 23 or 54) are the records retried one by one under
- * savepoints, so the bad one is skipped and the rest commit. A change
- * (unsubscribe, confirm, preferences) takes effect only together with its
- * event's first insert, so a replay never undoes a later change.
+ * Applying: one transaction per batch, always with synchronous_commit on
+ * (the spool deletes what it committed, so the commit must be durable even
+ * on a server that defaults to off); one statement per kind for the whole
+ * batch (a JSON array unpacked by jsonb_to_recordset); only when PostgreSQL
+ * refuses the data (SQLSTATE class 22, 23 or 54) are the records retried one
+ * by one under savepoints, so the bad one is skipped and the rest commit. A
+ * change (unsubscribe, confirm, preferences) takes effect only together with
+ * its event's first insert, so a replay never undoes a later change.
  *
  * Depends on: lib/buf, lib/db, lib/events, lib/token (UUID text), lib/log,
  * jansson, libpq, OpenSSL (random and SHA-1 for ids). Needs migration 0005.

@@ -308,7 +308,9 @@ transaction(PGconn *conn, const struct row *rows, size_t n, bool each, size_t *s
             size_t errlen)
 {
     size_t refused = 0;
-    enum outcome o = exec_simple(conn, "BEGIN", err, errlen);
+    /* The spool forgets a batch once this commits: never let the server
+     * acknowledge a commit it could still lose (synchronous_commit = off). */
+    enum outcome o = exec_simple(conn, "BEGIN; SET LOCAL synchronous_commit = on", err, errlen);
     if (o == APPLIED)
         o = each ? apply_each(conn, rows, n, &refused, err, errlen)
                  : apply_grouped(conn, rows, n, err, errlen);

@@ -6,6 +6,7 @@
  * (TERN_SPOOL_TMP) for the spools. Log lines go to stderr, which the .t
  * script keeps and checks for the growth warning.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,55 @@ records_spooled_while_postgresql_is_down_arrive_once_after_restart(void)
     spool_close(sp);
 }
 
+struct trickle {
+    struct spool *sp;
+    int n, failures;
+};
+
+/* Append records one at a time, about one every 200 us, as steady traffic would. */
+static void *
+trickle_main(void *arg)
+{
+    struct trickle *t = arg;
+    for (int i = 0; i < t->n; i++) {
+        struct buf b = BUF_INIT;
+        char data[64];
+        snprintf(data, sizeof data, "{\"tag\": \"crash\", \"i\": %d}", i);
+        struct rec_event ev = {
+            .type = "email.open", .source = "track", .data = data, .delay_ms = -1};
+        uint64_t seq;
+        if (rec_encode_event(&ev, &b, err, sizeof err) < 0 ||
+            spool_append(t->sp, b.data, b.len, &seq, err, sizeof err) < 0 ||
+            spool_sync(t->sp, seq, err, sizeof err) < 0)
+            t->failures++;
+        buf_free(&b);
+        usleep(200);
+    }
+    return NULL;
+}
+
+static void
+postgresql_crashing_under_the_drain_loses_no_applied_batch(void)
+{
+    struct spool *sp = fresh_spool("crash");
+    struct spool_drain_opts o = {.batch = 20, .idle_ms = 5, .max_backoff_ms = 200};
+    struct spool_drain *d = spool_drain_start(sp, pool, &o, err, sizeof err);
+    struct trickle t = {sp, 3000, 0};
+    pthread_t th;
+    pthread_create(&th, NULL, trickle_main, &t);
+    usleep(300000); /* the drain commits small batches as the records come */
+    ok(system(getenv("TERN_PG_STOP")) == 0, "PostgreSQL is killed (immediate shutdown) mid-stream");
+    usleep(200000);
+    ok(system(getenv("TERN_PG_START")) == 0, "and started again");
+    pthread_join(th, NULL);
+    is_int(t.failures, 0, "every record was spooled");
+    ok(wait_for(d, 3000, 0, 30000).applied == 3000, "the drain applies them all");
+    spool_drain_stop(d, 5000);
+    is_int(events_of("crash"), 3000,
+           "every batch the drain acked survived the crash (its commits are synchronous)");
+    spool_close(sp);
+}
+
 static void
 stop_drains_within_the_deadline(void)
 {
@@ -249,6 +299,7 @@ main(void)
     }
     records_spooled_while_postgresql_is_down_arrive_once_after_restart();
     a_growing_spool_is_warned_about();
+    postgresql_crashing_under_the_drain_loses_no_applied_batch();
     stop_drains_within_the_deadline();
     stop_while_postgresql_is_down_keeps_the_records_for_the_next_start();
     kick_wakes_an_idle_drain();

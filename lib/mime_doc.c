@@ -188,10 +188,11 @@ find_headers(const struct mime_doc *d, GMimeObject *o, size_t lo, struct mime_lo
     return true;
 }
 
-/* Is the line [at, end) a header field ("Name:" or "Name :"), or folded onto one? */
+/* Is the line [at, end) a header field ("Name:" or "Name :"), or folded onto one, without NUL? */
 static bool
 header_line(const char *s, size_t at, size_t end, bool first)
 {
+    if (memchr(s + at, '\0', end - at)) return false; /* GMime's header parser stops at NUL */
     if (s[at] == ' ' || s[at] == '\t') return !first; /* continuation */
     size_t i = at;
     while (i < end && s[i] > ' ' && s[i] < 127 && s[i] != ':')

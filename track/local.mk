@@ -27,7 +27,10 @@ TRACK_TEST_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/track
 TRACK_UNIT_TESTS = \
 	tests/unit/track_route_test \
 	tests/unit/track_bot_test \
-	tests/unit/track_burst_test
+	tests/unit/track_burst_test \
+	tests/unit/track_form_test \
+	tests/unit/track_apikey_test \
+	tests/unit/track_pages_test
 check_PROGRAMS += $(TRACK_UNIT_TESTS)
 TESTS += $(TRACK_UNIT_TESTS)
 tests_unit_track_route_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
@@ -36,6 +39,25 @@ tests_unit_track_bot_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
 tests_unit_track_bot_test_LDADD = $(TRACK_LIBS)
 tests_unit_track_burst_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
 tests_unit_track_burst_test_LDADD = $(TRACK_LIBS)
+tests_unit_track_form_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
+tests_unit_track_form_test_LDADD = $(TRACK_LIBS)
+tests_unit_track_apikey_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
+tests_unit_track_apikey_test_LDADD = $(TRACK_LIBS)
+tests_unit_track_pages_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
+tests_unit_track_pages_test_LDADD = $(TRACK_LIBS)
+
+# Fuzz target for the router and the form parser (replayed by tests/fuzz/replay.t).
+check_PROGRAMS += tests/fuzz/track_route_replay
+tests_fuzz_track_route_replay_SOURCES = tests/fuzz/replay.c tests/fuzz/track_route_fuzz.c
+tests_fuzz_track_route_replay_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
+tests_fuzz_track_route_replay_LDADD = $(TRACK_LIBS)
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/track_route_fuzz
+tests_fuzz_track_route_fuzz_SOURCES = tests/fuzz/track_route_fuzz.c
+tests_fuzz_track_route_fuzz_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
+tests_fuzz_track_route_fuzz_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_track_route_fuzz_LDADD = $(TRACK_LIBS)
+endif
 
 # Over real HTTP against a private PostgreSQL (curl).
 TESTS += tests/integration/track_http.t tests/integration/track_pages.t \

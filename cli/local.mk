@@ -28,3 +28,9 @@ EXTRA_DIST += tests/integration/lint.t
 cli_tern_SOURCES += cli/cmd_milter.c
 cli_tern_CPPFLAGS += $(MILTER_CFLAGS) $(GMIME_CFLAGS) -I$(top_srcdir)/milter -I$(top_srcdir)/lua
 cli_tern_LDADD += $(MILTER_TERN_LIBS)
+
+# tern simulate: journeys on a virtual clock through the engine's pure runtime.
+cli_tern_SOURCES += cli/cmd_simulate.c
+cli_tern_LDADD += $(ENGINE_LIBS)
+TESTS += tests/integration/simulate.t
+EXTRA_DIST += tests/integration/simulate.t

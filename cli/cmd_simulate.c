@@ -1,0 +1,351 @@
+/*
+ * cmd_simulate.c - `tern simulate JOURNEY.lua... [--policy FILE] [--contact JSON]
+ * [--events SPEC] [--start ISO8601] [--days N] [--json]`
+ *
+ * Runs the given journeys for one contact on a virtual clock, without a
+ * database (engine/en_sim.h), and prints the timeline: one line per entry,
+ * or with --json an array of {"at", "journey", "kind", "step", "template",
+ * "detail"} ("at" in seconds since the start).
+ *
+ * The files load as one scripts tree of their own: each is copied under
+ * its file name into a private temporary directory, which is loaded and
+ * validated as a reload would, and removed afterwards. Messages name the
+ * files as given on the command line. A journey that requires a module
+ * needs that module's file listed too, and two files may not share a name.
+ *
+ * Exit status: 0 the timeline ran, 3 it ran but a step failed (an error
+ * entry), 1 the scripts do not load or the run failed, 2 usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "engine/en_sim.h"
+#include "engine/en_time.h"
+#include "engine/en_tz.h"
+#include "log.h"
+#include "lua/lh_reg.h"
+
+#define FILES_MAX    64
+#define DAYS_MAX     3650
+#define FILE_MAX     (1u << 20)
+#define DEFAULT_DAYS 30
+
+struct sim_args {
+    const char *files[FILES_MAX + 1]; /* the journeys, then the policy */
+    size_t nfiles;
+    const char *contact, *events;
+    int64_t start;
+    unsigned days;
+    bool json;
+};
+
+struct printer {
+    const struct sim_args *a;
+    bool json, first;
+    unsigned errors;
+};
+
+static int
+parse_days(const char *s, unsigned *days)
+{
+    char *end;
+    errno = 0;
+    unsigned long d = strtoul(s, &end, 10);
+    if (errno || *end || d < 1 || d > DAYS_MAX)
+        return cli_error("simulate", "--days: \"%s\" is not a number of days (1..3650)", s), -1;
+    *days = (unsigned)d;
+    return 0;
+}
+
+static int
+parse_args(int argc, char **argv, struct sim_args *a)
+{
+    static const struct option opts[] = {{"policy", required_argument, NULL, 'p'},
+                                         {"contact", required_argument, NULL, 'c'},
+                                         {"events", required_argument, NULL, 'e'},
+                                         {"start", required_argument, NULL, 's'},
+                                         {"days", required_argument, NULL, 'd'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {0}};
+    const char *policy = NULL;
+    char why[160];
+    int c;
+    *a = (struct sim_args){.start = (int64_t)time(NULL), .days = DEFAULT_DAYS};
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p': policy = optarg; break;
+        case 'c': a->contact = optarg; break;
+        case 'e': a->events = optarg; break;
+        case 's':
+            if (en_time_parse(optarg, &a->start, why, sizeof why) < 0)
+                return cli_error("simulate", "--start: %s", why), -1;
+            break;
+        case 'd':
+            if (parse_days(optarg, &a->days) < 0) return -1;
+            break;
+        case 'j': a->json = true; break;
+        default: return -1;
+        }
+    }
+    if (optind == argc) return cli_error("simulate", "give at least one JOURNEY.lua"), -1;
+    if (argc - optind > FILES_MAX) return cli_error("simulate", "more than 64 files"), -1;
+    for (int i = optind; i < argc; i++)
+        a->files[a->nfiles++] = argv[i];
+    if (policy) a->files[a->nfiles++] = policy;
+    return 0;
+}
+
+/*
+ * ---------------------------------------------------------------
+ * the scripts tree
+ * ---------------------------------------------------------------
+ */
+
+static const char *
+base_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static int
+copy_file(const char *from, const char *dir, char *err, size_t errlen)
+{
+    char to[PATH_MAX], chunk[16384];
+    int len = snprintf(to, sizeof to, "%s/%s", dir, base_of(from));
+    if (len < 0 || (size_t)len >= sizeof to)
+        return snprintf(err, errlen, "%s: path too long", from), -1;
+    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wbx") : NULL;
+    size_t n, total = 0;
+    bool ok = in && out;
+    while (ok && (n = fread(chunk, 1, sizeof chunk, in)) > 0)
+        ok = (total += n) <= FILE_MAX && fwrite(chunk, 1, n, out) == n;
+    if (in && ferror(in)) ok = false;
+    if (!ok)
+        snprintf(err, errlen, "%s: %s", from,
+                 !in ? strerror(errno)
+                 : !out
+                     ? (errno == EEXIST ? "another file of that name is listed" : strerror(errno))
+                     : "cannot copy it (over 1 MiB?)");
+    if (in) fclose(in);
+    if (out && fclose(out) != 0) ok = false;
+    return ok ? 0 : -1;
+}
+
+/* A private directory holding a copy of each file; -1 with err. */
+static int
+make_tree(const struct sim_args *a, char *dir, size_t dirlen, char *err, size_t errlen)
+{
+    const char *tmp = getenv("TMPDIR");
+    int len = snprintf(dir, dirlen, "%s/tern-simulate.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (len < 0 || (size_t)len >= dirlen || !mkdtemp(dir)) {
+        snprintf(err, errlen, "a temporary directory under %.200s: %s", tmp ? tmp : "/tmp",
+                 strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < a->nfiles; i++) {
+        size_t n = strlen(a->files[i]);
+        if (n < 5 || strcmp(a->files[i] + n - 4, ".lua") != 0) {
+            snprintf(err, errlen, "%s: not a .lua file", a->files[i]);
+            return -1;
+        }
+        if (copy_file(a->files[i], dir, err, errlen) < 0) return -1;
+    }
+    return 0;
+}
+
+static void
+remove_tree(const struct sim_args *a, const char *dir)
+{
+    char path[PATH_MAX];
+    for (size_t i = 0; i < a->nfiles; i++) {
+        int len = snprintf(path, sizeof path, "%s/%s", dir, base_of(a->files[i]));
+        if (len > 0 && (size_t)len < sizeof path) unlink(path);
+    }
+    rmdir(dir);
+}
+
+/* Write `msg` with every line's leading "NAME.lua:" replaced by the path as given. */
+static void
+unmap(const struct sim_args *a, const char *msg, struct buf *out)
+{
+    buf_reset(out);
+    for (const char *line = msg; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line + 1) : strlen(line);
+        for (size_t i = 0; i < a->nfiles; i++) {
+            const char *b = base_of(a->files[i]);
+            size_t bl = strlen(b);
+            if (len > bl && strncmp(line, b, bl) == 0 && line[bl] == ':') {
+                buf_puts(out, a->files[i]);
+                line += bl, len -= bl;
+                break;
+            }
+        }
+        buf_append(out, line, len);
+        line += len;
+    }
+}
+
+/*
+ * ---------------------------------------------------------------
+ * output
+ * ---------------------------------------------------------------
+ */
+
+/* "+2d3h15m", "+0s". */
+static void
+offset_text(int64_t secs, char *out, size_t outlen)
+{
+    int64_t d = secs / 86400, h = secs / 3600 % 24, m = secs / 60 % 60, s = secs % 60;
+    int n = snprintf(out, outlen, "+");
+    if (d) n += snprintf(out + n, outlen - (size_t)n, "%" PRId64 "d", d);
+    if (h) n += snprintf(out + n, outlen - (size_t)n, "%" PRId64 "h", h);
+    if (m) n += snprintf(out + n, outlen - (size_t)n, "%" PRId64 "m", m);
+    if (s || n == 1) snprintf(out + n, outlen - (size_t)n, "%" PRId64 "s", s);
+}
+
+static json_t *
+str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static void
+print_json(struct printer *p, const struct en_sim_entry *e, const char *detail)
+{
+    json_t *o = json_pack("{s:I, s:o, s:s, s:o, s:o, s:o}", "at", (json_int_t)(e->at - p->a->start),
+                          "journey", str_or_null(e->journey), "kind", en_sim_kind_name(e->kind),
+                          "step", str_or_null(e->step), "template", str_or_null(e->template_name),
+                          "detail", str_or_null(detail));
+    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    printf("%s%s", p->first ? "[\n" : ",\n", text ? text : "null");
+    free(text);
+    json_decref(o);
+}
+
+static void
+print_entry(void *ctx, const struct en_sim_entry *e)
+{
+    struct printer *p = ctx;
+    struct buf detail = {0};
+    char off[48], at[32];
+    if (e->detail) unmap(p->a, e->detail, &detail);
+    p->errors += e->kind == EN_SIM_ERROR;
+    if (p->json) {
+        print_json(p, e, e->detail ? buf_str(&detail) : NULL);
+    } else {
+        offset_text(e->at - p->a->start, off, sizeof off);
+        en_time_format(e->at, at, sizeof at);
+        printf("%-9s %s  %s  %s  %s", off, at, e->journey ? e->journey : "-",
+               en_sim_kind_name(e->kind), e->step ? e->step : "-");
+        if (e->template_name) printf("  %s", e->template_name);
+        if (e->detail) printf(": %s", buf_str(&detail));
+        putchar('\n');
+    }
+    p->first = false;
+    buf_free(&detail);
+}
+
+/*
+ * ---------------------------------------------------------------
+ * the run
+ * ---------------------------------------------------------------
+ */
+
+/* The default contact with --contact's fields over it (inline JSON or @FILE). */
+static json_t *
+load_contact(const char *arg, char *err, size_t errlen)
+{
+    json_error_t jerr;
+    json_t *c = json_pack("{s:i, s:s, s:s, s:s}", "id", 1, "email", "contact@example.com", "tenant",
+                          "default", "timezone", "UTC");
+    json_t *given = !arg            ? json_object()
+                    : arg[0] == '@' ? json_load_file(arg + 1, 0, &jerr)
+                                    : json_loads(arg, 0, &jerr);
+    if (!given || !json_is_object(given) || !c || json_object_update(c, given) < 0) {
+        snprintf(err, errlen, "--contact: %s",
+                 !given ? jerr.text : "want a JSON object like {\"first_name\": \"Ada\"}");
+        json_decref(c), json_decref(given);
+        return NULL;
+    }
+    json_decref(given);
+    return c;
+}
+
+static int
+run(const struct sim_args *a, struct lh_pool *pool, json_t *contact, struct printer *p, char *err,
+    size_t errlen)
+{
+    struct en_sim_event *events = NULL;
+    size_t nevents = 0;
+    if (a->events && en_sim_events_parse(a->events, a->start, &events, &nevents, err, errlen) < 0)
+        return -1;
+    struct lh_reg *reg = NULL;
+    struct lh_state *st = lh_lease(pool, err, errlen);
+    int rc = st && lh_reg_get(st, &reg, err, errlen) == 0 ? 0 : -1;
+    if (rc == 0) {
+        struct en_sim_opts o = {contact, events, nevents, a->start, a->start + a->days * 86400};
+        rc = en_sim_run(st, reg, &o, print_entry, p, err, errlen);
+        if (p->json) printf("%s", p->first ? "[]\n" : "\n]\n");
+    }
+    lh_reg_free(reg);
+    if (st) lh_release(st);
+    en_sim_events_free(events, nevents);
+    return rc;
+}
+
+static int
+load_pool(const struct sim_args *a, struct lh_pool **out, char *err, size_t errlen)
+{
+    char dir[PATH_MAX];
+    struct lh_pool *pool = lh_pool_new(NULL, 1, err, errlen);
+    if (!pool) return -1;
+    int rc = make_tree(a, dir, sizeof dir, err, errlen);
+    if (rc == 0) rc = lh_pool_reload(pool, dir, err, errlen);
+    remove_tree(a, dir);
+    if (rc < 0) {
+        lh_pool_free(pool);
+        return -1;
+    }
+    *out = pool;
+    return 0;
+}
+
+int
+cmd_simulate(struct cli *cli, int argc, char **argv)
+{
+    (void)cli;
+    struct sim_args a;
+    char err[4096];
+    if (parse_args(argc, argv, &a) < 0) {
+        cli_usage(cli_command("simulate"), true);
+        return EXIT_USAGE;
+    }
+    log_set_level(LOG_LVL_WARNING); /* no "generation serving" lines */
+    struct printer p = {.a = &a, .json = a.json, .first = true};
+    struct lh_pool *pool = NULL;
+    json_t *contact = load_contact(a.contact, err, sizeof err);
+    int rc = contact && load_pool(&a, &pool, err, sizeof err) == 0 ? 0 : -1;
+    if (rc == 0) rc = run(&a, pool, contact, &p, err, sizeof err);
+    if (rc < 0) {
+        struct buf msg = {0};
+        unmap(&a, err, &msg);
+        cli_error("simulate", "%s", buf_str(&msg));
+        buf_free(&msg);
+    }
+    if (pool) lh_pool_free(pool);
+    json_decref(contact);
+    en_tz_flush();
+    return rc < 0 ? EXIT_FAIL : p.errors ? EXIT_PARTIAL : EXIT_OK;
+}

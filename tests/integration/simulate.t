@@ -1,0 +1,77 @@
+#!/bin/sh
+# `tern simulate`: real journey scripts on a virtual clock, no database;
+# the human timeline, --json, errors with file:line, and the shipped
+# double opt-in journey.
+. "$TERN_SRCDIR/tests/lib/tap.sh"
+. "$TERN_SRCDIR/tests/lib/tern.sh"
+
+dir=$(tap_tmpdir)
+at_exit "rm -rf '$dir'"
+doi=$TERN_SRCDIR/scripts/journeys/double_opt_in.lua
+start=2026-01-05T09:00:00Z
+
+# The shipped double opt-in: nobody confirms.
+run_tern simulate "$doi" --events contact.subscribed@0 --start $start --days 10
+is "$status" 0 "double opt-in without a confirmation runs"
+like "$out" "^\+0s +2026-01-05T09:00:00Z  double_opt_in  enter  start: on contact.subscribed" \
+    "the subscription enters the journey at the start"
+like "$out" "\+0s .*double_opt_in  send  start  doi-confirm: transactional" \
+    "the confirmation mail goes out at once, as transactional mail"
+like "$out" "\+2d +2026-01-07T09:00:00Z  double_opt_in  send  remind  doi-reminder" \
+    "the reminder follows after two days"
+like "$out" "\+7d +2026-01-12T09:00:00Z  double_opt_in  exit  expire: not confirmed within 7 days" \
+    "the request expires seven days after the first mail"
+
+# Confirmed on day 3: the goal ends the wait, no expiry.
+run_tern simulate "$doi" --events contact.subscribed@0,contact.confirmed@3d --start $start --days 10
+like "$out" "\+3d .*double_opt_in  goal  remind: on contact.confirmed" \
+    "a confirmation while waiting is the goal"
+unlike "$out" "step  expire" "and the expiry step never runs"
+
+# --json: one object per entry, "at" in seconds since the start.
+run_tern simulate "$doi" --events contact.subscribed@0,contact.confirmed@3d --start $start --days 10 --json
+is "$status" 0 "--json runs"
+line=$(printf '%s\n' "$out" | grep '"kind":"goal"' | sed 's/,$//')
+is "$line" '{"at":259200,"journey":"double_opt_in","kind":"goal","step":"remind","template":null,"detail":"on contact.confirmed"}' \
+    "--json: the goal entry with at, journey, kind, step, template and detail"
+first=$(printf '%s\n' "$out" | head -n 1) last=$(printf '%s\n' "$out" | tail -n 1)
+is "$first$last" "[]" "--json prints one array, one entry per line"
+if command -v python3 >/dev/null; then
+    n=$(printf '%s' "$out" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+    is "$n" "$(printf '%s\n' "$out" | grep -c '"kind"')" "--json is valid JSON with every entry"
+fi
+
+# Events from a file, the contact's attributes in the step, a failing step.
+cat >"$dir/events.json" <<'JSON'
+[{"at": "0", "type": "order.placed", "data": {"total": 42}},
+ {"at": "2026-01-06T09:00:00Z", "type": "order.placed", "data": {"total": 7}}]
+JSON
+cat >"$dir/thanks.lua" <<'LUA'
+local j = journey "thanks" { entry = on "order.placed", reentry = "always" }
+function j.start(c)
+  if c.event.data.total < 10 then
+    return c:go(c.vars.nothing.here)
+  end
+  c:send("thanks", { data = { total = c.event.data.total } })
+  return c:exit("thanked " .. c.contact.first_name)
+end
+LUA
+run_tern simulate "$dir/thanks.lua" --events "@$dir/events.json" --contact '{"first_name": "Ada"}' \
+    --start $start --days 3
+is "$status" 3 "a step that failed makes the exit status 3"
+like "$out" "\+0s .*thanks  exit  start: thanked Ada" "the step reads c.event and c.contact"
+like "$out" "\+1d .*thanks  error  start: $dir/thanks.lua:4: attempt to index a nil value" \
+    "a failing step is an error entry with the file:line as given"
+
+# Usage and load errors.
+run_tern simulate
+is "$status" 2 "no journey is a usage error"
+printf 'local j = journey "x" { entry = on "a.b" }\n' >"$dir/nostart.lua"
+run_tern simulate "$dir/nostart.lua"
+is "$status" 1 "a tree that does not load fails"
+like "$err" "$dir/nostart.lua:1: journey \"x\": has no start step" "naming the file as given"
+run_tern simulate "$doi" --events "contact.subscribed"
+is "$status" 1 "an event without @OFFSET is refused"
+like "$err" "want TYPE@OFFSET" "with the expected form"
+
+done_testing

@@ -471,7 +471,7 @@ refresh_segments(struct sim *s)
         fresh[i] = !en_mem_is_member(&s->mem, now_in[i]);
     s->oom |= !fresh || en_mem_set_members(&s->mem, now_in, n) < 0;
     for (size_t i = 0; fresh && i < n && !s->oom; i++)
-        if (fresh[i]) joined(s, s->mem.members[i]);
+        if (fresh[i]) joined(s, now_in[i]); /* the journey's name: entering may refresh again */
     free(fresh);
     free(now_in);
 }

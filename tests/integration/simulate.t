@@ -63,6 +63,26 @@ like "$out" "\+0s .*thanks  exit  start: thanked Ada" "the step reads c.event an
 like "$out" "\+1d .*thanks  error  start: $dir/thanks.lua:4: attempt to index a nil value" \
     "a failing step is an error entry with the file:line as given"
 
+# Several journeys under --policy: the cap defers the lower priority's mail.
+cat >"$dir/policy.lua" <<'LUA'
+policy { caps = { marketing = { "1/1d" } }, on_cap = "defer" }
+LUA
+cat >"$dir/promo.lua" <<'LUA'
+local j = journey "promo" { entry = on "order.placed", priority = 20 }
+function j.start(c) c:send "promo" return c:exit() end
+LUA
+cat >"$dir/upsell.lua" <<'LUA'
+local j = journey "upsell" { entry = on "order.placed", priority = 70 }
+function j.start(c) c:send "upsell" return c:exit() end
+LUA
+run_tern simulate "$dir/promo.lua" "$dir/upsell.lua" --policy "$dir/policy.lua" \
+    --events order.placed@0 --start $start --days 3
+is "$status" 0 "two journeys and a policy run together"
+like "$out" "\+0s .*upsell  send  start  upsell" "the higher priority sends first"
+like "$out" "\+0s .*promo  capped  start  promo: cap 1/1d: step runs again 2026-01-06T09:00:00Z" \
+    "the lower priority is capped and deferred"
+like "$out" "\+1d .*promo  send  start  promo" "and sends when the cap allows"
+
 # Usage and load errors.
 run_tern simulate
 is "$status" 2 "no journey is a usage error"

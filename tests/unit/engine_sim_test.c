@@ -4,7 +4,8 @@
  * only their own enrollment
  *
  * The journeys live in tests/lua/engine/sim (each enters on its own event
- * type) and tests/lua/engine/caps (a policy with a 1/1d cap). Each test
+ * type), tests/lua/engine/caps (a policy with a 1/1d cap that defers)
+ * and tests/lua/engine/skip (one that skips). Each test
  * runs one timeline and looks for entries "OFFSET KIND JOURNEY STEP
  * [TEMPLATE]", OFFSET in seconds since the start.
  */
@@ -22,7 +23,7 @@
 
 #define DAY 86400
 
-static struct engine_tree sim, caps;
+static struct engine_tree sim, caps, skip;
 static int64_t start;
 static char lines[256][256];
 static size_t nlines;
@@ -209,6 +210,15 @@ cap_defers_the_lower_priority(void)
 }
 
 static void
+cap_skip_drops_the_mail_and_goes_on(void)
+{
+    timeline(&skip, "n.go@0", 2, NULL);
+    expect(has("0 send news start first") && has("0 capped news start second") &&
+               has("3600 capped news later third") && has("3600 exit news later"),
+           "on_cap skip: mail over the cap is dropped, the journey goes on");
+}
+
+static void
 transactional_is_never_capped(void)
 {
     timeline(&caps, "c.go@0", 5, NULL);
@@ -218,7 +228,8 @@ transactional_is_never_capped(void)
 int
 main(void)
 {
-    if (engine_tree_load(&sim, "sim", NULL) < 0 || engine_tree_load(&caps, "caps", NULL) < 0)
+    if (engine_tree_load(&sim, "sim", NULL) < 0 || engine_tree_load(&caps, "caps", NULL) < 0 ||
+        engine_tree_load(&skip, "skip", NULL) < 0)
         return 1;
     en_time_parse("2026-01-01T00:00:00Z", &start, NULL, 0);
     wait_wakes_the_next_step();
@@ -235,7 +246,9 @@ main(void)
     set_joins_lua_segment_and_enters();
     segment_member_at_start_enters();
     cap_defers_the_lower_priority();
+    cap_skip_drops_the_mail_and_goes_on();
     transactional_is_never_capped();
+    engine_tree_free(&skip);
     engine_tree_free(&sim);
     engine_tree_free(&caps);
     en_tz_flush();

@@ -9,6 +9,8 @@
  * token alone authorizes it: the page's form, RFC 8058's
  * "List-Unsubscribe=One-Click" as urlencoded or multipart, or nothing.
  * Repeating a POST is harmless: applying the change again changes nothing.
+ * The preference form starts from what the contact saved, read on a worker
+ * thread (defaults when PostgreSQL is away): a rare page, not a click.
  * An unsubscribe token for the list "all" leaves all mail (the contact's
  * status); any other list is a suppression of that list or category.
  */
@@ -21,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "db.h"
 #include "endpoints.h"
 #include "form.h"
 #include "gen.h"
@@ -29,14 +32,14 @@
 
 /* Render `page` with `view` (consumed) as the reply. -1 on failure. */
 static int
-page(const struct tr_gen *g, const struct tr_request *rq, unsigned status, const char *name,
-     json_t *view, struct tr_reply *rp)
+page(const struct tr_gen *g, const char *tag, unsigned status, const char *name, json_t *view,
+     struct tr_reply *rp)
 {
     char err[512] = "out of memory";
     int rc = view ? tr_pages_render(g->pages, name, view, &rp->body, err, sizeof err) : -1;
     json_decref(view);
     if (rc < 0) {
-        log_error(rq->ip, "%s", err);
+        log_error(tag, "%s", err);
         return -1;
     }
     rp->status = status;
@@ -100,7 +103,7 @@ tr_ep_unsubscribe(const struct tr_gen *g, const struct tr_request *rq, struct tr
     if (!tr_ep_verified(g, rq, TOK_UNSUBSCRIBE, &c, rp)) return 0;
     bool everything = !c.list[0] || strcmp(c.list, "all") == 0;
     json_t *view = everything ? json_object() : json_pack("{s:s}", "list", c.list);
-    if (rq->method != TR_POST) return page(g, rq, 200, "unsubscribe", view, rp);
+    if (rq->method != TR_POST) return page(g, rq->ip, 200, "unsubscribe", view, rp);
 
     char message[TOK_UUID_STRLEN + 1];
     struct rec_change ch;
@@ -117,7 +120,7 @@ tr_ep_unsubscribe(const struct tr_gen *g, const struct tr_request *rq, struct tr
         json_decref(view);
         return -1;
     }
-    return page(g, rq, 200, "unsubscribed", view, rp);
+    return page(g, rq->ip, 200, "unsubscribed", view, rp);
 }
 
 /* ---------------------------------------------------------------------
@@ -130,14 +133,14 @@ tr_ep_confirm(const struct tr_gen *g, const struct tr_request *rq, struct tr_rep
 {
     struct tok_claims c;
     if (!tr_ep_verified(g, rq, TOK_CONFIRM, &c, rp)) return 0;
-    if (rq->method != TR_POST) return page(g, rq, 200, "confirm", json_object(), rp);
+    if (rq->method != TR_POST) return page(g, rq->ip, 200, "confirm", json_object(), rp);
     char message[TOK_UUID_STRLEN + 1];
     struct rec_change ch;
     change_init(&ch, rq, &c, "contact.confirmed", message);
     ch.purpose = "marketing";
     ch.event.data = "{\"source\":\"double-opt-in\"}";
     if (record_change(rq, &ch, rec_encode_confirm, rec) < 0) return -1;
-    return page(g, rq, 200, "confirmed", json_object(), rp);
+    return page(g, rq->ip, 200, "confirmed", json_object(), rp);
 }
 
 /* ---------------------------------------------------------------------
@@ -192,6 +195,7 @@ static json_t *
 prefs_view(const struct tr_gen *g, json_t *prefs, const char *error)
 {
     json_t *topics = json_array(), *chosen = prefs ? json_object_get(prefs, "topics") : NULL;
+    if (!json_is_array(chosen)) chosen = NULL; /* never saved: every topic offered */
     char item[FORM_FIELD_MAX];
     for (const char *pos = g->cfg->track.topics ? g->cfg->track.topics : "";
          topics && config_list_next(&pos, item, sizeof item);) {
@@ -258,7 +262,7 @@ preferences_save(const struct tr_gen *g, const struct tr_request *rq, const stru
     if (!prefs) return -1;
     const char *bad = prefs_parse(g, rq, prefs);
     if (bad) {
-        int rc = page(g, rq, 400, "preferences", prefs_view(g, prefs, bad), rp);
+        int rc = page(g, rq->ip, 400, "preferences", prefs_view(g, prefs, bad), rp);
         json_decref(prefs);
         return rc;
     }
@@ -270,7 +274,59 @@ preferences_save(const struct tr_gen *g, const struct tr_request *rq, const stru
     ch.attrs = ch.event.data = attrs;
     int rc = attrs ? record_change(rq, &ch, rec_encode_preferences, rec) : -1;
     free(attrs);
-    return rc < 0 ? -1 : page(g, rq, 200, "preferences_saved", json_object(), rp);
+    return rc < 0 ? -1 : page(g, rq->ip, 200, "preferences_saved", json_object(), rp);
+}
+
+/* The GET form starts from what the contact saved; read on a worker thread. */
+struct prefs_job {
+    struct tr_job base;
+    int64_t contact;
+    char ip[TR_IP_MAX];
+};
+
+/* The saved preferences of a contact; NULL when none or PostgreSQL is away (defaults then). */
+static json_t *
+saved_prefs(struct db_pool *db, int64_t contact, const char *tag)
+{
+    char err[256] = "not connected", id[24];
+    PGconn *conn = db ? db_lease(db, 1000, err, sizeof err) : NULL;
+    if (!conn) {
+        log_debug(tag, "preferences shown as defaults: %s", err);
+        return NULL;
+    }
+    snprintf(id, sizeof id, "%lld", (long long)contact);
+    const char *params[] = {id};
+    PGresult *res =
+        PQexecParams(conn,
+                     "SELECT jsonb_build_object('topics', attributes->'topics',"
+                     " 'channel', attributes->'channel', 'frequency',"
+                     " attributes->'frequency', 'pause_until', attributes->'pause_until')"
+                     " FROM tern.contacts WHERE id = $1",
+                     1, NULL, params, NULL, NULL, 0);
+    json_t *prefs = NULL;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        log_warn(tag, "preferences not read: %s", db_error(conn, res, err, sizeof err));
+    else if (PQntuples(res) == 1)
+        prefs = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    PQclear(res);
+    db_release(db, conn);
+    return prefs;
+}
+
+static void
+prefs_job_run(struct tr_job *base, const struct tr_gen *g, struct tr_reply *rp)
+{
+    struct prefs_job *job = (struct prefs_job *)base;
+    json_t *prefs = saved_prefs(g->shared->db, job->contact, job->ip);
+    if (page(g, job->ip, 200, "preferences", prefs_view(g, prefs, NULL), rp) < 0)
+        tr_reply_status_text(rp, 500, "Internal error");
+    json_decref(prefs);
+}
+
+static void
+prefs_job_free(struct tr_job *base)
+{
+    free(base);
 }
 
 int
@@ -279,7 +335,12 @@ tr_ep_preferences(const struct tr_gen *g, const struct tr_request *rq, struct tr
 {
     struct tok_claims c;
     if (!tr_ep_verified(g, rq, TOK_PREFERENCES, &c, rp)) return 0;
-    if (rq->method != TR_POST)
-        return page(g, rq, 200, "preferences", prefs_view(g, NULL, NULL), rp);
-    return preferences_save(g, rq, &c, rp, rec);
+    if (rq->method == TR_POST) return preferences_save(g, rq, &c, rp, rec);
+    struct prefs_job *job = calloc(1, sizeof *job);
+    if (!job) return -1;
+    job->base = (struct tr_job){prefs_job_run, prefs_job_free};
+    job->contact = c.contact;
+    memcpy(job->ip, rq->ip, sizeof job->ip);
+    rp->job = &job->base;
+    return 0;
 }

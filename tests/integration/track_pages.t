@@ -103,6 +103,9 @@ track_wait_events preferences.updated 1 >/dev/null
 attrs() { pg_sql "SELECT attributes->'topics', attributes->>'frequency', attributes->>'pause_until' FROM tern.contacts WHERE id = $ann"; }
 i=0; while [ "$(attrs)" = '||' ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 is "$(attrs)" '["news", "offers"]|weekly|2030-01-31' "they become contact attributes"
+req "$prefs"
+like "$body" 'value="weekly" checked' "the form shows what was saved"
+unlike "$body" 'value="a&lt;b&amp;&quot;c&quot;" checked' "including topics left out"
 req "$prefs" -d topic=sports
 is "$code" 400 "an unknown topic is refused"
 like "$body" 'role="alert">unknown topic' "with the reason on the page"

@@ -9,8 +9,7 @@
 command -v curl >/dev/null || skip_all "curl is not installed"
 tern_test_db
 old_key='k0:b2xkLXRlc3Qta2V5LTAxMjM0NTY3ODlhYmNkZWZnaGlqa2xtbg=='
-track_conf "scanner_delay = 0s
-[keys]
+track_conf "[keys]
 hmac_old = $old_key"
 track_start || bail_out "tern track did not start"
 msg=0b7e3c1a-5d2f-4e8a-9c61-2f0a7d9e4b13
@@ -104,6 +103,16 @@ served=$((served + 1))
 get /healthz
 is "$code" 200 "/healthz answers 200"
 
+honey=$(path_of "$("$TERN" token click https://t.example.com/ --contact 42 --message $msg --link 4294967295)")
+get "$honey"
+is "$code" 302 "the honeypot link redirects like any other"
+served=$((served + 1))
+# A time-ordered (version 7) message id sent just now: a click a moment later is a scanner.
+v7=$(python3 -c 'import time, uuid; ms = int(time.time() * 1000); print(uuid.UUID(int=(ms << 80) | (7 << 76) | (2 << 62) | 12345))')
+soon=$(path_of "$("$TERN" token click https://shop.example/new --contact 42 --message "$v7")")
+get "$soon"
+served=$((served + 1))
+
 n=$(track_wait_events email.click $served)
 is "$n" "$served" "every 302 served is one email.click event in PostgreSQL"
 is "$(pg_sql "SELECT count(*) FROM tern.events WHERE type = 'email.open'")" 3 \
@@ -114,6 +123,12 @@ row=$(pg_sql "SELECT contact_id, message_id, data->>'link', data->>'url', source
 is "$row" "42|$msg|3|$dest|track|human|$ua" "a click event carries contact, message, link, URL, class and agent"
 is "$(pg_sql "SELECT bot_class || ': ' || bot_reason FROM tern.events WHERE type = 'email.click' AND bot_reason = 'HEAD request'")" \
     "scanner: HEAD request" "the HEAD click is classified as a scanner, with its reason"
+
+is "$(pg_sql "SELECT bot_class FROM tern.events WHERE type = 'email.click' AND (data->>'link')::bigint = 4294967295")" \
+    honeypot "a click on the honeypot link is classified honeypot"
+like "$(pg_sql "SELECT bot_class || ': ' || bot_reason || ' / ' || delay_ms FROM tern.events WHERE message_id = '$v7'")" \
+    '^scanner: clicked [0-9]+ ms after the send \(scanner_delay 10000 ms\) / [0-9]+$' \
+    "a click seconds after the send (UUIDv7 message id) is a scanner, with the delay stored"
 
 get /metrics
 like "$(cat "$TRACK_DIR/body")" 'tern_track_requests_total\{endpoint="click",code="302"\} [1-9]' \

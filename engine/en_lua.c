@@ -34,6 +34,7 @@
 #define C_MT         "tern.enrollment"
 #define TEMPLATE_MAX 128
 #define ATTR_MAX     64
+#define INSTANT_MAX  253402300799.0 /* 9999-12-31T23:59:59Z: offsets cannot overflow */
 
 struct steprun {
     const struct en_input *in;
@@ -164,19 +165,27 @@ c_wait(lua_State *L)
 
 /* c:wait_until's time: Unix seconds or ISO 8601 text. */
 static int64_t
+in_range(lua_State *L, double t)
+{
+    if (!(t >= 0 && t <= INSTANT_MAX))
+        luaL_error(L, "c:wait_until: the time must lie between 1970 and 9999");
+    return (int64_t)t;
+}
+
+static int64_t
 check_instant(lua_State *L, int arg)
 {
     char why[128];
     int64_t t;
-    if (lua_isinteger(L, arg)) return (int64_t)lua_tointeger(L, arg);
-    if (lua_type(L, arg) == LUA_TNUMBER) return (int64_t)floor(lua_tonumber(L, arg));
+    if (lua_isinteger(L, arg)) return in_range(L, (double)lua_tointeger(L, arg));
+    if (lua_type(L, arg) == LUA_TNUMBER) return in_range(L, floor(lua_tonumber(L, arg)));
     if (lua_type(L, arg) != LUA_TSTRING)
         luaL_error(L, "c:wait_until: the time must be an ISO 8601 string or Unix seconds, got %s%s",
                    luaL_typename(L, arg),
                    lua_isnil(L, arg) ? " (a missing contact attribute?)" : "");
     if (en_time_parse(lua_tostring(L, arg), &t, why, sizeof why) < 0)
         luaL_error(L, "c:wait_until: %s", why);
-    return t;
+    return in_range(L, (double)t);
 }
 
 static int
@@ -185,7 +194,7 @@ c_wait_until(lua_State *L)
     struct steprun *run = live(L);
     int64_t at = check_instant(L, 2), off = 0;
     int steparg = lua_gettop(L) >= 4 ? 4 : 3;
-    if (steparg == 4) {
+    if (steparg == 4 && !lua_isnil(L, 3)) { /* c:wait_until(t, nil, step): no offset */
         char why[128];
         if (lh_offset_parse(luaL_checkstring(L, 3), &off, why, sizeof why) < 0)
             luaL_error(L, "c:wait_until: %s", why);
@@ -205,6 +214,7 @@ opt_step(lua_State *L, struct steprun *run, const char *key)
     char fn[48];
     lua_getfield(L, 3, key);
     if (lua_isnil(L, -1)) luaL_error(L, "c:wait_for: the options need %s", key);
+    if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "c:wait_for: %s must be a step name", key);
     snprintf(fn, sizeof fn, "c:wait_for %s", key);
     const char *step = check_step(L, run, -1, fn);
     lua_pop(L, 1); /* the name stays alive: the options table holds it */

@@ -341,6 +341,13 @@ endless_loop_hits_the_time_limit(void)
 }
 
 static void
+time_out_of_range_is_an_error(void)
+{
+    fails_with("wait_until_far", "math.maxinteger", "between 1970 and 9999",
+               "a wait_until time past year 9999");
+}
+
+static void
 missing_step_is_an_error(void)
 {
     struct en_decision d;
@@ -466,6 +473,7 @@ main(void)
     unknown_step_is_an_error();
     second_transition_is_an_error();
     endless_loop_hits_the_time_limit();
+    time_out_of_range_is_an_error();
     missing_step_is_an_error();
     state_is_usable_after_a_failure();
     send_outside_window_defers_to_opening();

@@ -9,6 +9,7 @@ function j.wait(c) return c:wait("2d", "done") end
 function j.wait_until(c) return c:wait_until(c.contact.opens_at, "-3d", "done") end
 function j.wait_until_unix(c) return c:wait_until(1769817600, "done") end
 function j.wait_until_past(c) return c:wait_until("2000-01-01", "done") end
+function j.wait_until_far(c) return c:wait_until(math.maxinteger, "+1d", "done") end
 function j.wait_for(c)
   return c:wait_for("email.click", { timeout = "5d", matched = "done", timed_out = "start" })
 end

@@ -30,25 +30,13 @@ en_mem_log_event(struct en_mem *m, int64_t at, const char *type)
 int
 en_mem_log_send(struct en_mem *m, int64_t at, const char *category)
 {
+    if (strcmp(category, "marketing") == 0) {
+        int64_t *v = realloc(m->marketing, (m->nmarketing + 1) * sizeof *v);
+        if (!v) return -1;
+        v[m->nmarketing++] = at;
+        m->marketing = v;
+    }
     return log_add(&m->sends, &m->nsends, at, category);
-}
-
-size_t
-en_mem_sends_between(const struct en_mem *m, const char *category, int64_t since, int64_t until)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < m->nsends; i++)
-        n += m->sends[i].at >= since && m->sends[i].at <= until &&
-             strcmp(m->sends[i].what, category) == 0;
-    return n;
-}
-
-int64_t
-en_mem_nth_latest_send(const struct en_mem *m, const char *category, size_t n)
-{
-    for (size_t i = m->nsends; i-- > 0;) /* sends are logged in time order */
-        if (strcmp(m->sends[i].what, category) == 0 && --n == 0) return m->sends[i].at;
-    return INT64_MIN;
 }
 
 static void
@@ -197,7 +185,7 @@ en_mem_free(struct en_mem *m)
         free(m->sends[i].what);
     for (size_t i = 0; i < m->nenr; i++)
         en_mem_enr_reset(&m->enr[i]);
-    free(m->events), free(m->sends), free(m->enr);
+    free(m->events), free(m->sends), free(m->marketing), free(m->enr);
     free_names(m->members, m->nmembers);
     free_names(m->sql_segments, m->nsql);
     json_decref(m->contact);

@@ -17,13 +17,12 @@
 #include <stdint.h>
 
 #include "en.h"
+#include "en_rules.h"
 
 struct en_mem_enrollment {
     const struct lh_journey_info *journey;
-    bool active;                    /* entered and not ended */
+    struct en_history history;      /* enrolled now, ever entered, last end (en_may_enter) */
     bool parked;                    /* a step failed: waits for a retry, never woken here */
-    bool entered;                   /* entered at least once (reentry "never") */
-    int64_t ended_at;               /* last exit or goal (reentry cool-down) */
     char step[LH_REG_NAME_MAX + 1]; /* the step to run next */
     char last[LH_REG_NAME_MAX + 1]; /* the step that ran last, for reports */
     char timed_out[LH_REG_NAME_MAX + 1];
@@ -42,6 +41,8 @@ struct en_mem {
     json_t *contact; /* object, owned */
     struct en_mem_log *events, *sends;
     size_t nevents, nsends;
+    int64_t *marketing; /* instants of the marketing sends, ascending (for caps) */
+    size_t nmarketing;
     char **members; /* segments the contact is in */
     size_t nmembers;
     char **sql_segments; /* known but only evaluable in PostgreSQL */
@@ -55,16 +56,9 @@ struct en_mem {
 int en_mem_init(struct en_mem *m, json_t *contact, const struct lh_reg *reg);
 void en_mem_free(struct en_mem *m);
 
-/* Append an event type or a send's category at `at`. 0 or -1 (no memory). */
+/* Append an event type, or a send and its category, at `at` (in time order). 0 or -1. */
 int en_mem_log_event(struct en_mem *m, int64_t at, const char *type);
 int en_mem_log_send(struct en_mem *m, int64_t at, const char *category);
-
-/* Sends of `category` in [since, until]. */
-size_t en_mem_sends_between(const struct en_mem *m, const char *category, int64_t since,
-                            int64_t until);
-
-/* The instant of the n-th latest send of `category` (n = 1: the latest), or INT64_MIN. */
-int64_t en_mem_nth_latest_send(const struct en_mem *m, const char *category, size_t n);
 
 /* Replace the membership list; `names` is copied. 0 or -1. */
 int en_mem_set_members(struct en_mem *m, char *const *names, size_t n);

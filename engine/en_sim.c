@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "en_mem.h"
+#include "en_rules.h"
 #include "en_time.h"
 #include "lua/lh_duration.h"
 
@@ -101,22 +102,10 @@ category(const struct lh_journey_info *j)
     return j->category == LH_CATEGORY_TRANSACTIONAL ? "transactional" : "marketing";
 }
 
-/* When the policy's caps next allow one more marketing send (now when they do). */
 static int64_t
 cap_free_at(const struct sim *s, const struct lh_journey_info *j, const struct lh_cap **which)
 {
-    const struct lh_policy_info *p = &s->reg->policy;
-    int64_t free_at = s->now;
-    *which = NULL;
-    if (!p->defined || j->category != LH_CATEGORY_MARKETING) return free_at;
-    for (size_t i = 0; i < p->ncaps; i++) {
-        int64_t nth = en_mem_nth_latest_send(&s->mem, "marketing", p->caps[i].count);
-        if (nth != INT64_MIN && nth + p->caps[i].per_s > free_at) {
-            free_at = nth + p->caps[i].per_s;
-            *which = &p->caps[i];
-        }
-    }
-    return free_at;
+    return en_cap_free_at(&s->reg->policy, j, s->mem.marketing, s->mem.nmarketing, s->now, which);
 }
 
 static void
@@ -211,8 +200,8 @@ end_enrollment(struct sim *s, struct en_mem_enrollment *e, enum en_sim_kind kind
 {
     say(s, e->journey, kind, e->last, NULL, detail);
     en_mem_enr_reset(e);
-    e->active = false, e->parked = false;
-    e->ended_at = s->now;
+    e->history.active = false, e->parked = false;
+    e->history.ended_at = s->now;
 }
 
 static void
@@ -299,7 +288,7 @@ settle(struct sim *s, struct en_mem_enrollment *e, struct en_decision *d, const 
 static void
 run_steps(struct sim *s, struct en_mem_enrollment *e, const json_t *ev)
 {
-    for (int hop = 0; e->active && !e->parked && !s->oom; hop++) {
+    for (int hop = 0; e->history.active && !e->parked && !s->oom; hop++) {
         if (hop == GO_MAX || ++s->iterations > ITER_MAX) {
             char why[160];
             snprintf(why, sizeof why, "%s:%d: journey \"%s\": more than %d steps in a row",
@@ -328,32 +317,13 @@ run_steps(struct sim *s, struct en_mem_enrollment *e, const json_t *ev)
  * ---------------------------------------------------------------
  */
 
-static bool
-tenant_allowed(const struct sim *s, const struct lh_journey_info *j)
-{
-    if (j->ntenants == 0) return true;
-    const char *t = json_string_value(json_object_get(s->mem.contact, "tenant"));
-    for (size_t i = 0; i < j->ntenants; i++)
-        if (strcmp(j->tenants[i], t ? t : "default") == 0) return true;
-    return false;
-}
-
-static bool
-may_enter(const struct sim *s, const struct en_mem_enrollment *e)
-{
-    const struct lh_journey_info *j = e->journey;
-    if (e->active || !tenant_allowed(s, j)) return false;
-    if (!e->entered) return true;
-    if (j->reentry == LH_REENTRY_ALWAYS) return true;
-    return j->reentry == LH_REENTRY_COOLDOWN && s->now >= e->ended_at + j->cooldown_s;
-}
-
 static void
 enter(struct sim *s, struct en_mem_enrollment *e, const json_t *ev, const char *why)
 {
-    if (!may_enter(s, e)) return;
+    const char *tenant = json_string_value(json_object_get(s->mem.contact, "tenant"));
+    if (!en_may_enter(e->journey, tenant, &e->history, s->now)) return;
     en_mem_enr_reset(e);
-    e->active = true, e->entered = true, e->parked = false;
+    e->history.active = true, e->history.entered = true, e->parked = false;
     snprintf(e->step, sizeof e->step, "start");
     if (!(e->vars = json_object())) s->oom = true;
     say(s, e->journey, EN_SIM_ENTER, "start", NULL, why);
@@ -367,7 +337,7 @@ fires(struct sim *s, struct en_mem_enrollment *e, const char *which, const json_
     char err[EN_REASON_MAX];
     bool match;
     if (en_trigger_match(s->st, e->journey, which, ev, &match, err, sizeof err) == 0) return match;
-    say(s, e->journey, EN_SIM_ERROR, e->active ? e->last : NULL, NULL, err);
+    say(s, e->journey, EN_SIM_ERROR, e->history.active ? e->last : NULL, NULL, err);
     return false;
 }
 
@@ -380,7 +350,7 @@ deliver(struct sim *s, const struct en_sim_event *raw)
     snprintf(on, sizeof on, "on %s", raw->type);
     for (size_t i = 0; ev && i < s->mem.nenr && !s->oom; i++) {
         struct en_mem_enrollment *e = &s->mem.enr[i];
-        if (!e->active) {
+        if (!e->history.active) {
             if (fires(s, e, "entry", ev)) enter(s, e, ev, on);
         } else if (fires(s, e, "exit", ev)) {
             end_enrollment(s, e, EN_SIM_EXIT, on);
@@ -416,7 +386,7 @@ next_due(struct sim *s)
     struct en_mem_enrollment *best = NULL;
     for (size_t i = 0; i < s->mem.nenr; i++) {
         struct en_mem_enrollment *e = &s->mem.enr[i];
-        if (e->active && !e->parked && e->wake_at && (!best || e->wake_at < best->wake_at))
+        if (e->history.active && !e->parked && e->wake_at && (!best || e->wake_at < best->wake_at))
             best = e;
     }
     return best;

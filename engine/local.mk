@@ -5,6 +5,7 @@ engine_libengine_a_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) $(JANSSON_CFLAGS) $(P
 engine_libengine_a_SOURCES = \
 	engine/en.h engine/en_int.h \
 	engine/en_step.c engine/en_lua.c engine/en_filter.c \
+	engine/en_rules.h engine/en_rules.c \
 	engine/en_time.h engine/en_time.c \
 	engine/en_tz.h engine/en_tz.c \
 	engine/en_window.h engine/en_window.c \
@@ -17,7 +18,8 @@ ENGINE_LIBS = engine/libengine.a $(LH_LIBS) -lm
 
 # Unit tests; their script trees live in tests/lua/engine/.
 EXTRA_DIST += tests/unit/engine_fixture.h
-ENGINE_TESTS = tests/unit/engine_step_test tests/unit/engine_sim_test tests/unit/engine_time_test
+ENGINE_TESTS = tests/unit/engine_step_test tests/unit/engine_sim_test tests/unit/engine_time_test \
+	tests/unit/engine_rules_test
 check_PROGRAMS += $(ENGINE_TESTS)
 TESTS += $(ENGINE_TESTS)
 tests_unit_engine_step_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
@@ -26,6 +28,8 @@ tests_unit_engine_sim_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
 tests_unit_engine_sim_test_LDADD = $(ENGINE_LIBS)
 tests_unit_engine_time_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
 tests_unit_engine_time_test_LDADD = $(ENGINE_LIBS)
+tests_unit_engine_rules_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
+tests_unit_engine_rules_test_LDADD = $(ENGINE_LIBS)
 
 # The shipped double opt-in journey and its templates (run by simulate.t).
 EXTRA_DIST += scripts/journeys/double_opt_in.lua templates/doi-confirm.tpl templates/doi-reminder.tpl

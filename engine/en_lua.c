@@ -496,7 +496,8 @@ c_newindex(lua_State *L)
     const char *key = luaL_checkstring(L, 2);
     if (strcmp(key, "vars") != 0)
         return luaL_error(L, "c.%s cannot be assigned (only c.vars)", key);
-    luaL_checktype(L, 3, LUA_TTABLE);
+    if (!lua_istable(L, 3))
+        return luaL_error(L, "c.vars must be a table, got %s", luaL_typename(L, 3));
     lua_getiuservalue(L, 1, 1);
     lua_pushvalue(L, 3);
     lua_setfield(L, -2, "vars");

@@ -1,11 +1,10 @@
 -- Double opt-in: a new subscriber gets a confirmation mail; without a
 -- confirmation a reminder follows after 2 days, and the request expires
 -- 7 days after the first mail. Confirming (the link in either mail, which
--- records contact.confirmed) ends the journey as a conversion, from any
--- step. Confirmation mail is transactional: the subscriber asked for it.
+-- records contact.confirmed) moves the waiting journey to `confirmed`.
+-- Confirmation mail is transactional: the subscriber asked for it.
 local j = journey "double_opt_in" {
   entry    = on "contact.subscribed",
-  goal     = on "contact.confirmed",
   exit     = on "email.unsubscribe",
   reentry  = "30d",
   category = "transactional",
@@ -23,8 +22,6 @@ function j.remind(c)
   return c:wait_for("contact.confirmed", { timeout = "5d", matched = "confirmed", timed_out = "expire" })
 end
 
--- Reached only if the confirmation is not also the goal (kept for journeys
--- copied from this one without a goal).
 function j.confirmed(c)
   c:set("optin", "confirmed")
   return c:exit "confirmed"

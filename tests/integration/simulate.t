@@ -22,18 +22,25 @@ like "$out" "\+2d +2026-01-07T09:00:00Z  double_opt_in  send  remind  doi-remind
 like "$out" "\+7d +2026-01-12T09:00:00Z  double_opt_in  exit  expire: not confirmed within 7 days" \
     "the request expires seven days after the first mail"
 
-# Confirmed on day 3: the goal ends the wait, no expiry.
+# Confirmed on day 3: the wait_for goes on to `confirmed`, no expiry.
 run_tern simulate "$doi" --events contact.subscribed@0,contact.confirmed@3d --start $start --days 10
-like "$out" "\+3d .*double_opt_in  goal  remind: on contact.confirmed" \
-    "a confirmation while waiting is the goal"
+like "$out" "\+3d .*double_opt_in  step  confirmed: set optin=\"confirmed\"" \
+    "a confirmation while waiting runs the matched step"
+like "$out" "\+3d .*double_opt_in  exit  confirmed: confirmed" "which ends the journey"
 unlike "$out" "step  expire" "and the expiry step never runs"
+
+# An unsubscribe ends it from the wait.
+run_tern simulate "$doi" --events contact.subscribed@0,email.unsubscribe@1d --start $start --days 10
+like "$out" "\+1d .*double_opt_in  exit  start: on email.unsubscribe" \
+    "an unsubscribe while waiting exits"
+unlike "$out" "doi-reminder" "and no reminder goes out"
 
 # --json: one object per entry, "at" in seconds since the start.
 run_tern simulate "$doi" --events contact.subscribed@0,contact.confirmed@3d --start $start --days 10 --json
 is "$status" 0 "--json runs"
-line=$(printf '%s\n' "$out" | grep '"kind":"goal"' | sed 's/,$//')
-is "$line" '{"at":259200,"journey":"double_opt_in","kind":"goal","step":"remind","template":null,"detail":"on contact.confirmed"}' \
-    "--json: the goal entry with at, journey, kind, step, template and detail"
+line=$(printf '%s\n' "$out" | grep '"kind":"send"' | tail -n 1 | sed 's/,$//')
+is "$line" '{"at":172800,"journey":"double_opt_in","kind":"send","step":"remind","template":"doi-reminder","detail":"transactional, priority 90"}' \
+    "--json: a send entry with at, journey, kind, step, template and detail"
 first=$(printf '%s\n' "$out" | head -n 1) last=$(printf '%s\n' "$out" | tail -n 1)
 is "$first$last" "[]" "--json prints one array, one entry per line"
 if command -v python3 >/dev/null; then

@@ -89,6 +89,19 @@ run(const char *step, struct en_decision *d)
     return run_full("t", step, NULL, NULL, d);
 }
 
+/* Step `step` fails: an error decision, one line, at the line holding `line_text`. */
+static void
+fails_with(const char *step, const char *line_text, const char *why, const char *name)
+{
+    struct en_decision d;
+    int rc = run(step, &d);
+    ok(rc < 0 && d.kind == EN_ERROR && d.nsends == 0 && !d.vars, "%s: an error decision", name);
+    like(d.reason, where(line_text), name);
+    like(d.reason, why, name);
+    ok(d.reason && !strchr(d.reason, '\n'), "%s: one line", name);
+    en_decision_free(&d);
+}
+
 /*
  * ---------------------------------------------------------------
  * transitions
@@ -253,6 +266,23 @@ vars_untouched_are_kept(void)
 }
 
 static void
+vars_can_be_replaced(void)
+{
+    struct en_decision d;
+    run_full("t", "vars_assigned", "{\"old\": 1}", NULL, &d);
+    ok(json_is_true(json_object_get(d.vars, "fresh")) && !json_object_get(d.vars, "old"),
+       "assigning a table to c.vars replaces them");
+    en_decision_free(&d);
+}
+
+static void
+vars_must_be_a_table(void)
+{
+    fails_with("vars_number", "c.vars = 5", "c.vars must be a table, got number",
+               "assigning a number to c.vars");
+}
+
+static void
 vars_over_the_cap_are_an_error(void)
 {
     struct en_decision d;
@@ -296,18 +326,6 @@ in_segment_goes_through_the_store(void)
  * failures: an error decision with file:line
  * ---------------------------------------------------------------
  */
-
-static void
-fails_with(const char *step, const char *line_text, const char *why, const char *name)
-{
-    struct en_decision d;
-    int rc = run(step, &d);
-    ok(rc < 0 && d.kind == EN_ERROR && d.nsends == 0 && !d.vars, "%s: an error decision", name);
-    like(d.reason, where(line_text), name);
-    like(d.reason, why, name);
-    ok(d.reason && !strchr(d.reason, '\n'), "%s: one line", name);
-    en_decision_free(&d);
-}
 
 static void
 script_error_carries_file_line(void)
@@ -464,6 +482,8 @@ main(void)
     emit_records_type_and_data();
     vars_persist_across_steps();
     vars_untouched_are_kept();
+    vars_can_be_replaced();
+    vars_must_be_a_table();
     vars_over_the_cap_are_an_error();
     reads_contact_and_event();
     count_goes_through_the_store();

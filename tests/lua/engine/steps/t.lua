@@ -26,6 +26,8 @@ function j.set_mirrored(c) c:set("stage", "hot") return c:exit(c.contact.stage) 
 function j.score(c) c:score(5) c:score(-2) return c:exit() end
 function j.emit(c) c:emit("lead.hot", { level = 3 }) return c:exit() end
 function j.vars(c) c.vars.n = (c.vars.n or 0) + 1 return c:exit() end
+function j.vars_assigned(c) c.vars = { fresh = true } return c:exit() end
+function j.vars_number(c) c.vars = 5 return c:exit() end
 function j.vars_big(c) c.vars.blob = string.rep("x", 20000) return c:exit() end
 function j.reads(c) return c:exit(c.contact.first_name .. " " .. c.event.data.link) end
 function j.count(c) return c:exit("clicks " .. c:count("email.click", { since = "7d" })) end

@@ -16,6 +16,7 @@ track_libtrack_a_SOURCES = \
 	track/pages.c track/pages.h track/pages_int.h track/pages_builtin.c \
 	track/metrics.c track/metrics.h \
 	track/listen.c track/listen.h \
+	track/xff.c track/xff.h \
 	track/server.c track/server.h \
 	track/daemon.c track/daemon.h
 EXTRA_DIST += track/README.md
@@ -30,7 +31,8 @@ TRACK_UNIT_TESTS = \
 	tests/unit/track_burst_test \
 	tests/unit/track_form_test \
 	tests/unit/track_apikey_test \
-	tests/unit/track_pages_test
+	tests/unit/track_pages_test \
+	tests/unit/track_xff_test
 check_PROGRAMS += $(TRACK_UNIT_TESTS)
 TESTS += $(TRACK_UNIT_TESTS)
 tests_unit_track_route_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
@@ -45,6 +47,8 @@ tests_unit_track_apikey_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
 tests_unit_track_apikey_test_LDADD = $(TRACK_LIBS)
 tests_unit_track_pages_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
 tests_unit_track_pages_test_LDADD = $(TRACK_LIBS)
+tests_unit_track_xff_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
+tests_unit_track_xff_test_LDADD = $(TRACK_LIBS)
 
 # Fuzz target for the router and the form parser (replayed by tests/fuzz/replay.t).
 check_PROGRAMS += tests/fuzz/track_route_replay

@@ -29,6 +29,7 @@
 #include "spool.h"
 #include "spool_drain.h"
 #include "worker.h"
+#include "xff.h"
 
 /* The plain page every refused token gets: no hint of why. */
 static const char not_found_page[] =
@@ -108,12 +109,8 @@ peer_text(const struct sockaddr *sa, char ip[TR_IP_MAX])
                   TR_IP_MAX);
 }
 
-/*
- * The client address. Behind a trusted proxy (track.trusted_proxies, or
- * any peer on a unix socket) the rightmost X-Forwarded-For entry that is
- * not itself a trusted proxy is the client; anything left of it is
- * whatever the client claimed and is ignored.
- */
+/* The client address: the peer, or behind a trusted proxy (track.trusted_proxies, any
+ * peer on a unix socket) the client its X-Forwarded-For names (xff.h). */
 static void
 client_ip(struct req *r)
 {
@@ -122,27 +119,9 @@ client_ip(struct req *r)
     const struct sockaddr *sa = ci ? ci->client_addr : NULL;
     peer_text(sa, r->rq.ip);
     bool via_proxy = !sa || sa->sa_family == AF_UNIX || cidr_set_has_sockaddr(r->gen->proxies, sa);
-    const char *xff =
-        via_proxy ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For") : NULL;
-    for (size_t end = xff ? strlen(xff) : 0; end > 0;) {
-        size_t start = end;
-        while (start > 0 && xff[start - 1] != ',')
-            start--;
-        char item[TR_IP_MAX + 8];
-        size_t a = start, b = end;
-        while (a < b && (xff[a] == ' ' || xff[a] == '\t'))
-            a++;
-        while (b > a && (xff[b - 1] == ' ' || xff[b - 1] == '\t'))
-            b--;
-        end = start ? start - 1 : 0;
-        unsigned char raw[16];
-        if (b - a >= TR_IP_MAX) break;
-        memcpy(item, xff + a, b - a);
-        item[b - a] = '\0';
-        if (inet_pton(AF_INET, item, raw) != 1 && inet_pton(AF_INET6, item, raw) != 1) break;
-        memcpy(r->rq.ip, item, b - a + 1);
-        if (!cidr_set_has_text(r->gen->proxies, item)) break;
-    }
+    if (via_proxy)
+        xff_client(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For"),
+                   r->gen->proxies, r->rq.ip);
 }
 
 static struct req *

@@ -205,19 +205,19 @@ header_line(const char *s, size_t at, size_t end, bool first)
 
 /*
  * Is the line [ls, le) exactly a delimiter of `boundary`: "--boundary" or
- * "--boundary--", then only blanks (CR included, as GMime reads it)? Exact, not a prefix: when unsure, the
- * header block found is longer and fails the header-field test, so the
- * leaf is left alone.
+ * "--boundary--", then only blanks (and CRs when `cr`, as GMime reads
+ * them)? Exact, not a prefix: when unsure, the header block found is
+ * longer and fails the header-field test, so the leaf is left alone.
  */
 static bool
-delimiter_line(const char *s, size_t ls, size_t le, const char *boundary, size_t blen)
+delimiter_line(const char *s, size_t ls, size_t le, const char *boundary, size_t blen, bool cr)
 {
     if (le - ls < blen + 2 || s[ls] != '-' || s[ls + 1] != '-' ||
         memcmp(s + ls + 2, boundary, blen) != 0)
         return false;
     size_t i = ls + 2 + blen;
     if (le - i >= 2 && s[i] == '-' && s[i + 1] == '-') i += 2;
-    while (i < le && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')) /* GMime: CR too */
+    while (i < le && (s[i] == ' ' || s[i] == '\t' || (cr && s[i] == '\r')))
         i++;
     return i == le;
 }
@@ -231,7 +231,7 @@ after_boundary_line(const struct mime_doc *d, size_t end, const char *boundary, 
     for (int lines = 0; pos > d->body_base && lines <= HEADER_LINES_MAX; lines++) {
         const char *nl = pos >= 2 ? memrchr(d->data, '\n', pos - 1) : NULL;
         size_t ls = nl ? (size_t)(nl - d->data) + 1 : 0;
-        if (delimiter_line(d->data, ls, pos - 1, boundary, blen)) {
+        if (delimiter_line(d->data, ls, pos - 1, boundary, blen, true)) {
             *from = pos;
             return true;
         }
@@ -265,7 +265,7 @@ delimiter_at(const struct mime_doc *d, size_t ls, const struct mime_loc *loc)
     const char *nl = memchr(d->data + ls, '\n', d->len - ls);
     size_t le = nl ? (size_t)(nl - d->data) : d->len;
     for (size_t i = 0; i < loc->nboundaries; i++)
-        if (delimiter_line(d->data, ls, le, loc->boundaries[i], strlen(loc->boundaries[i])))
+        if (delimiter_line(d->data, ls, le, loc->boundaries[i], strlen(loc->boundaries[i]), false))
             return true;
     return false;
 }
@@ -274,7 +274,7 @@ delimiter_at(const struct mime_doc *d, size_t ls, const struct mime_loc *loc)
  * Does the body end where a splice can end: at the end of the message, or
  * right before the LF of a delimiter line (that LF is the delimiter's)?
  * GMime also ends parts at lines like "--b\r" and then trims a byte too
- * many; such a body is not spliced.
+ * many, so such a line does not count here: that body is not spliced.
  */
 static bool
 ends_cleanly(const struct mime_doc *d, const struct mime_loc *loc)

@@ -40,6 +40,7 @@ struct steprun {
     const struct en_input *in;
     struct en_decision *d;
     const char *chosen; /* the transition already chosen, or NULL */
+    char where[256];    /* "file:line" of the step function, once known */
 };
 
 struct cobj {
@@ -580,25 +581,39 @@ step_entry(lua_State *L)
     if (lh_reg_push_step(L, j->name, run->in->enr->step) != LUA_TFUNCTION)
         return luaL_error(L, "%s:%d: journey \"%s\" has no step \"%s\"", j->file, j->line, j->name,
                           run->in->enr->step);
-    char where[256];
-    where_defined(L, where, sizeof where);
+    where_defined(L, run->where, sizeof run->where);
     lua_pushvalue(L, 1);
     lua_call(L, 1, 0);
     if (!run->chosen)
         return luaL_error(L,
                           "%s: journey \"%s\": step \"%s\" returned no transition (end it with "
                           "c:wait, c:wait_until, c:wait_for, c:go or c:exit)",
-                          where, j->name, run->in->enr->step);
+                          run->where, j->name, run->in->enr->step);
     take_vars(L, run);
     return 0;
 }
 
-/* Keep only the first line ("file:line: message") of a host error. */
+/* Does `msg` start with a position, "file:line:"? (memory errors have none) */
+static bool
+has_position(const char *msg)
+{
+    const char *colon = strchr(msg, ':');
+    if (!colon || colon == msg || memchr(msg, ' ', (size_t)(colon - msg))) return false;
+    size_t digits = strspn(colon + 1, "0123456789");
+    return digits > 0 && colon[1 + digits] == ':';
+}
+
+/* Keep the first line of a host error, and give it the step's position when it has none. */
 static void
-first_line(char *err)
+tidy_error(const struct steprun *run, char *err, size_t errlen)
 {
     char *nl = strchr(err, '\n');
     if (nl) *nl = '\0';
+    if (has_position(err) || !run->where[0]) return;
+    char msg[EN_REASON_MAX];
+    snprintf(msg, sizeof msg, "%s", err);
+    snprintf(err, errlen, "%s: journey \"%s\": step \"%s\": %s", run->where, run->in->journey->name,
+             run->in->enr->step, msg);
 }
 
 int
@@ -611,6 +626,6 @@ en_lua_step(struct lh_state *st, const struct en_input *in, struct en_decision *
     lua_pushcfunction(L, step_entry);
     lua_pushlightuserdata(L, &run);
     int status = lh_pcall(st, 1, 0, err, errlen);
-    if (status != LUA_OK) first_line(err);
+    if (status != LUA_OK) tidy_error(&run, err, errlen);
     return status;
 }

@@ -359,6 +359,13 @@ endless_loop_hits_the_time_limit(void)
 }
 
 static void
+unbounded_allocation_hits_the_memory_limit(void)
+{
+    fails_with("hogs", "function j.hogs", "memory limit exceeded",
+               "a step that allocates without bound (at the step's own line)");
+}
+
+static void
 time_out_of_range_is_an_error(void)
 {
     fails_with("wait_until_far", "math.maxinteger", "between 1970 and 9999",
@@ -455,7 +462,8 @@ setup(void)
 {
     struct lh_limits lim;
     lh_limits_default(&lim);
-    lim.call_ms = 50; /* the endless loop */
+    lim.call_ms = 200;         /* the endless loop; ample for the memory bomb */
+    lim.mem_bytes = 16u << 20; /* the step that allocates without bound */
     if (engine_tree_load(&tree, "steps", &lim) < 0) return -1;
     contact =
         json_pack("{s:i, s:s, s:s, s:s, s:s}", "id", 7, "email", "ada@example.com", "first_name",
@@ -493,6 +501,7 @@ main(void)
     unknown_step_is_an_error();
     second_transition_is_an_error();
     endless_loop_hits_the_time_limit();
+    unbounded_allocation_hits_the_memory_limit();
     time_out_of_range_is_an_error();
     missing_step_is_an_error();
     state_is_usable_after_a_failure();

@@ -38,5 +38,6 @@ function j.unknown(c) return c:go("nowhere") end
 function j.twice(c) c:go("done") return c:exit() end
 function j.fails(c) error("boom") end
 function j.loops(c) while true do end end
+function j.hogs(c) local t, s = {}, string.rep("x", 1 << 20) for i = 1, 1e6 do t[i] = s .. i end end
 
 return j

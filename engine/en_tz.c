@@ -8,6 +8,7 @@
 #include "en_tz.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -52,9 +53,14 @@ be(const unsigned char *p, int n)
 static unsigned char *
 slurp(const char *name, size_t *len, char *err, size_t errlen)
 {
-    char path[sizeof TZ_DIR + TZ_NAME_MAX + 2];
-    snprintf(path, sizeof path, "%s/%s", TZ_DIR, name);
-    FILE *f = fopen(path, "rb");
+    char path[PATH_MAX];
+    const char *dir = getenv("TZDIR"); /* as libc honours it; read-only, so thread-safe */
+    int n = snprintf(path, sizeof path, "%s/%s", dir && dir[0] == '/' ? dir : TZ_DIR, name);
+    FILE *f = NULL;
+    if (n > 0 && (size_t)n < sizeof path)
+        f = fopen(path, "rb");
+    else
+        errno = ENAMETOOLONG;
     if (!f) {
         snprintf(err, errlen, "time zone \"%s\": %s", name,
                  errno == ENOENT ? "no such zone in the tz database" : strerror(errno));

@@ -4,7 +4,7 @@
  * Owns: turning an instant into the contact's local time for journey
  * windows. setenv("TZ") + localtime_r is not thread-safe, so this reads
  * the compiled zone files (TZif, RFC 8536) under /usr/share/zoneinfo
- * itself and keeps them in a small process-wide cache behind a mutex.
+ * ($TZDIR when set to an absolute path, as for libc) itself and keeps them in a small process-wide cache behind a mutex.
  * Transitions are taken from the file's 64-bit block; after the last
  * listed transition (Debian's files list them to 2037) the last offset
  * holds: the POSIX footer rule is not evaluated.

@@ -101,4 +101,13 @@ run_tern simulate "$doi" --events "contact.subscribed"
 is "$status" 1 "an event without @OFFSET is refused"
 like "$err" "want TYPE@OFFSET" "with the expected form"
 
+cat >"$dir/bad_events.json" <<'JSON'
+[{"at": "1d", "type": "order.placed"}, {"at": "2d", "type": 7}]
+JSON
+run_tern simulate "$doi" --events "@$dir/bad_events.json"
+is "$status" 1 "an events file with a bad element is refused"
+like "$err" "$dir/bad_events.json: \[1\]: type: want a string" "naming the file and the element"
+run_tern simulate "$doi" --events "contact.subscribed@-1d"
+like "$err" "may not be negative" "an offset before the start is refused"
+
 done_testing

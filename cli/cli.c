@@ -117,7 +117,7 @@ const struct cli_command cli_commands[] = {
      "Exit status: 0 every test passed, 1 a test failed or the scripts do not load.\n"},
     {"simulate", cmd_simulate, "run journeys for one contact on a virtual clock",
      "simulate JOURNEY.lua... [--policy FILE] [--contact JSON|@FILE] [--events SPEC]\n"
-     "                   [--start ISO8601] [--days N] [--json]\n\n"
+     "                   [--start ISO8601] [--days N] [--templates DIR] [--json]\n\n"
      "Run the journeys for one contact on a virtual clock, without a database, and\n"
      "print the timeline: one line per entry (enter, step, send, wait, exit, goal,\n"
      "capped, error). The files load as one scripts tree; a failing step is an\n"
@@ -129,9 +129,11 @@ const struct cli_command cli_commands[] = {
      "                  with a JSON array of {\"at\": \"3d\", \"type\": ..., \"data\": {...}}\n"
      "  --start TIME    the clock's start, ISO 8601 (default: now)\n"
      "  --days N        how long the clock runs (default 30)\n"
+     "  --templates DIR check that every sent template is DIR/NAME.tpl or DIR/NAME\n"
      "  --json          an array of {\"at\": seconds since the start, \"journey\",\n"
      "                  \"kind\", \"step\", \"template\", \"detail\"}\n\n"
-     "Exit status: 0 the timeline ran, 3 a step failed, 1 the scripts do not load.\n"},
+     "Exit status: 0 the timeline ran, 3 a step failed or a sent template is\n"
+     "missing, 1 the scripts do not load.\n"},
     {NULL, NULL, NULL, NULL},
 };
 

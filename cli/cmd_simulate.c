@@ -13,8 +13,12 @@
  * files as given on the command line. A journey that requires a module
  * needs that module's file listed too, and two files may not share a name.
  *
+ * With --templates DIR, each template a send names must be DIR/NAME.tpl or
+ * DIR/NAME; a missing one is reported on stderr (once per name).
+ *
  * Exit status: 0 the timeline ran, 3 it ran but a step failed (an error
- * entry), 1 the scripts do not load or the run failed, 2 usage.
+ * entry) or a sent template is missing, 1 the scripts do not load or the
+ * run failed, 2 usage.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -43,7 +47,7 @@
 struct sim_args {
     const char *files[FILES_MAX + 1]; /* the journeys, then the policy */
     size_t nfiles;
-    const char *contact, *events;
+    const char *contact, *events, *templates;
     int64_t start;
     unsigned days;
     bool json;
@@ -53,6 +57,8 @@ struct printer {
     const struct sim_args *a;
     bool json, first;
     unsigned errors;
+    unsigned missing;  /* sends of templates --templates does not hold */
+    struct buf warned; /* their names, one per line, each reported once */
 };
 
 static int
@@ -76,6 +82,7 @@ parse_args(int argc, char **argv, struct sim_args *a)
                                          {"start", required_argument, NULL, 's'},
                                          {"days", required_argument, NULL, 'd'},
                                          {"json", no_argument, NULL, 'j'},
+                                         {"templates", required_argument, NULL, 't'},
                                          {0}};
     const char *policy = NULL;
     char why[160];
@@ -94,6 +101,7 @@ parse_args(int argc, char **argv, struct sim_args *a)
             if (parse_days(optarg, &a->days) < 0) return -1;
             break;
         case 'j': a->json = true; break;
+        case 't': a->templates = optarg; break;
         default: return -1;
         }
     }
@@ -234,10 +242,42 @@ print_json(struct printer *p, const struct en_sim_entry *e, const char *detail)
     json_decref(o);
 }
 
+/* Does --templates hold NAME.tpl or NAME, as the milter will look them up? */
+static bool
+template_exists(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    int n = snprintf(path, sizeof path, "%s/%s.tpl", dir, name);
+    if (n > 0 && (size_t)n < sizeof path && access(path, R_OK) == 0) return true;
+    n = snprintf(path, sizeof path, "%s/%s", dir, name);
+    return n > 0 && (size_t)n < sizeof path && access(path, R_OK) == 0;
+}
+
+/* Warn once per template a send names that --templates does not hold. */
+static void
+check_template(struct printer *p, const struct en_sim_entry *e)
+{
+    if (!p->a->templates || e->kind != EN_SIM_SEND ||
+        template_exists(p->a->templates, e->template_name))
+        return;
+    p->missing++;
+    struct buf key = {0};
+    buf_printf(&key, "\n%s\n", e->template_name);
+    if (!p->warned.len) buf_putc(&p->warned, '\n'); /* "\nname\nname\n" */
+    if (!strstr(buf_str(&p->warned), buf_str(&key))) {
+        buf_puts(&p->warned, e->template_name);
+        buf_putc(&p->warned, '\n');
+        cli_error("simulate", "%s sends template \"%s\": no %s.tpl or %s in %s", e->journey,
+                  e->template_name, e->template_name, e->template_name, p->a->templates);
+    }
+    buf_free(&key);
+}
+
 static void
 print_entry(void *ctx, const struct en_sim_entry *e)
 {
     struct printer *p = ctx;
+    check_template(p, e);
     struct buf detail = {0};
     char off[48], at[32];
     if (e->detail) unmap(p->a, e->detail, &detail);
@@ -347,5 +387,6 @@ cmd_simulate(struct cli *cli, int argc, char **argv)
     if (pool) lh_pool_free(pool);
     json_decref(contact);
     en_tz_flush();
-    return rc < 0 ? EXIT_FAIL : p.errors ? EXIT_PARTIAL : EXIT_OK;
+    buf_free(&p.warned);
+    return rc < 0 ? EXIT_FAIL : p.errors || p.missing ? EXIT_PARTIAL : EXIT_OK;
 }

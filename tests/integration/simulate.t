@@ -90,6 +90,17 @@ like "$out" "\+0s .*promo  capped  start  promo: cap 1/1d: step runs again 2026-
     "the lower priority is capped and deferred"
 like "$out" "\+1d .*promo  send  start  promo" "and sends when the cap allows"
 
+# --templates: every sent template must exist.
+run_tern simulate "$doi" --events contact.subscribed@0 --start $start --days 10 \
+    --templates "$TERN_SRCDIR/templates"
+is "$status" 0 "the double opt-in's templates are all shipped"
+is "$err" "" "and nothing is reported"
+run_tern simulate "$dir/promo.lua" --events order.placed@0,order.placed@1d --start $start \
+    --days 3 --templates "$TERN_SRCDIR/templates"
+is "$status" 3 "a send of a template that does not exist makes the exit status 3"
+is "$err" "tern simulate: promo sends template \"promo\": no promo.tpl or promo in $TERN_SRCDIR/templates" \
+    "reported once, naming the journey, the template and the directory"
+
 # Usage and load errors.
 run_tern simulate
 is "$status" 2 "no journey is a usage error"

@@ -366,6 +366,27 @@ unbounded_allocation_hits_the_memory_limit(void)
 }
 
 static void
+template_name_with_a_path_is_refused(void)
+{
+    fails_with("bad_template", "c:send(\"../secrets\")", "is not a template name",
+               "a template name reaching outside the templates");
+}
+
+static void
+identity_attributes_are_not_settable(void)
+{
+    fails_with("set_email", "c:set(\"email\"", "email cannot be changed by a journey",
+               "c:set of the contact's email");
+}
+
+static void
+wait_for_needs_a_timeout(void)
+{
+    fails_with("wait_for_no_timeout", "function j.wait_for_no_timeout", "the options need timeout",
+               "c:wait_for without a timeout");
+}
+
+static void
 time_out_of_range_is_an_error(void)
 {
     fails_with("wait_until_far", "math.maxinteger", "between 1970 and 9999",
@@ -502,6 +523,9 @@ main(void)
     second_transition_is_an_error();
     endless_loop_hits_the_time_limit();
     unbounded_allocation_hits_the_memory_limit();
+    template_name_with_a_path_is_refused();
+    identity_attributes_are_not_settable();
+    wait_for_needs_a_timeout();
     time_out_of_range_is_an_error();
     missing_step_is_an_error();
     state_is_usable_after_a_failure();

@@ -33,6 +33,10 @@ function j.reads(c) return c:exit(c.contact.first_name .. " " .. c.event.data.li
 function j.count(c) return c:exit("clicks " .. c:count("email.click", { since = "7d" })) end
 function j.segment(c) return c:exit(tostring(c:in_segment("hot"))) end
 
+function j.bad_template(c) c:send("../secrets") return c:exit() end
+function j.set_email(c) c:set("email", "x@example.com") return c:exit() end
+function j.wait_for_no_timeout(c) return c:wait_for("email.click", { matched = "done", timed_out = "done" }) end
+
 function j.nothing(c) end
 function j.unknown(c) return c:go("nowhere") end
 function j.twice(c) c:go("done") return c:exit() end

@@ -41,7 +41,7 @@ const struct cli_command cli_commands[] = {
      "--at an ISO 8601 time (default: now). Prints the event id.\n"},
     {"render", cmd_render, "render a template to standard output",
      "render TEMPLATE [--data JSON|@FILE] [--partials DIR] [--part NAME] [--strict]\n"
-     "                   [--contact EMAIL [--tenant NAME]]\n\n"
+     "                   [--tenant NAME] [--contact EMAIL]\n\n"
      "Render one part of a template file exactly as the milter would, with no\n"
      "added newline. A file without a header block is one Mustache body, rendered\n"
      "in HTML context. The view is --data; --contact adds the stored contact\n"
@@ -52,7 +52,9 @@ const struct cli_command cli_commands[] = {
      "  --part NAME     subject, from, reply-to, preheader, html or text\n"
      "                  (default: html, else text)\n"
      "  --strict        a missing variable is an error instead of empty text\n"
-     "  --contact EMAIL render for this stored contact (tenant --tenant or default)\n"},
+     "  --tenant NAME   partials in DIR/NAME/ override those in DIR; the tenant of\n"
+     "                  --contact (default: default)\n"
+     "  --contact EMAIL render for this stored contact\n"},
     {"milter", cmd_milter, "run the milter that personalizes and tracks mail in Postfix",
      "milter\n\n"
      "Listen on milter.socket for Postfix (smtpd_milters, non_smtpd_milters) and\n"

@@ -5,7 +5,8 @@
  * added newline, so marketers can preview and tests can compare bytes.
  * The view is --data (a JSON value, inline or @FILE), plus the stored
  * contact under "contact" with --contact. Partials resolve to DIR/name or
- * DIR/name.mustache, DIR being --partials or the template's directory.
+ * DIR/name.mustache, DIR being --partials or the template's directory, and
+ * with --tenant T first to DIR/T/name or DIR/T/name.mustache (tplpath.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,6 +18,7 @@
 #include "cli.h"
 #include "contact_view.h"
 #include "tplfile.h"
+#include "tplpath.h"
 
 struct render_args {
     const char *file, *data, *partials, *part, *contact, *tenant;
@@ -93,34 +95,27 @@ add_contact(struct cli *cli, const struct render_args *a, json_t *view)
 }
 
 struct partial_dir {
-    const char *dir;
+    const char *dir, *tenant;
 };
 
-/* Partials: DIR/name, then DIR/name.mustache. 1 found, 0 missing, -1 unreadable. */
+/* Partials by the templates directory rule (tplpath.h). 1 found, 0 missing, -1 unreadable. */
 static int
 load_partial(void *ctx, const char *name, struct buf *src, struct tpl_error *err)
 {
     const struct partial_dir *pd = ctx;
-    static const char *const suffixes[] = {"", ".mustache"};
-    if (strstr(name, "..") || name[0] == '/') return 0; /* stay inside DIR */
-    for (size_t i = 0; i < 2; i++) {
-        char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/%s%s", pd->dir, name, suffixes[i]);
-        FILE *f = fopen(path, "rb");
-        if (!f) {
-            if (errno == ENOENT) continue;
-            int e = errno;
-            snprintf(err->msg, sizeof err->msg, "partial \"%.100s\": %s", name, strerror(e));
-            return -1;
-        }
-        char chunk[65536];
-        size_t n;
-        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-            buf_append(src, chunk, n);
-        fclose(f);
-        return 1;
+    char path[PATH_MAX];
+    if (tplpath_find(pd->dir, pd->tenant, name, TPLPATH_PARTIAL, path, sizeof path) != 1) return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err->msg, sizeof err->msg, "partial \"%.100s\": %s", name, strerror(errno));
+        return -1;
     }
-    return 0;
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(src, chunk, n);
+    fclose(f);
+    return 1;
 }
 
 static char *
@@ -164,7 +159,7 @@ render(const struct render_args *a, json_t *view)
     }
     int part = choose_part(f, a->part, a->file);
     char *dir = a->partials ? NULL : dir_of(a->file);
-    struct partial_dir pd = {a->partials ? a->partials : dir};
+    struct partial_dir pd = {a->partials ? a->partials : dir, a->tenant};
     struct tpl_set *set = tpl_set_new(load_partial, &pd, NULL);
     struct tpl_render_opts ro = {
         .strict = a->strict, .partial = tpl_set_partial, .partial_ctx = set};

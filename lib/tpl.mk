@@ -4,16 +4,21 @@
 lib_libtern_a_SOURCES += \
 	lib/tpl.h lib/tpl_int.h \
 	lib/tpl_parse.c lib/tpl_render.c lib/tpl_filter.c lib/tpl_escape.c lib/tpl_set.c \
-	lib/tplfile.c lib/tplfile.h
+	lib/tplfile.c lib/tplfile.h \
+	lib/tplpath.c lib/tplpath.h
 
-check_PROGRAMS += tests/unit/tpl_test tests/unit/mustache_spec_test tests/unit/tplfile_test
+check_PROGRAMS += tests/unit/tpl_test tests/unit/mustache_spec_test tests/unit/tplfile_test \
+	tests/unit/tplpath_test
+tests_unit_tplpath_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_tplpath_test_LDADD = $(TERN_LIBS)
 tests_unit_tpl_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_tpl_test_LDADD = $(TERN_LIBS)
 tests_unit_mustache_spec_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_mustache_spec_test_LDADD = $(TERN_LIBS)
 tests_unit_tplfile_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_tplfile_test_LDADD = $(TERN_LIBS)
-TESTS += tests/unit/tpl_test tests/unit/mustache_spec_test tests/unit/tplfile_test
+TESTS += tests/unit/tpl_test tests/unit/mustache_spec_test tests/unit/tplfile_test \
+	tests/unit/tplpath_test
 
 # The official Mustache spec (MIT), found by the runner through $TERN_CONFORMANCE.
 EXTRA_DIST += \

@@ -14,6 +14,8 @@
  *     in HTML context (opts.part "html") or as text (any other part). The
  *     view is a Lua table converted with lh_json_from. Partials {{> name}}
  *     resolve to DIR/name or DIR/name.mustache in the templates directory.
+ *     With opts.tenant, DIR/<tenant>/ is searched first for the file and
+ *     every partial: a country team's override (lib/tplpath.h).
  *
  *     Files are read and compiled once per state, on first use, and kept
  *     (as are misses and files that fail to parse) until the state closes
@@ -47,8 +49,8 @@
 #include "lh_int.h"
 #include "lh_json.h"
 #include "tplfile.h"
+#include "tplpath.h"
 
-#define NAME_MAX_LEN 200
 
 static char K_CACHE; /* registry: name -> template file userdata | error string | false */
 static char K_PARTIALS;
@@ -61,23 +63,6 @@ static char K_PARTIALS;
  * the templates directory
  * ---------------------------------------------------------------
  */
-
-/* A name that may be looked up as a file: no walking out of the directory. */
-static bool
-file_name_ok(const char *name, size_t len)
-{
-    if (len == 0 || len > NAME_MAX_LEN || name[0] == '/' || name[0] == '.') return false;
-    if (strstr(name, "..") || strstr(name, "//")) return false;
-    return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./") ==
-           len;
-}
-
-static bool
-is_file(const char *path)
-{
-    struct stat sb;
-    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
-}
 
 /* Read a template's source into `src`: 1 read, 0 no such file, -1 with err->msg. */
 static int
@@ -99,19 +84,19 @@ read_source(const char *path, const char *name, struct buf *src, struct tpl_erro
     return n < 0 ? -1 : 1; /* an oversized source fails to compile, with its size */
 }
 
-/* tpl_load_fn: partial `name` is DIR/name, else DIR/name.mustache. */
+/* Where one tenant's partials are looked up; owned by its set's box. */
+struct partial_dir {
+    char *dir, *tenant; /* tenant NULL: the shared partials only */
+};
+
+/* tpl_load_fn: partial `name` by the templates directory rule (tplpath.h). */
 static int
-load_partial(void *dir, const char *name, struct buf *src, struct tpl_error *err)
+load_partial(void *ctx, const char *name, struct buf *src, struct tpl_error *err)
 {
-    static const char *const suffixes[] = {"", ".mustache"};
+    const struct partial_dir *pd = ctx;
     char path[PATH_MAX];
-    if (!file_name_ok(name, strlen(name))) return 0;
-    for (size_t i = 0; i < 2; i++) {
-        snprintf(path, sizeof path, "%s/%s%s", (const char *)dir, name, suffixes[i]);
-        int rc = is_file(path) ? read_source(path, name, src, err) : 0;
-        if (rc != 0) return rc;
-    }
-    return 0;
+    if (tplpath_find(pd->dir, pd->tenant, name, TPLPATH_PARTIAL, path, sizeof path) != 1) return 0;
+    return read_source(path, name, src, err);
 }
 
 /*
@@ -129,12 +114,20 @@ file_gc(lua_State *L)
     return 0;
 }
 
+/* A tenant's partial set and where it looks, freed together. */
+struct set_box {
+    struct tpl_set *set;
+    struct partial_dir where;
+};
+
 static int
 set_gc(lua_State *L)
 {
-    struct tpl_set **s = lua_touserdata(L, 1);
-    tpl_set_free(*s);
-    *s = NULL;
+    struct set_box *b = lua_touserdata(L, 1);
+    tpl_set_free(b->set);
+    free(b->where.dir);
+    free(b->where.tenant);
+    *b = (struct set_box){0};
     return 0;
 }
 
@@ -152,32 +145,46 @@ push_box(lua_State *L, const char *mt, lua_CFunction gc)
     return box;
 }
 
-/* The state's partial set for `dir` (NULL without a directory). */
+/* The state's partial set for `tenant` ("": none) under `dir` (NULL without a directory). */
 static struct tpl_set *
-partials(lua_State *L, const char *dir)
+partials(lua_State *L, const char *dir, const char *tenant)
 {
     if (!dir) return NULL;
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &K_PARTIALS) == LUA_TUSERDATA) {
-        struct tpl_set *s = *(struct tpl_set **)lua_touserdata(L, -1);
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &K_PARTIALS) != LUA_TTABLE) {
         lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &K_PARTIALS);
+    }
+    if (lua_getfield(L, -1, tenant) == LUA_TUSERDATA) {
+        struct tpl_set *s = ((struct set_box *)lua_touserdata(L, -1))->set;
+        lua_pop(L, 2);
         return s;
     }
     lua_pop(L, 1);
-    void **box = push_box(L, SET_MT, set_gc);
-    if (!(*box = tpl_set_new(load_partial, (void *)dir, NULL)))
+    struct set_box *b = lua_newuserdatauv(L, sizeof *b, 0);
+    *b = (struct set_box){0};
+    if (luaL_newmetatable(L, SET_MT)) {
+        lua_pushcfunction(L, set_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    b->where.dir = strdup(dir);
+    b->where.tenant = *tenant ? strdup(tenant) : NULL;
+    if (!b->where.dir || (*tenant && !b->where.tenant) ||
+        !(b->set = tpl_set_new(load_partial, &b->where, NULL)))
         luaL_error(L, "template.render: out of memory");
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &K_PARTIALS);
-    return *box;
+    lua_setfield(L, -2, tenant);
+    lua_pop(L, 1);
+    return b->set;
 }
 
-/* Read and parse DIR/FILE, errors naming FILE; NULL with err filled. */
+/* Read and parse the file at `path`, errors naming `file`; NULL with err filled. */
 static struct tplfile *
-parse_file(const char *dir, const char *file, char *err, size_t errlen)
+parse_file(const char *path, const char *file, char *err, size_t errlen)
 {
-    char path[PATH_MAX];
     struct buf src = BUF_INIT;
     struct tpl_error terr = {0};
-    snprintf(path, sizeof path, "%s/%s", dir, file);
     struct tplfile *f = NULL;
     if (read_source(path, file, &src, &terr) == 1)
         f = tplfile_parse(file, buf_str(&src), src.len, err, errlen);
@@ -187,28 +194,27 @@ parse_file(const char *dir, const char *file, char *err, size_t errlen)
     return f;
 }
 
-/* Load NAME.tpl or NAME into the cache table at `cache`; leaves the entry on top. */
+/*
+ * Load the template file `name` for `tenant` into the cache table at
+ * `cache` under `key`; leaves the entry on top.
+ */
 static void
-load_file(lua_State *L, int cache, const char *dir, const char *name)
+load_file(lua_State *L, int cache, const char *key, const char *dir, const char *tenant,
+          const char *name)
 {
-    char path[PATH_MAX], file[NAME_MAX_LEN + 8], err[512];
-    snprintf(file, sizeof file, "%s.tpl", name);
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    if (!is_file(path)) {
-        snprintf(file, sizeof file, "%s", name);
-        snprintf(path, sizeof path, "%s/%s", dir, file);
-    }
-    if (!is_file(path)) {
+    char path[PATH_MAX], err[512];
+    if (tplpath_find(dir, tenant, name, TPLPATH_TEMPLATE, path, sizeof path) != 1) {
         lua_pushboolean(L, 0);
     } else {
         void **box = push_box(L, FILE_MT, file_gc);
-        if (!(*box = parse_file(dir, file, err, sizeof err))) {
+        const char *file = path + strlen(dir) + 1; /* "nl/welcome.tpl" in messages */
+        if (!(*box = parse_file(path, file, err, sizeof err))) {
             lua_pop(L, 1);
             lua_pushstring(L, err); /* remembered: the file fails the same way until reload */
         }
     }
     lua_pushvalue(L, -1);
-    lua_setfield(L, cache, name);
+    lua_setfield(L, cache, key);
 }
 
 /*
@@ -217,10 +223,10 @@ load_file(lua_State *L, int cache, const char *dir, const char *name)
  * cache entry left on the stack).
  */
 static const struct tplfile *
-find_file(lua_State *L, const char *dir, const char *name, size_t len, const char **why)
+find_file(lua_State *L, const char *dir, const char *tenant, const char *name, const char **why)
 {
     *why = NULL;
-    if (!dir || !file_name_ok(name, len)) return NULL;
+    if (!dir || !tplpath_name_ok(name)) return NULL;
     if (lua_rawgetp(L, LUA_REGISTRYINDEX, &K_CACHE) != LUA_TTABLE) {
         lua_pop(L, 1);
         lua_newtable(L);
@@ -228,10 +234,12 @@ find_file(lua_State *L, const char *dir, const char *name, size_t len, const cha
         lua_rawsetp(L, LUA_REGISTRYINDEX, &K_CACHE);
     }
     int cache = lua_gettop(L);
-    if (lua_getfield(L, cache, name) == LUA_TNIL) {
+    const char *key = lua_pushfstring(L, "%s\n%s", tenant, name); /* names hold no newline */
+    if (lua_getfield(L, cache, key) == LUA_TNIL) {
         lua_pop(L, 1);
-        load_file(L, cache, dir, name);
+        load_file(L, cache, key, dir, tenant, name);
     }
+    lua_remove(L, -2); /* the key */
     lua_remove(L, cache);
     if (lua_type(L, -1) == LUA_TSTRING) *why = lua_tostring(L, -1);
     return lua_type(L, -1) == LUA_TUSERDATA ? *(struct tplfile **)lua_touserdata(L, -1) : NULL;
@@ -246,12 +254,13 @@ find_file(lua_State *L, const char *dir, const char *name, size_t len, const cha
 struct render_opts {
     int part; /* a tplfile part, -1: the default */
     bool strict;
+    const char *tenant; /* "": none; valid while the options table is on the stack */
 };
 
 static void
 read_opts(lua_State *L, int idx, struct render_opts *o)
 {
-    *o = (struct render_opts){.part = -1};
+    *o = (struct render_opts){.part = -1, .tenant = ""};
     if (lua_isnoneornil(L, idx)) return;
     luaL_argexpected(L, lua_istable(L, idx), idx, "table of options");
     lua_pushnil(L);
@@ -264,8 +273,13 @@ read_opts(lua_State *L, int idx, struct render_opts *o)
                               "preheader, html or text");
         } else if (strcmp(key, "strict") == 0) {
             o->strict = lua_toboolean(L, -1);
+        } else if (strcmp(key, "tenant") == 0) {
+            if (lua_type(L, -1) != LUA_TSTRING || !tplpath_name_ok(lua_tostring(L, -1)) ||
+                strchr(lua_tostring(L, -1), '/'))
+                luaL_error(L, "template.render: tenant must be a tenant name");
+            o->tenant = lua_tostring(L, -1);
         } else {
-            luaL_error(L, "template.render: unknown option '%s' (part, strict)", key);
+            luaL_error(L, "template.render: unknown option '%s' (part, strict, tenant)", key);
         }
         lua_pop(L, 1);
     }
@@ -354,10 +368,10 @@ l_render(lua_State *L)
     g->p = j;
     j->view = view_of(L, 2);
     const char *dir = lh_from(L)->gen->svc.templates_dir, *why;
-    struct tpl_set *set = partials(L, dir);
+    struct tpl_set *set = partials(L, dir, o.tenant);
     struct tpl_render_opts ro = {
         .strict = o.strict, .partial = set ? tpl_set_partial : NULL, .partial_ctx = set};
-    const struct tplfile *f = find_file(L, dir, name, len, &why);
+    const struct tplfile *f = find_file(L, dir, o.tenant, name, &why);
     if (why) return fail(L, "%s", why);
     return f ? render_file(L, f, name, &o, &ro, j) : render_source(L, name, len, &o, &ro, j);
 }

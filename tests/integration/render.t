@@ -40,6 +40,13 @@ printf ' [{{shop}}]' >"$dir/parts/footer"
 run_tern render "$dir/order.tpl" --data "$data" --partials "$dir/parts"
 is "$out" '<p>A&amp;B</p> [S]' "--partials DIR resolves DIR/name"
 
+mkdir "$dir/parts/nl"
+printf ' [{{shop}} NL]' >"$dir/parts/nl/footer.mustache"
+run_tern render "$dir/order.tpl" --data "$data" --partials "$dir/parts" --tenant nl
+is "$out" '<p>A&amp;B</p> [S NL]' "--tenant NAME resolves DIR/NAME/ partials first"
+run_tern render "$dir/order.tpl" --data "$data" --partials "$dir/parts" --tenant de
+is "$out" '<p>A&amp;B</p> [S]' "a tenant without its own partial gets the shared one"
+
 printf '%s' "$data" >"$dir/data.json"
 run_tern render "$dir/order.tpl" --data "@$dir/data.json" --part text
 is "$out" 'Hi A&B' "--data @FILE reads the view from a file"

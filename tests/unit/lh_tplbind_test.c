@@ -107,6 +107,20 @@ output_is_capped(void)
 }
 
 static void
+a_tenant_directory_overrides_files_and_partials(void)
+{
+    is_str(probe("tenant_file"), "<p>Hallo Ann &lt;3</p>\n<small>Shop Nederland</small>\n",
+           "tenant nl renders nl/welcome.tpl with nl/footer.mustache");
+    is_str(probe("tenant_fallback"), "<p>html</p>\n",
+           "a tenant without an override gets the shared file");
+    is_str(probe("tenant_partial"), "[<small>Shop Nederland</small>\n]",
+           "a source string's partials come from the tenant's directory first");
+    is_str(probe("tenant_other"), "<p>Hello Ann &lt;3</p>\n<small>Shop</small>\n",
+           "another tenant still renders the shared template");
+    like(probe("tenant_bad"), "tenant must be a tenant name", "a tenant that is a path raises");
+}
+
+static void
 misuse_raises(void)
 {
     like(probe("view_with_function"),
@@ -185,6 +199,7 @@ main(void)
     a_string_that_names_no_file_is_mustache_source();
     template_errors_return_nil_and_where();
     names_cannot_walk_out_of_the_templates_directory();
+    a_tenant_directory_overrides_files_and_partials();
     without_a_templates_directory_names_are_source();
     output_is_capped();
     misuse_raises();

@@ -45,3 +45,10 @@ function render_repeat(n)
   local s = template.render("{{#items}}" .. string.rep("y", 100) .. "{{/items}}", { items = items })
   return #s
 end
+
+-- Country teams: templates/<tenant>/ overrides templates/ for files and partials.
+function tenant_file() return show(template.render("welcome", ann, { tenant = "nl" })) end
+function tenant_fallback() return show(template.render("html_only", ann, { tenant = "nl" })) end
+function tenant_partial() return show(template.render("[{{> footer}}]", ann, { tenant = "nl" })) end
+function tenant_other() return show(template.render("welcome", ann, { tenant = "de" })) end
+function tenant_bad() return show(template.render("welcome", ann, { tenant = "../nl" })) end

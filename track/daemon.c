@@ -31,6 +31,10 @@
 #define STOP_GRACE_MS  5000 /* suspended requests finishing their sync */
 #define DRAIN_GRACE_MS 5000 /* the drain emptying the spool at shutdown */
 #define API_WORKERS    2    /* threads writing events API batches */
+/* Records per drain transaction. Each batch costs a PostgreSQL commit and a
+ * spool cursor sync, both on the disk the spool's group commits wait for:
+ * fewer, larger batches leave the disk to the clicks. */
+#define DRAIN_BATCH 5000
 
 struct daemon {
     struct config *cfg; /* as loaded at start */
@@ -57,7 +61,8 @@ try_connect(struct daemon *d, bool loud)
         if (loud) log_warn("-", "%s; answering and spooling events until it is back", err);
         return false;
     }
-    struct spool_drain *dr = spool_drain_start(d->shared.spool, db, NULL, err, sizeof err);
+    struct spool_drain_opts o = {.batch = DRAIN_BATCH};
+    struct spool_drain *dr = spool_drain_start(d->shared.spool, db, &o, err, sizeof err);
     if (!dr) {
         log_error("-", "cannot start the spool drain: %s", err);
         db_pool_free(db);

@@ -41,8 +41,7 @@ post '{"email":"ann@example.com","type":"order.placed"}'
 is "$code" 401 "no key: 401"
 post '{"email":"ann@example.com","type":"order.placed"}' -H "Authorization: Bearer tern_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 is "$code" 401 "an unknown key: 401"
-post '{"email":"ann@example.com","type":"order.placed"}' -H "Authorization: Bearer ${key%?}A"
-[ "$code" = 401 ] || post '{}' -H "Authorization: Bearer ${key%?}B"
+post '{"email":"ann@example.com","type":"order.placed"}' -H "Authorization: Bearer $(track_tamper "$key")"
 is "$code" 401 "a key with a wrong secret: 401"
 
 post '{"email":"ANN@example.com","type":"order.placed","data":{"order":"A-1"},"idempotency_key":"o-1"}' -H "$auth"

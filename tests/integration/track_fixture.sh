@@ -10,6 +10,7 @@
 #   track_kill         kill -9 (crash tests)
 #   track_events TYPE  count of events of TYPE in PostgreSQL
 #   track_wait_events TYPE N   wait up to 20 s until there are N of them
+#   track_tamper TEXT  TEXT with one character changed (a forged token or key)
 
 track_free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -63,4 +64,11 @@ track_wait_events() {
         i=$((i + 1))
     done
     track_events "$1"
+}
+
+# track_tamper TEXT: TEXT with its fifth-last character changed (a token or
+# key whose MAC or secret no longer matches; the last character is left
+# alone because its low bits are fixed by base64url).
+track_tamper() {
+    python3 -c 'import sys; t = sys.argv[1]; c = t[-5]; print(t[:-5] + ("B" if c != "B" else "C") + t[-4:])' "$1"
 }

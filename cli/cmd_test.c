@@ -7,8 +7,10 @@
  * freshly loaded generation (lua/lh_test.h), so files cannot disturb each
  * other. One TAP line per test, "path: name"; a failure is followed by its
  * reason as TAP diagnostics, file:line first. No database: db.query
- * returns nil, "no database in this context". Exit 0 when every test
- * passed, 1 when any failed (or the scripts do not load), 2 on usage.
+ * returns nil, "no database in this context". Test files also get
+ * `simulate{...}` (engine/en_simlua.h), which runs journeys of the tree in
+ * the generation's second state. Exit 0 when every test passed, 1 when
+ * any failed (or the scripts do not load), 2 on usage.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -18,12 +20,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "engine/en_simlua.h"
 #include "log.h"
 #include "lua/lh.h"
 #include "lua/lh_test.h"
 
 #define TEST_FILE_MAX      (1u << 20) /* bytes of one test file, as for scripts */
 #define DEFAULT_TIMEOUT_MS 1000
+#define TEST_STATES        2 /* the test's state, and the one simulate{} runs journeys in */
 
 struct test_args {
     const char *dir, *templates;
@@ -202,6 +206,8 @@ static int
 run_file(struct lh_pool *pool, const struct test_args *a, const char *rel, bool reload,
          struct tap *t)
 {
+    struct en_simlua sim = {.pool = pool, .templates_dir = a->templates};
+    const struct lh_test_global globals[] = {{"simulate", en_simlua_simulate, &sim}, {0}};
     char err[8192];
     struct buf text = BUF_INIT;
     struct lh_state *st = NULL;
@@ -209,7 +215,8 @@ run_file(struct lh_pool *pool, const struct test_args *a, const char *rel, bool 
     int rc = reload ? lh_pool_reload(pool, a->dir, err, sizeof err) : 0;
     if (rc == 0 && !(st = lh_lease(pool, err, sizeof err))) rc = -1;
     if (rc == 0) rc = read_test(a->dir, rel, &text, err, sizeof err);
-    if (rc == 0) rc = lh_test_run(st, rel, buf_str(&text), text.len, report, t, err, sizeof err);
+    if (rc == 0)
+        rc = lh_test_run(st, rel, buf_str(&text), text.len, globals, report, t, err, sizeof err);
     if (rc < 0) {
         t->n++;
         t->failed++;
@@ -229,7 +236,7 @@ test_pool(const struct test_args *a)
     lh_limits_default(&lim);
     lim.call_ms = a->timeout_ms;
     struct lh_services svc = {.templates_dir = a->templates};
-    struct lh_pool *pool = lh_pool_new(&lim, 1, err, sizeof err);
+    struct lh_pool *pool = lh_pool_new(&lim, TEST_STATES, err, sizeof err);
     if (pool && lh_pool_set_services(pool, &svc) == 0 &&
         lh_pool_reload(pool, a->dir, err, sizeof err) == 0)
         return pool;

@@ -11,6 +11,10 @@ engine_libengine_a_SOURCES = \
 	engine/en_window.h engine/en_window.c \
 	engine/en_mem.h engine/en_mem.c \
 	engine/en_sim.h engine/en_sim.c engine/en_simspec.c
+# simulate{...} for the *_test.lua files `tern test` runs.
+engine_libengine_a_SOURCES += engine/en_simlua.h engine/en_simlua.c
+TESTS += tests/integration/test_simulate.t
+EXTRA_DIST += tests/integration/test_simulate.t tests/lua/simulate
 EXTRA_DIST += engine/README.md
 
 # What a program linking the engine needs.

@@ -4,7 +4,8 @@
  * The assertion library (lh_testlib.lua, embedded as lh_testlib_lua[]) is
  * run once per state, in a sandbox environment of its own, and kept in the
  * registry. For a test file, one protected call builds a fresh environment,
- * lets the library install `test` and `expect` into it, compiles the file
+ * lets the library install `test` and `expect` into it, adds the caller's
+ * globals (lh_test_global: C closures over their context), compiles the file
  * (text only) with that environment and runs it; the list of declared tests
  * is kept by a registry reference. Each test then runs as its own protected
  * call (lh_pcall: limits and message handler), so one failing or runaway
@@ -44,7 +45,8 @@ push_lib(lua_State *L)
 struct load_req {
     const char *path, *text;
     size_t len;
-    int ref; /* out: the list of tests */
+    const struct lh_test_global *globals; /* or NULL */
+    int ref;                              /* out: the list of tests */
 };
 
 /* lua_CFunction: compile and run a test file; keep its list of tests. */
@@ -58,6 +60,11 @@ load_entry(lua_State *L)
     lua_getfield(L, 1, "install");
     lua_pushvalue(L, 2);
     lua_call(L, 1, 1); /* [lib env list] */
+    for (const struct lh_test_global *g = rq->globals; g && g->name; g++) {
+        lua_pushlightuserdata(L, g->ctx);
+        lua_pushcclosure(L, g->fn, 1);
+        lua_setfield(L, 2, g->name);
+    }
     const char *chunkname = lua_pushfstring(L, "@%s", rq->path);
     if (luaL_loadbufferx(L, rq->text, rq->len, chunkname, "t") != LUA_OK) return lua_error(L);
     lua_pushvalue(L, 2);
@@ -97,10 +104,12 @@ test_name(lua_State *L, int ref, lua_Integer i)
 
 int
 lh_test_run(struct lh_state *st, const char *path, const char *text, size_t len,
-            lh_test_report_fn report, void *ctx, char *err, size_t errlen)
+            const struct lh_test_global *globals, lh_test_report_fn report, void *ctx, char *err,
+            size_t errlen)
 {
     lua_State *L = lh_lua(st);
-    struct load_req rq = {.path = path, .text = text, .len = len, .ref = LUA_NOREF};
+    struct load_req rq = {
+        .path = path, .text = text, .len = len, .globals = globals, .ref = LUA_NOREF};
     lua_settop(L, 0);
     lua_pushcfunction(L, load_entry);
     lua_pushlightuserdata(L, &rq);

@@ -1,0 +1,1 @@
+policy { caps = { marketing = { "1/1d" } }, on_cap = "defer" }

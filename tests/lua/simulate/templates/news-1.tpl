@@ -1,0 +1,4 @@
+subject: news-1
+
+--- text
+Hello

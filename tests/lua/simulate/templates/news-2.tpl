@@ -1,0 +1,4 @@
+subject: news-2
+
+--- text
+Hello

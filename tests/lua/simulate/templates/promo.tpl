@@ -1,0 +1,4 @@
+subject: promo
+
+--- text
+Hello

@@ -1,0 +1,4 @@
+subject: receipt
+
+--- text
+Hello

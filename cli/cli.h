@@ -60,6 +60,7 @@ int cmd_test(struct cli *cli, int argc, char **argv);
 int cmd_track(struct cli *cli, int argc, char **argv);
 int cmd_apikey(struct cli *cli, int argc, char **argv);
 int cmd_simulate(struct cli *cli, int argc, char **argv);
+int cmd_engine(struct cli *cli, int argc, char **argv);
 
 extern const struct cli_command cli_commands[];
 

@@ -34,3 +34,6 @@ cli_tern_SOURCES += cli/cmd_simulate.c
 cli_tern_LDADD += $(ENGINE_LIBS)
 TESTS += tests/integration/simulate.t
 EXTRA_DIST += tests/integration/simulate.t
+
+# tern engine: the journey scheduler on PostgreSQL (engine/en_sched.c).
+cli_tern_SOURCES += cli/cmd_engine.c

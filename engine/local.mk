@@ -10,7 +10,10 @@ engine_libengine_a_SOURCES = \
 	engine/en_tz.h engine/en_tz.c \
 	engine/en_window.h engine/en_window.c \
 	engine/en_mem.h engine/en_mem.c \
-	engine/en_sim.h engine/en_sim.c engine/en_simspec.c
+	engine/en_sim.h engine/en_sim.c engine/en_simspec.c \
+	engine/en_pg.h engine/en_pg_int.h engine/en_pg.c engine/en_pg_intake.c \
+	engine/en_pg_claim.c engine/en_pg_effects.c \
+	engine/en_sched.h engine/en_sched.c
 # simulate{...} for the *_test.lua files `tern test` runs.
 engine_libengine_a_SOURCES += engine/en_simlua.h engine/en_simlua.c
 TESTS += tests/integration/test_simulate.t
@@ -37,3 +40,8 @@ tests_unit_engine_rules_test_LDADD = $(ENGINE_LIBS)
 
 # The shipped double opt-in journey and its templates (run by simulate.t).
 EXTRA_DIST += scripts/journeys/double_opt_in.lua templates/doi-confirm.tpl templates/doi-reminder.tpl
+
+# tern engine against a private PostgreSQL (intake, claim, commit, errors).
+ENGINE_PG_TESTS = tests/integration/engine_journeys.t
+TESTS += $(ENGINE_PG_TESTS)
+EXTRA_DIST += $(ENGINE_PG_TESTS) tests/integration/engine_fixture.sh

@@ -1,0 +1,150 @@
+/*
+ * en_pg.c - the PostgreSQL store's shared parts: queries, history, reads
+ *
+ * Everything here runs in the caller's transaction and only reads, except
+ * en_pg_log_step. Parameters are always bound, never spliced into SQL.
+ */
+#include "en_pg_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "en_time.h"
+
+PGresult *
+en_pg_query(PGconn *conn, const char *sql, int n, const char *const *params, char *err,
+            size_t errlen)
+{
+    PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+    ExecStatusType s = PQresultStatus(res);
+    if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) return res;
+    char why[512];
+    snprintf(err, errlen, "%s", db_error(conn, res, why, sizeof why));
+    PQclear(res);
+    return NULL;
+}
+
+int
+en_pg_cmd(PGconn *conn, const char *sql, int n, const char *const *params, char *err, size_t errlen)
+{
+    PGresult *res = en_pg_query(conn, sql, n, params, err, errlen);
+    PQclear(res);
+    return res ? 0 : -1;
+}
+
+void
+en_pg_rollback(PGconn *conn)
+{
+    PQclear(PQexec(conn, "ROLLBACK")); /* a broken connection rolls back by itself */
+}
+
+int
+en_pg_commit(PGconn *conn, char *err, size_t errlen)
+{
+    return db_exec(conn, "COMMIT", err, errlen) ? 0 : -1;
+}
+
+int64_t
+en_pg_backoff(int attempts)
+{
+    int64_t s = 60;
+    for (int i = 1; i < attempts && s < 6 * 3600; i++)
+        s *= 2;
+    return s < 6 * 3600 ? s : 6 * 3600;
+}
+
+const struct lh_journey_info *
+en_pg_journey(const struct lh_reg *reg, const char *name)
+{
+    for (size_t i = 0; i < reg->njourneys; i++)
+        if (strcmp(reg->journeys[i].name, name) == 0) return &reg->journeys[i];
+    return NULL;
+}
+
+int
+en_pg_history(PGconn *conn, const char *contact_id, const char *journey, struct en_history *h,
+              char *err, size_t errlen)
+{
+    const char *p[] = {contact_id, journey};
+    PGresult *res = en_pg_query(
+        conn,
+        "SELECT count(*) FILTER (WHERE status IN ('active', 'waiting', 'parked')), count(*),"
+        " coalesce(extract(epoch FROM max(ended_at))::bigint, 0)"
+        " FROM enrollments WHERE contact_id = $1 AND journey = $2",
+        2, p, err, errlen);
+    if (!res) return -1;
+    h->active = atoll(PQgetvalue(res, 0, 0)) > 0;
+    h->entered = atoll(PQgetvalue(res, 0, 1)) > 0;
+    h->ended_at = atoll(PQgetvalue(res, 0, 2));
+    PQclear(res);
+    return 0;
+}
+
+int
+en_pg_log_step(PGconn *conn, const char *contact_id, const char *enrollment_id, int seq,
+               const char *journey, const char *step, const char *outcome, const char *detail,
+               char *err, size_t errlen)
+{
+    char s[16];
+    snprintf(s, sizeof s, "%d", seq);
+    const char *p[] = {contact_id, enrollment_id, s, journey, step, outcome, detail};
+    return en_pg_cmd(conn,
+                     "INSERT INTO enrollment_steps (contact_id, enrollment_id, seq, journey, step,"
+                     " outcome, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                     7, p, err, errlen);
+}
+
+/* ---- c:count and c:in_segment ---- */
+
+static int
+store_count(void *ctx, const char *type, int64_t since, int64_t *n, char *err, size_t errlen)
+{
+    struct en_pg_store *s = ctx;
+    char at[24];
+    snprintf(at, sizeof at, "%" PRId64, since);
+    const char *p[] = {s->contact_id, type, at};
+    PGresult *res = en_pg_query(s->conn,
+                                "SELECT count(*) FROM events WHERE contact_id = $1 AND type = $2"
+                                " AND occurred_at >= to_timestamp($3)",
+                                3, p, err, errlen);
+    if (!res) return -1;
+    *n = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return 0;
+}
+
+static int
+store_in_segment(void *ctx, const char *name, bool *member, char *err, size_t errlen)
+{
+    struct en_pg_store *s = ctx;
+    const char *p[] = {s->contact_id, name};
+    PGresult *res = en_pg_query(s->conn,
+                                "SELECT EXISTS (SELECT 1 FROM segment_memberships WHERE"
+                                " contact_id = $1 AND segment = $2 AND left_at IS NULL)",
+                                2, p, err, errlen);
+    if (!res) return -1;
+    *member = PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    return 0;
+}
+
+static const struct en_store_ops store_ops = {store_count, store_in_segment};
+
+struct en_store
+en_pg_store(struct en_pg_store *ctx)
+{
+    return (struct en_store){&store_ops, ctx};
+}
+
+json_t *
+en_pg_event_json(const char *type, const char *epoch, const char *data)
+{
+    char at[32];
+    en_time_format(atoll(epoch), at, sizeof at);
+    json_t *d = json_loads(data, 0, NULL);
+    if (!d) return NULL;
+    return json_pack("{s:s, s:s, s:o}", "type", type, "at", at, "data", d);
+}

@@ -1,0 +1,184 @@
+/*
+ * en_pg_effects.c - a step's effects in the claim's transaction (see en_pg_int.h)
+ *
+ * The outbox rows carry the enrollment, step sequence and send index, so
+ * outbox_once makes a retried step unable to queue a mail twice. Caps
+ * count the contact's marketing rows of the outbox that are queued or
+ * sent; the contact row is locked by the claim, so two engines never
+ * both pass the same cap.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "en_pg_int.h"
+#include "events.h"
+
+static int64_t
+longest_cap(const struct lh_policy_info *p)
+{
+    int64_t per = 0;
+    for (size_t i = 0; i < p->ncaps; i++)
+        if (p->caps[i].per_s > per) per = p->caps[i].per_s;
+    return per;
+}
+
+/* The contact's marketing sends within the longest cap, ascending. */
+static int
+recent_sends(const struct en_pg_step *s, int64_t **v, size_t *n, char *err, size_t errlen)
+{
+    char since[24];
+    snprintf(since, sizeof since, "%" PRId64, s->r->now - longest_cap(&s->r->reg->policy));
+    const char *p[] = {s->contact_id, since};
+    PGresult *res = en_pg_query(s->r->conn,
+                                "SELECT extract(epoch FROM created_at)::bigint FROM outbox"
+                                " WHERE contact_id = $1 AND category = 'marketing'"
+                                " AND status IN ('pending', 'sending', 'sent', 'retry')"
+                                " AND created_at >= to_timestamp($2) ORDER BY created_at",
+                                2, p, err, errlen);
+    if (!res) return -1;
+    *n = (size_t)PQntuples(res);
+    *v = calloc(*n + EN_SENDS_MAX + 1, sizeof **v); /* room for this step's sends */
+    for (size_t i = 0; *v && i < *n; i++)
+        (*v)[i] = atoll(PQgetvalue(res, (int)i, 0));
+    PQclear(res);
+    if (*v) return 0;
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+int
+en_pg_cap_free_at(const struct en_pg_step *s, int64_t *free_at, const struct lh_cap **which,
+                  char *err, size_t errlen)
+{
+    int64_t *v;
+    size_t n;
+    if (recent_sends(s, &v, &n, err, errlen) < 0) return -1;
+    *free_at = en_cap_free_at(&s->r->reg->policy, s->j, v, n, s->r->now, which);
+    free(v);
+    return 0;
+}
+
+static char *
+send_data(const struct en_pg_step *s, const struct en_send *send)
+{
+    const json_t *data = json_object_get(send->opts, "data");
+    if (!data && s->event) data = json_object_get(s->event, "data");
+    return data ? json_dumps(data, JSON_COMPACT) : strdup("{}");
+}
+
+static int
+queue_send(const struct en_pg_step *s, const struct en_send *send, int index, char *err,
+           size_t errlen)
+{
+    char seq[16], idx[16], prio[16], *data = send_data(s, send);
+    if (!data) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    snprintf(seq, sizeof seq, "%d", s->seq);
+    snprintf(idx, sizeof idx, "%d", index);
+    snprintf(prio, sizeof prio, "%d", s->j->priority);
+    const char *cat = s->j->category == LH_CATEGORY_TRANSACTIONAL ? "transactional" : "marketing";
+    const char *p[] = {s->contact_id, s->enrollment_id,    seq, idx,  s->j->name, s->step,
+                       s->tenant,     send->template_name, cat, prio, data};
+    int rc = en_pg_cmd(s->r->conn,
+                       "INSERT INTO outbox (contact_id, id, enrollment_id, step_seq, send_index,"
+                       " journey, step, tenant, template, category, priority, data)"
+                       " VALUES ($1, gen_random_uuid(), $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+                       " $11::jsonb)",
+                       11, p, err, errlen);
+    free(data);
+    return rc;
+}
+
+static int
+queue_sends(const struct en_pg_step *s, const struct en_decision *d, int *sent, char *err,
+            size_t errlen)
+{
+    int64_t *v;
+    size_t n;
+    const struct lh_cap *cap;
+    *sent = 0;
+    if (d->nsends == 0) return 0;
+    if (recent_sends(s, &v, &n, err, errlen) < 0) return -1;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < d->nsends; i++) {
+        if (en_cap_free_at(&s->r->reg->policy, s->j, v, n, s->r->now, &cap) > s->r->now)
+            continue; /* over a cap: skipped */
+        rc = queue_send(s, &d->sends[i], (int)i, err, errlen);
+        if (rc == 0) v[n++] = s->r->now, (*sent)++;
+    }
+    free(v);
+    return rc;
+}
+
+/* c:set: nil removes the attribute, anything else replaces it. */
+static int
+set_attributes(const struct en_pg_step *s, const struct en_decision *d, char *err, size_t errlen)
+{
+    json_t *patch = json_object(), *drop = json_array();
+    for (size_t i = 0; patch && drop && i < d->nsets; i++) {
+        const struct en_set *e = &d->sets[i];
+        json_object_del(patch, e->attr);
+        if (json_is_null(e->value))
+            json_array_append_new(drop, json_string(e->attr));
+        else
+            json_object_set(patch, e->attr, e->value);
+    }
+    char *pt = patch ? json_dumps(patch, JSON_COMPACT) : NULL;
+    char *dt = drop ? json_dumps(drop, JSON_COMPACT) : NULL;
+    json_decref(patch), json_decref(drop);
+    int rc = -1;
+    if (pt && dt) {
+        const char *p[] = {s->contact_id, dt, pt};
+        rc = en_pg_cmd(s->r->conn,
+                       "UPDATE contacts SET attributes = (attributes - ARRAY(SELECT"
+                       " jsonb_array_elements_text($2::jsonb))) || $3::jsonb, updated_at = now()"
+                       " WHERE id = $1",
+                       3, p, err, errlen);
+    } else {
+        snprintf(err, errlen, "out of memory");
+    }
+    free(pt), free(dt);
+    return rc;
+}
+
+static int
+add_score(const struct en_pg_step *s, double delta, char *err, size_t errlen)
+{
+    char d[40];
+    snprintf(d, sizeof d, "%.17g", delta);
+    const char *p[] = {s->contact_id, d};
+    return en_pg_cmd(s->r->conn,
+                     "UPDATE contacts SET attributes = jsonb_set(attributes, '{score}', to_jsonb("
+                     "CASE WHEN jsonb_typeof(attributes->'score') = 'number'"
+                     " THEN (attributes->>'score')::numeric ELSE 0 END + $2::numeric)),"
+                     " updated_at = now() WHERE id = $1",
+                     2, p, err, errlen);
+}
+
+static int
+emit_events(const struct en_pg_step *s, const struct en_decision *d, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < d->nemits; i++) {
+        char id[37], *data = json_dumps(d->emits[i].data, JSON_COMPACT);
+        struct ev_new ev = {d->emits[i].type, atoll(s->contact_id), data, NULL, "engine"};
+        bool ok = data && ev_insert(s->r->conn, &ev, id, err, errlen);
+        if (!data) snprintf(err, errlen, "out of memory");
+        free(data);
+        if (!ok) return -1;
+    }
+    return 0;
+}
+
+int
+en_pg_effects(const struct en_pg_step *s, const struct en_decision *d, int *sent, char *err,
+              size_t errlen)
+{
+    if (queue_sends(s, d, sent, err, errlen) < 0) return -1;
+    if (d->nsets && set_attributes(s, d, err, errlen) < 0) return -1;
+    if (d->score != 0 && add_score(s, d->score, err, errlen) < 0) return -1;
+    return emit_events(s, d, err, errlen);
+}

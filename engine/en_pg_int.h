@@ -1,0 +1,77 @@
+/*
+ * en_pg_int.h - what the PostgreSQL store's files share (not for other modules)
+ */
+#ifndef TERN_EN_PG_INT_H
+#define TERN_EN_PG_INT_H
+
+#include <stdbool.h>
+
+#include "en_pg.h"
+#include "en_rules.h"
+
+/*
+ * Run `sql` with `n` text parameters (NULL: SQL NULL). The result, or NULL
+ * with err filled when the command failed (the result is cleared then).
+ */
+PGresult *en_pg_query(PGconn *conn, const char *sql, int n, const char *const *params, char *err,
+                      size_t errlen);
+
+/* The same for a command whose result does not matter. 0 or -1. */
+int en_pg_cmd(PGconn *conn, const char *sql, int n, const char *const *params, char *err,
+              size_t errlen);
+
+/* Roll back after a failure; the caller's err already says why. */
+void en_pg_rollback(PGconn *conn);
+
+/* Commit; 0 or -1 with err. */
+int en_pg_commit(PGconn *conn, char *err, size_t errlen);
+
+/* The journey called `name` in `reg`, or NULL. */
+const struct lh_journey_info *en_pg_journey(const struct lh_reg *reg, const char *name);
+
+/* The contact's past in one journey (for en_may_enter). 0 or -1. */
+int en_pg_history(PGconn *conn, const char *contact_id, const char *journey, struct en_history *h,
+                  char *err, size_t errlen);
+
+/* Reads of c:count and c:in_segment for one contact, in the caller's transaction. */
+struct en_pg_store {
+    PGconn *conn;
+    const char *contact_id;
+};
+struct en_store en_pg_store(struct en_pg_store *ctx);
+
+/* Write one enrollment_steps row (the idempotency key). 0 or -1. */
+int en_pg_log_step(PGconn *conn, const char *contact_id, const char *enrollment_id, int seq,
+                   const char *journey, const char *step, const char *outcome, const char *detail,
+                   char *err, size_t errlen);
+
+/* {"type", "at", "data"} as a step's c.event (a new reference), or NULL when out of memory
+ * or `data` is not JSON. */
+json_t *en_pg_event_json(const char *type, const char *epoch, const char *data);
+
+/* What a step's effects are written for: one step run of one enrollment. */
+struct en_pg_step {
+    const struct en_pg_run *r;
+    const struct lh_journey_info *j;
+    const char *contact_id, *enrollment_id, *tenant, *step;
+    int seq;             /* the step run's sequence number (enrollment_steps.seq) */
+    const json_t *event; /* c.event or NULL: its data is a send's default data */
+};
+
+/*
+ * When the policy's caps next allow a marketing send of s->j (s->r->now
+ * when they do), counting the contact's outbox rows in this transaction.
+ * 0 or -1.
+ */
+int en_pg_cap_free_at(const struct en_pg_step *s, int64_t *free_at, const struct lh_cap **which,
+                      char *err, size_t errlen);
+
+/*
+ * Write the decision's effects: outbox rows (a send over a cap is skipped,
+ * as on_cap = "skip" and a second send of one step do), attribute sets and
+ * score onto the contact, emitted events. *sent gets the rows written.
+ */
+int en_pg_effects(const struct en_pg_step *s, const struct en_decision *d, int *sent, char *err,
+                  size_t errlen);
+
+#endif

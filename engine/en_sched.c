@@ -1,0 +1,133 @@
+/*
+ * en_sched.c - the scheduler loop (see en_sched.h)
+ */
+#include "en_sched.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define LOG_MODULE "engine"
+#include "log.h"
+
+static bool
+stopping(const struct en_sched *s)
+{
+    return s->stop && *s->stop;
+}
+
+static int
+reconnect(struct en_sched *s, char *err, size_t errlen)
+{
+    if (s->conn && PQstatus(s->conn) == CONNECTION_OK) return 0;
+    en_sched_close(s);
+    s->conn = db_connect(s->db, err, errlen);
+    return s->conn ? 0 : -1;
+}
+
+typedef int (*batch_fn)(const struct en_pg_run *r, char *err, size_t errlen);
+
+/* Batches of `fn` until one comes back short; the rows handled, or -1. */
+static int
+batches(struct en_sched *s, struct en_pg_run *r, batch_fn fn, char *err, size_t errlen)
+{
+    int total = 0, n;
+    do {
+        r->now = (int64_t)time(NULL);
+        if ((n = fn(r, err, errlen)) < 0) return -1;
+        total += n;
+    } while (n == r->limit && !stopping(s));
+    return total;
+}
+
+static int
+send_batches(struct en_sched *s, char *err, size_t errlen)
+{
+    int total = 0, n;
+    do {
+        n = s->send(s->send_ctx, s->conn, (int64_t)time(NULL), s->batch, err, errlen);
+        if (n < 0) return -1;
+        total += n;
+    } while (n == s->batch && !stopping(s));
+    return total;
+}
+
+static int
+steps(struct en_sched *s, struct lh_state *st, int *work, char *err, size_t errlen)
+{
+    struct lh_reg *reg;
+    if (lh_reg_get(st, &reg, err, errlen) < 0) return -1;
+    struct en_pg_run r = {s->conn, st, reg, 0, s->batch};
+    int in = batches(s, &r, en_pg_intake, err, errlen);
+    int ran = in < 0 || stopping(s) ? 0 : batches(s, &r, en_pg_run_due, err, errlen);
+    lh_reg_free(reg);
+    if (in < 0 || ran < 0) return -1;
+    *work += in + ran;
+    return 0;
+}
+
+int
+en_sched_round(struct en_sched *s, int *work, char *err, size_t errlen)
+{
+    *work = 0;
+    if (reconnect(s, err, errlen) < 0) return -1;
+    struct lh_state *st = lh_lease(s->pool, err, errlen);
+    if (!st) return -1;
+    int rc = steps(s, st, work, err, errlen);
+    lh_release(st);
+    if (rc == 0 && s->send && !stopping(s)) {
+        int sent = send_batches(s, err, errlen);
+        rc = sent < 0 ? -1 : 0;
+        *work += sent > 0 ? sent : 0;
+    }
+    if (rc < 0 && PQstatus(s->conn) != CONNECTION_OK) en_sched_close(s);
+    return rc;
+}
+
+int
+en_sched_drain(struct en_sched *s, int max_rounds, char *err, size_t errlen)
+{
+    for (int i = 0; i < max_rounds && !stopping(s); i++) {
+        int work;
+        if (en_sched_round(s, &work, err, errlen) < 0) return -1;
+        if (work == 0) return 0;
+    }
+    return 0;
+}
+
+static void
+nap(int64_t ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    nanosleep(&ts, NULL); /* a signal ends it early: stop and reload are seen at once */
+}
+
+static void
+reload(struct en_sched *s)
+{
+    char err[2048];
+    *s->reload = 0;
+    if (lh_pool_reload(s->pool, s->scripts, err, sizeof err) < 0)
+        log_error(NULL, "reload failed, the running scripts stay: %s", err);
+    else
+        log_info(NULL, "scripts reloaded from %s", s->scripts);
+}
+
+void
+en_sched_run(struct en_sched *s)
+{
+    char err[1024];
+    while (!stopping(s)) {
+        if (s->reload && *s->reload) reload(s);
+        int work = 0;
+        if (en_sched_round(s, &work, err, sizeof err) < 0) log_error(NULL, "%s", err);
+        if (work == 0 && !stopping(s)) nap(s->poll_ms);
+    }
+}
+
+void
+en_sched_close(struct en_sched *s)
+{
+    if (s->conn) PQfinish(s->conn);
+    s->conn = NULL;
+}

@@ -1,0 +1,59 @@
+/*
+ * en_sched.h - the scheduler loop of `tern engine`
+ *
+ * Owns: the order of work in one engine process. A round leases one Lua
+ * state, reads what its generation registered, then takes events in
+ * (en_pg_intake) and runs due enrollments (en_pg_run_due), batch after
+ * batch until a batch comes back short, and hands the outbox to the
+ * sender when one is set. Between rounds it sleeps `poll_ms` unless the
+ * round found work. A stop request is honoured between batches (the
+ * batch in flight commits first); a reload request reloads the scripts
+ * between rounds, and a broken reload keeps the serving generation.
+ * Database failures are logged and retried on the next round with a
+ * fresh connection; they never end the loop.
+ *
+ * Depends on: engine/en_pg.h, lua/lh.h, lib/db, lib/log.
+ */
+#ifndef TERN_EN_SCHED_H
+#define TERN_EN_SCHED_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "en_pg.h"
+
+/* A pass of the outbox sender; returns the rows it handled, or -1 with err. */
+typedef int (*en_sched_sender)(void *ctx, PGconn *conn, int64_t now, int limit, char *err,
+                               size_t errlen);
+
+struct en_sched {
+    const struct db_settings *db;
+    struct lh_pool *pool;
+    const char *scripts;         /* reloaded on request */
+    int batch;                   /* rows per transaction (EN_PG_BATCH) */
+    int64_t poll_ms;             /* sleep between idle rounds */
+    volatile sig_atomic_t *stop; /* set: end after the batch in flight */
+    volatile sig_atomic_t *reload;
+    en_sched_sender send; /* NULL: no sender in this process */
+    void *send_ctx;
+    PGconn *conn; /* owned; opened on demand */
+};
+
+/*
+ * One round; *work gets the rows handled (events, enrollments, mails).
+ * 0, or -1 with err (the connection is dropped and reopened next time).
+ */
+int en_sched_round(struct en_sched *s, int *work, char *err, size_t errlen);
+
+/* Rounds until nothing is left to do now (at most `max_rounds`). 0 or -1. */
+int en_sched_drain(struct en_sched *s, int max_rounds, char *err, size_t errlen);
+
+/* Rounds until *stop is set. */
+void en_sched_run(struct en_sched *s);
+
+/* Close the connection. */
+void en_sched_close(struct en_sched *s);
+
+#endif

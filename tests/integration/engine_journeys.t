@@ -1,0 +1,82 @@
+#!/bin/sh
+# tern engine on a private PostgreSQL: entries, waits, wait_for, exits, errors.
+. "$TERN_SRCDIR/tests/lib/tap.sh"
+. "$TERN_SRCDIR/tests/lib/pg.sh"
+. "$TERN_SRCDIR/tests/lib/tern.sh"
+. "$TERN_SRCDIR/tests/integration/engine_fixture.sh"
+engine_setup
+
+engine_journey welcome <<'LUA'
+local j = journey "welcome" { entry = on "signup.done", exit = on "order.placed" }
+function j.start(c)
+  c:send("welcome-1", { data = { coupon = "HELLO" } })
+  c:set("stage", "new")
+  return c:wait("2d", "tips")
+end
+function j.tips(c)
+  c:send "welcome-tips"
+  return c:wait_for("email.click", { timeout = "5d", matched = "engaged", timed_out = "nudge" })
+end
+function j.engaged(c) c:score(5) return c:exit "engaged" end
+function j.nudge(c) return c:exit "nudged" end
+return j
+LUA
+engine_journey broken <<'LUA'
+local j = journey "broken" { entry = on "signup.done" }
+function j.start(c)
+  local x = nil
+  return x.y
+end
+return j
+LUA
+
+run_tern event signup.done --email ann@example.com
+engine_once
+is "$(engine_state welcome)" "waiting tips -" "an event enrolls the contact and the start step waits"
+is "$(pg_sql "SELECT template || ' ' || (data->>'coupon') FROM tern.outbox WHERE contact_id = $ann")" \
+    "welcome-1 HELLO" "the start step's send is in the outbox with its data"
+is "$(pg_sql "SELECT attributes->>'stage' FROM tern.contacts WHERE id = $ann")" "new" \
+    "c:set reaches the contact"
+is "$(pg_sql "SELECT count(*) FROM tern.enrollment_steps WHERE journey = 'welcome'")" "1" \
+    "one step run is logged"
+
+like "$(pg_sql "SELECT status || ' ' || last_error FROM tern.enrollments WHERE journey = 'broken'")" \
+    "^parked journeys/broken.lua:4: " "a step error parks that enrollment with file:line"
+like "$err" "parked" "the parked step is logged"
+
+engine_once
+is "$(engine_state welcome)" "waiting tips -" "a wait is not run before it is due"
+
+engine_due welcome
+engine_once
+is "$(engine_state welcome)" "waiting nudge email.click" \
+    "after the wait the next step runs and waits for an event"
+
+run_tern event email.click --email ann@example.com
+engine_once
+is "$(pg_sql "SELECT status || ' ' || end_reason FROM tern.enrollments WHERE journey = 'welcome'")" \
+    "exited engaged" "a later event matches the wait_for and runs the matched step"
+is "$(pg_sql "SELECT attributes->>'score' FROM tern.contacts WHERE id = $ann")" "5" \
+    "c:score adds to the contact's score"
+
+# A second enrollment (the default reentry is never: a new contact).
+bob=$(pg_sql "INSERT INTO tern.contacts (email) VALUES ('bob@example.com') RETURNING id")
+run_tern event signup.done --email bob@example.com
+engine_once
+engine_due welcome
+engine_once
+run_tern event order.placed --email bob@example.com
+engine_once
+is "$(pg_sql "SELECT status || ' ' || end_reason FROM tern.enrollments
+               WHERE contact_id = $bob AND journey = 'welcome'")" \
+    "exited on order.placed" "an exit event ends an enrollment while it waits"
+
+run_tern event signup.done --email ann@example.com
+engine_once
+is "$(pg_sql "SELECT count(*) FROM tern.enrollments WHERE contact_id = $ann AND journey = 'welcome'")" \
+    "1" "reentry never: a second entry event enrolls nobody"
+
+is "$(pg_sql "SELECT attempts FROM tern.enrollments WHERE contact_id = $ann AND journey = 'broken'")" \
+    "1" "a parked enrollment is not retried before its back-off"
+
+done_testing

@@ -7,7 +7,7 @@
  * sorted by address first, so the unique index is walked in order. A
  * batch of addresses none of which is known goes into tern.contacts with
  * one COPY; otherwise (or when that COPY finds a known address) it is
- * COPied into a staging table and upserted. Duplicate addresses are found
+ * copied into a staging table and upserted. Duplicate addresses are found
  * by the reader with a hash of (tenant, address): a repeat closes the
  * current batch, and a batch that repeats an address of a batch still
  * being written waits for it, so rows apply in file order.

@@ -82,3 +82,7 @@ TESTS += tests/integration/token_cli.t
 EXTRA_DIST += tests/integration/token_cli.t
 TESTS += tests/integration/render.t
 EXTRA_DIST += tests/integration/render.t
+
+# The shipped scripts/ and templates/: their tests pass and they lint clean.
+TESTS += tests/integration/journeys.t
+EXTRA_DIST += tests/integration/journeys.t scripts templates

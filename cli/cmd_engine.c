@@ -1,12 +1,14 @@
 /*
- * cmd_engine.c - `tern engine [--once]`: run the journey scheduler
+ * cmd_engine.c - `tern engine [--once] [--no-send]`: run the journey scheduler
  *
  * Loads the configuration and the scripts under engine.scripts into a
  * pool of [lua] states, then runs the scheduler (engine/en_sched.c) in
  * the foreground: SIGHUP reloads the scripts (a broken tree keeps the
  * running one), SIGTERM and SIGINT stop after the batch in flight has
- * committed. --once runs rounds until nothing is due now and exits,
- * for cron-style use and tests.
+ * committed. Each round ends with a pass of the outbox sender
+ * (engine/en_send.c) unless --no-send leaves the outbox to other
+ * engines. --once runs rounds until nothing is due now and exits, for
+ * cron-style use and tests.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -15,6 +17,7 @@
 
 #include "cli.h"
 #include "engine/en_sched.h"
+#include "engine/en_send.h"
 #include "lua/lh.h"
 
 #define LOG_MODULE "engine"
@@ -68,8 +71,19 @@ load_scripts(const struct config *cfg, char *err, size_t errlen)
     return pool;
 }
 
+/* The outbox sender, or NULL (logged) when libcurl cannot start. */
+static struct en_sender *
+sender(const struct config *cfg)
+{
+    char err[256];
+    struct en_send_cfg sc = {cfg->engine.smtp, cfg->engine.templates, cfg->engine.from, 60};
+    struct en_sender *s = en_sender_new(&sc, err, sizeof err);
+    if (!s) log_error(NULL, "sender: %s", err);
+    return s;
+}
+
 static int
-run(const struct config *cfg, bool once)
+run(const struct config *cfg, bool once, bool send)
 {
     char err[2048];
     struct db_settings db = {cfg->database.url, "tern engine", cfg->database.statement_timeout_ms,
@@ -87,6 +101,12 @@ run(const struct config *cfg, bool once)
                          .stop = &stop_flag,
                          .reload = &reload_flag};
     int rc = EXIT_OK;
+    struct en_sender *snd = send ? sender(cfg) : NULL;
+    if (send && !snd) {
+        lh_pool_free(pool);
+        return EXIT_FAIL;
+    }
+    s.send = snd ? en_sender_pass : NULL, s.send_ctx = snd;
     signals();
     if (once) {
         if (en_sched_drain(&s, DRAIN_ROUNDS, err, sizeof err) < 0) {
@@ -99,6 +119,7 @@ run(const struct config *cfg, bool once)
         log_info(NULL, "stopped");
     }
     en_sched_close(&s);
+    en_sender_free(snd);
     lh_pool_free(pool);
     return rc;
 }
@@ -106,16 +127,18 @@ run(const struct config *cfg, bool once)
 int
 cmd_engine(struct cli *cli, int argc, char **argv)
 {
-    static const struct option longopts[] = {{"once", no_argument, NULL, 'o'}, {0}};
-    bool once = false;
+    static const struct option longopts[] = {
+        {"once", no_argument, NULL, 'o'}, {"no-send", no_argument, NULL, 'n'}, {0}};
+    bool once = false, send = true;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (c != 'o') {
+        if (c != 'o' && c != 'n') {
             cli_usage(cli_command("engine"), true);
             return EXIT_USAGE;
         }
-        once = true;
+        if (c == 'o') once = true;
+        if (c == 'n') send = false;
     }
     if (optind != argc) {
         cli_usage(cli_command("engine"), true);
@@ -124,7 +147,7 @@ cmd_engine(struct cli *cli, int argc, char **argv)
     struct config *cfg = cli_config(cli);
     if (!cfg) return EXIT_FAIL;
     log_setup("tern engine", (enum log_level)cfg->log.level, cfg->log.syslog);
-    int rc = run(cfg, once);
+    int rc = run(cfg, once, send);
     config_unref(cfg);
     return rc;
 }

@@ -72,7 +72,7 @@ static int
 queue_send(const struct en_pg_step *s, const struct en_send *send, int index, char *err,
            size_t errlen)
 {
-    char seq[16], idx[16], prio[16], *data = send_data(s, send);
+    char seq[16], idx[16], prio[16], now[24], *data = send_data(s, send);
     if (!data) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -80,15 +80,17 @@ queue_send(const struct en_pg_step *s, const struct en_send *send, int index, ch
     snprintf(seq, sizeof seq, "%d", s->seq);
     snprintf(idx, sizeof idx, "%d", index);
     snprintf(prio, sizeof prio, "%d", s->j->priority);
+    snprintf(now, sizeof now, "%" PRId64, s->r->now); /* the sender's clock, not now() */
     const char *cat = s->j->category == LH_CATEGORY_TRANSACTIONAL ? "transactional" : "marketing";
     const char *p[] = {s->contact_id, s->enrollment_id,    seq, idx,  s->j->name, s->step,
-                       s->tenant,     send->template_name, cat, prio, data};
-    int rc = en_pg_cmd(s->r->conn,
-                       "INSERT INTO outbox (contact_id, id, enrollment_id, step_seq, send_index,"
-                       " journey, step, tenant, template, category, priority, data)"
-                       " VALUES ($1, gen_random_uuid(), $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-                       " $11::jsonb)",
-                       11, p, err, errlen);
+                       s->tenant,     send->template_name, cat, prio, data,       now};
+    int rc =
+        en_pg_cmd(s->r->conn,
+                  "INSERT INTO outbox (contact_id, id, enrollment_id, step_seq, send_index,"
+                  " journey, step, tenant, template, category, priority, data, next_attempt_at)"
+                  " VALUES ($1, gen_random_uuid(), $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+                  " $11::jsonb, to_timestamp($12))",
+                  12, p, err, errlen);
     free(data);
     return rc;
 }

@@ -1,7 +1,7 @@
 # engine/: the journey runtime (pure), the in-memory store and the simulated
 # timeline behind `tern simulate`. Depends on lua/ and lib/ only.
 noinst_LIBRARIES += engine/libengine.a
-engine_libengine_a_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) $(JANSSON_CFLAGS) $(PQ_CFLAGS)
+engine_libengine_a_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) $(JANSSON_CFLAGS) $(PQ_CFLAGS) $(CURL_CFLAGS)
 engine_libengine_a_SOURCES = \
 	engine/en.h engine/en_int.h \
 	engine/en_step.c engine/en_lua.c engine/en_filter.c \
@@ -13,7 +13,9 @@ engine_libengine_a_SOURCES = \
 	engine/en_sim.h engine/en_sim.c engine/en_simspec.c \
 	engine/en_pg.h engine/en_pg_int.h engine/en_pg.c engine/en_pg_intake.c \
 	engine/en_pg_claim.c engine/en_pg_effects.c \
-	engine/en_sched.h engine/en_sched.c
+	engine/en_sched.h engine/en_sched.c \
+	engine/en_send.h engine/en_send_int.h engine/en_send.c engine/en_send_msg.c \
+	engine/en_send_smtp.c
 # simulate{...} for the *_test.lua files `tern test` runs.
 engine_libengine_a_SOURCES += engine/en_simlua.h engine/en_simlua.c
 TESTS += tests/integration/test_simulate.t
@@ -21,7 +23,7 @@ EXTRA_DIST += tests/integration/test_simulate.t tests/lua/simulate
 EXTRA_DIST += engine/README.md
 
 # What a program linking the engine needs.
-ENGINE_LIBS = engine/libengine.a $(LH_LIBS) -lm
+ENGINE_LIBS = engine/libengine.a $(LH_LIBS) $(CURL_LIBS) -lm
 
 # Unit tests; their script trees live in tests/lua/engine/.
 EXTRA_DIST += tests/unit/engine_fixture.h
@@ -42,6 +44,6 @@ tests_unit_engine_rules_test_LDADD = $(ENGINE_LIBS)
 EXTRA_DIST += scripts/journeys/double_opt_in.lua templates/doi-confirm.tpl templates/doi-reminder.tpl
 
 # tern engine against a private PostgreSQL (intake, claim, commit, errors).
-ENGINE_PG_TESTS = tests/integration/engine_journeys.t
+ENGINE_PG_TESTS = tests/integration/engine_journeys.t tests/integration/engine_postfix.t
 TESTS += $(ENGINE_PG_TESTS)
 EXTRA_DIST += $(ENGINE_PG_TESTS) tests/integration/engine_fixture.sh

@@ -156,6 +156,8 @@ static const struct cfg_key keys[] = {
      "directory of Mustache templates", NULL},
     {"engine", "smtp", T_SMTPURL, OFF(engine.smtp), "smtp://127.0.0.1:25", 0, 0, 0,
      "where the engine submits mail (Postfix smtpd)", NULL},
+    {"engine", "from", T_STRING, OFF(engine.from), NULL, 0, 0, 0,
+     "From of journey mail whose template names none (unset: such mail is parked)", NULL},
     {"lua", "memory", T_SIZE, OFF(lua.memory), "64MB", 0, 0, 0, "memory budget of each Lua state",
      NULL},
     {"lua", "call_timeout", T_DURATION, OFF(lua.call_timeout_ms), "100ms", 0, 0, 0,

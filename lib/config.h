@@ -78,6 +78,7 @@ struct config {
         char *scripts;
         char *templates;
         char *smtp; /* smtp://host:port */
+        char *from; /* From when a template has none; NULL: none */
     } engine;
     struct {
         int64_t memory; /* bytes per state */

@@ -21,7 +21,7 @@ engine_journey() {
 }
 
 engine_once() {
-    run_tern engine --once
+    run_tern engine --once --no-send
     [ "$status" -eq 0 ] || diag "tern engine --once: status $status" "$err"
 }
 

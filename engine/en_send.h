@@ -1,0 +1,70 @@
+/*
+ * en_send.h - the outbox sender: journey mail to Postfix over SMTP
+ *
+ * Owns: turning outbox rows into submitted mail. A pass claims due rows
+ * (pending, or retry whose time came) FOR UPDATE SKIP LOCKED, marks them
+ * `sending` and commits, so several senders never take the same row;
+ * then submits each through libcurl (one easy handle per sender: the
+ * connection to engine.smtp is reused from message to message) and
+ * records the outcomes in one transaction: `sent`; `retry` with back-off
+ * (1 min doubling, at most 6 h) on a 4xx reply or a transport failure;
+ * `parked` with the reason on a 5xx reply or a template that cannot be
+ * used. A row left `sending` by a sender that died is settled by the
+ * next pass after 10 minutes: sent when the milter recorded its message
+ * id (the mail got through), else retried.
+ *
+ * The message is what the milter expects of a managed message
+ * (doc/milter.md): the unrendered template — its subject as Subject, its
+ * HTML and text parts as the body (multipart/alternative when both,
+ * base64) — with From from the template's header block (engine.from when
+ * it has none), To the contact, and the control headers X-Tern-Message
+ * (the outbox id), X-Tern-Journey, X-Tern-Step, X-Tern-Category,
+ * X-Tern-Template, X-Tern-Tenant and X-Tern-Data (the send's data JSON,
+ * base64). Templates are found by lib/tplpath, the tenant's own first.
+ *
+ * Depends on: libcurl, libpq, jansson, lib/tplfile, lib/tplpath, lib/b64,
+ * lib/buf, lib/log.
+ */
+#ifndef TERN_EN_SEND_H
+#define TERN_EN_SEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "buf.h"
+
+struct en_send_cfg {
+    const char *smtp_url;  /* smtp://host:port */
+    const char *templates; /* the templates directory */
+    const char *from;      /* From when the template has none; NULL: such mail parks */
+    long timeout_s;        /* per message; 0: 60 */
+};
+
+struct en_sender;
+
+struct en_sender *en_sender_new(const struct en_send_cfg *cfg, char *err, size_t errlen);
+void en_sender_free(struct en_sender *s);
+
+/* One pass of at most `limit` rows (an en_sched_sender): rows handled, or -1 with err. */
+int en_sender_pass(void *sender, PGconn *conn, int64_t now, int limit, char *err, size_t errlen);
+
+/* What a message is built from: one outbox row and its contact. */
+struct en_mail {
+    const char *id, *journey, *step, *category, *tenant, *template_name, *data, *to;
+};
+
+/*
+ * Build the message of `m` into `out` and its envelope sender into
+ * `from` (the bare address). 0, or -1 with err: a template that is
+ * missing or does not parse, or no From.
+ */
+int en_send_build(const struct en_send_cfg *cfg, const struct en_mail *m, struct buf *out,
+                  char *from, size_t fromlen, char *err, size_t errlen);
+
+/* The outcome of one submission. */
+enum en_smtp_result { EN_SMTP_SENT, EN_SMTP_RETRY, EN_SMTP_PARK };
+
+#endif

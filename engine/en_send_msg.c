@@ -1,0 +1,243 @@
+/*
+ * en_send_msg.c - the message the milter renders, from a template file (see en_send.h)
+ *
+ * lib/tplfile parses the file first, so a template the milter could not
+ * render never leaves; its `line` table then says where each header
+ * value and part starts, and this file copies those sources unrendered.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "b64.h"
+#include "en_send.h"
+#include "tplfile.h"
+#include "tplpath.h"
+
+#define TPL_FILE_MAX (1024 * 1024)
+
+struct src {
+    const char *p;
+    size_t len;
+};
+
+static int
+read_file(const char *path, struct buf *out, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    char chunk[8192];
+    size_t n;
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot read", path);
+        return -1;
+    }
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && out->len <= TPL_FILE_MAX)
+        if (!buf_append(out, chunk, n)) break;
+    bool bad = ferror(f) || out->len > TPL_FILE_MAX || n > 0;
+    fclose(f);
+    if (bad) snprintf(err, errlen, "%s: unreadable or larger than 1 MiB", path);
+    return bad ? -1 : 0;
+}
+
+/* Offset of the start of 1-based `line`. */
+static size_t
+line_at(struct src s, unsigned line)
+{
+    size_t i = 0;
+    for (unsigned l = 1; l < line && i < s.len; i++)
+        if (s.p[i] == '\n') l++;
+    return i;
+}
+
+static size_t
+line_end(struct src s, size_t i)
+{
+    while (i < s.len && s.p[i] != '\n')
+        i++;
+    return i;
+}
+
+static bool
+is_marker(struct src s, size_t i)
+{
+    size_t e = line_end(s, i);
+    while (e > i && (s.p[e - 1] == ' ' || s.p[e - 1] == '\t' || s.p[e - 1] == '\r'))
+        e--;
+    return e - i == 8 &&
+           (memcmp(s.p + i, "--- html", 8) == 0 || memcmp(s.p + i, "--- text", 8) == 0);
+}
+
+/* A part: from its first line to the next marker line or the end. */
+static struct src
+part_source(struct src s, unsigned line)
+{
+    size_t start = line_at(s, line), i = start;
+    while (i < s.len && !is_marker(s, i))
+        i = line_end(s, i) + 1;
+    return (struct src){s.p + start, (i < s.len ? i : s.len) - start};
+}
+
+/* A header value: after "key:", continuation lines joined by one space. */
+static bool
+header_value(struct src s, unsigned line, struct buf *out)
+{
+    size_t i = line_at(s, line), e = line_end(s, i);
+    i = (size_t)((const char *)memchr(s.p + i, ':', e - i) - s.p) + 1;
+    for (bool first = true;; first = false) {
+        while (i < e && (s.p[i] == ' ' || s.p[i] == '\t'))
+            i++;
+        size_t end = e;
+        while (end > i && (s.p[end - 1] == ' ' || s.p[end - 1] == '\t' || s.p[end - 1] == '\r'))
+            end--;
+        if ((!first && !buf_putc(out, ' ')) || !buf_append(out, s.p + i, end - i)) return false;
+        if (e + 1 >= s.len || (s.p[e + 1] != ' ' && s.p[e + 1] != '\t')) return true;
+        i = e + 1, e = line_end(s, i);
+    }
+}
+
+static bool
+header_line(struct buf *out, const char *name, const char *value)
+{
+    for (const char *p = value; *p; p++)
+        if (*p == '\r' || *p == '\n') return false; /* never a header injection */
+    return buf_printf(out, "%s: %s\r\n", name, value);
+}
+
+/* base64 in lines of 76 (or folded header lines when `indent`). */
+static bool
+base64_lines(struct buf *out, const char *p, size_t n, bool indent)
+{
+    struct buf b = BUF_INIT;
+    bool ok = b64_encode_buf(&b, p, n, B64_STD);
+    for (size_t i = 0; ok && i < b.len; i += 76) {
+        size_t take = b.len - i < 76 ? b.len - i : 76;
+        ok = (!indent || i == 0 || buf_putc(out, ' ')) && buf_append(out, buf_str(&b) + i, take) &&
+             buf_puts(out, "\r\n");
+    }
+    buf_free(&b);
+    return ok;
+}
+
+static bool
+body_part(struct buf *out, const char *type, struct src s)
+{
+    return buf_printf(out,
+                      "Content-Type: %s; charset=utf-8\r\n"
+                      "Content-Transfer-Encoding: base64\r\n\r\n",
+                      type) &&
+           base64_lines(out, s.p, s.len, false);
+}
+
+static bool
+body(struct buf *out, const struct en_mail *m, const struct tplfile *f, struct src s)
+{
+    struct src html = {0}, text = {0};
+    if (!f->has_header)
+        html = s;
+    else if (f->part[TPLFILE_HTML])
+        html = part_source(s, f->line[TPLFILE_HTML]);
+    if (f->part[TPLFILE_TEXT]) text = part_source(s, f->line[TPLFILE_TEXT]);
+    if (!html.p || !text.p)
+        return body_part(out, html.p ? "text/html" : "text/plain", html.p ? html : text);
+    return buf_printf(out,
+                      "Content-Type: multipart/alternative; boundary=\"tern-%s\"\r\n\r\n"
+                      "--tern-%s\r\n",
+                      m->id, m->id) &&
+           body_part(out, "text/plain", text) && buf_printf(out, "--tern-%s\r\n", m->id) &&
+           body_part(out, "text/html", html) && buf_printf(out, "--tern-%s--\r\n", m->id);
+}
+
+/* The bare address of a From value: inside <...>, else all of it. */
+static int
+envelope(const char *from, char *out, size_t outlen, char *err, size_t errlen)
+{
+    const char *lt = strrchr(from, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+    const char *a = lt && gt ? lt + 1 : from;
+    size_t n = lt && gt ? (size_t)(gt - a) : strlen(from);
+    if (n == 0 || n >= outlen || !memchr(a, '@', n) || memchr(a, ' ', n)) {
+        snprintf(err, errlen, "From \"%s\" has no usable address", from);
+        return -1;
+    }
+    memcpy(out, a, n);
+    out[n] = '\0';
+    return 0;
+}
+
+static bool
+control_headers(struct buf *out, const struct en_mail *m)
+{
+    char date[64];
+    time_t t = time(NULL);
+    struct tm tm;
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", gmtime_r(&t, &tm));
+    return header_line(out, "To", m->to) && header_line(out, "Date", date) &&
+           buf_puts(out, "MIME-Version: 1.0\r\n") && header_line(out, "X-Tern-Message", m->id) &&
+           (!m->journey || header_line(out, "X-Tern-Journey", m->journey)) &&
+           (!m->step || header_line(out, "X-Tern-Step", m->step)) &&
+           header_line(out, "X-Tern-Category", m->category) &&
+           header_line(out, "X-Tern-Template", m->template_name) &&
+           header_line(out, "X-Tern-Tenant", m->tenant) && buf_puts(out, "X-Tern-Data: ") &&
+           base64_lines(out, m->data, strlen(m->data), true);
+}
+
+/* From and Subject (and Reply-To) from the template's header block. */
+static int
+template_headers(const struct en_send_cfg *cfg, const struct tplfile *f, struct src s,
+                 struct buf *out, char *from, size_t fromlen, char *err, size_t errlen)
+{
+    struct buf v[TPLFILE_PREHEADER] = {BUF_INIT, BUF_INIT, BUF_INIT};
+    bool ok = true;
+    for (int k = TPLFILE_SUBJECT; ok && k < TPLFILE_PREHEADER; k++)
+        if (f->part[k]) ok = header_value(s, f->line[k], &v[k]);
+    const char *fr = v[TPLFILE_FROM].len && !strstr(buf_str(&v[TPLFILE_FROM]), "{{")
+                         ? buf_str(&v[TPLFILE_FROM])
+                         : cfg->from; /* the milter renders no From: a templated one cannot go */
+    int rc = ok ? 0 : -1;
+    if (!ok)
+        snprintf(err, errlen, "out of memory");
+    else if (!fr)
+        snprintf(err, errlen, "no From: the template has none and engine.from is unset"), rc = -1;
+    else
+        rc = envelope(fr, from, fromlen, err, errlen);
+    if (rc == 0 &&
+        !(header_line(out, "From", fr) &&
+          (!v[TPLFILE_SUBJECT].len || header_line(out, "Subject", buf_str(&v[TPLFILE_SUBJECT]))) &&
+          (!v[TPLFILE_REPLY_TO].len ||
+           header_line(out, "Reply-To", buf_str(&v[TPLFILE_REPLY_TO]))))) {
+        snprintf(err, errlen, "a header of the template holds a line break, or out of memory");
+        rc = -1;
+    }
+    for (int k = 0; k < TPLFILE_PREHEADER; k++)
+        buf_free(&v[k]);
+    return rc;
+}
+
+int
+en_send_build(const struct en_send_cfg *cfg, const struct en_mail *m, struct buf *out, char *from,
+              size_t fromlen, char *err, size_t errlen)
+{
+    char path[4096];
+    struct buf file = BUF_INIT;
+    int found = tplpath_find(cfg->templates, m->tenant, m->template_name, TPLPATH_TEMPLATE, path,
+                             sizeof path);
+    if (found != 1) {
+        snprintf(err, errlen, "template \"%s\" not found in %s", m->template_name, cfg->templates);
+        return -1;
+    }
+    if (read_file(path, &file, err, errlen) < 0) {
+        buf_free(&file);
+        return -1;
+    }
+    struct src s = {buf_str(&file), file.len};
+    struct tplfile *f = tplfile_parse(m->template_name, s.p, s.len, err, errlen);
+    int rc = f ? template_headers(cfg, f, s, out, from, fromlen, err, errlen) : -1;
+    if (rc == 0 && !(control_headers(out, m) && body(out, m, f, s))) {
+        snprintf(err, errlen,
+                 "building the message failed (a line break in a value, or out of memory)");
+        rc = -1;
+    }
+    tplfile_free(f);
+    buf_free(&file);
+    return rc;
+}

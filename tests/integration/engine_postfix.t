@@ -1,0 +1,56 @@
+#!/bin/sh
+# engine_postfix.t - a journey's mail through a private Postfix with tern milter:
+# the engine submits the unrendered template with the control headers, the
+# milter renders and tracks it, the recipient gets it personalized.
+. "$TERN_SRCDIR/tests/lib/milter.sh"
+milter_require
+milter_setup
+milter_start
+milter_postfix
+mkdir -p "$dir/scripts/journeys" "$dir/templates"
+printf 'templates = %s/templates\nsmtp = smtp://127.0.0.1:%s\n' "$dir" "$PF_PORT" >>"$TERN_CONFIG"
+
+cat >"$dir/scripts/journeys/hello.lua" <<'LUA'
+local j = journey "hello" { entry = on "signup.done" }
+function j.start(c)
+  c:send("hello", { data = { coupon = "ZOE10" } })
+  return c:exit "sent"
+end
+return j
+LUA
+cat >"$dir/templates/hello.tpl" <<'TPL'
+subject: Hello {{contact.first_name}}
+from: News <news@example.com>
+
+--- html
+<p>Hi {{contact.first_name}}, use {{data.coupon}}: <a href="https://shop.example/a">shop</a></p>
+--- text
+Hi {{contact.first_name}}, use {{data.coupon}}
+TPL
+
+run_tern event signup.done --email zoe@example.org
+run_tern engine --once
+is "$status" 0 "tern engine --once runs the journey and sends" || diag "$err"
+pf_wait_delivered 1 || bail_out "journey mail not delivered: $(pg_sql "SELECT status, last_error FROM outbox")"
+got=$(last_delivered)
+
+is "$(pg_sql "SELECT status FROM outbox")" "sent" "the outbox row is marked sent"
+is "$(parts "$got" subject)" "Hello Zoë" "the journey mail's subject is rendered by the milter"
+like "$(parts "$got" text)" "Hi Zoë, use ZOE10" "the send's data and the contact fill the template"
+like "$(parts "$got" text)" 'href="https://t.example.com/c/' "the journey mail's link is tracked"
+is "$(parts "$got" header X-Tern-Message)$(parts "$got" header X-Tern-Data)" "" \
+    "the control headers are removed before delivery"
+
+n=0
+while [ "$(pg_sql "SELECT count(*) FROM messages")" != 1 ] && [ $n -lt 100 ]; do
+    sleep 0.1
+    n=$((n + 1))
+done
+is "$(pg_sql "SELECT concat_ws(' ', m.journey, m.step, m.template) FROM messages m
+               JOIN outbox o ON o.id = m.id")" \
+    "hello start hello" "the milter records the message under the outbox id with its journey"
+
+run_tern engine --once
+is "$(pf_sink_files | wc -l | tr -d ' ')" 1 "a second run sends nothing again"
+
+done_testing

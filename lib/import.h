@@ -43,7 +43,8 @@ struct imp_options {
     size_t batch_rows;          /* rows per transaction; 0: 50000 */
     size_t connections;         /* sessions writing batches at once; 0: 2, at most 8 */
     /* Memory: connections + 1 batches are held at once (about 8 MB each
-     * for 50000 rows of a few attributes), plus 16 bytes per address. */
+     * for 50000 rows of a few attributes), plus about 32 bytes per address
+     * for finding repeats. */
     /* Called for each rejected row and each duplicate address. */
     void (*report)(void *ctx, unsigned long line, const char *message);
     void *ctx;

@@ -12,8 +12,14 @@ lib_libtern_a_SOURCES = \
 	lib/schema.c lib/schema.h \
 	lib/events.c lib/events.h \
 	lib/import.c lib/import.h \
-	lib/contact_view.c lib/contact_view.h
+	lib/contact_view.c lib/contact_view.h \
+	lib/uuid.c lib/uuid.h
 EXTRA_DIST += lib/README.md
 
 # What a program linking lib/ needs.
 TERN_LIBS = lib/libtern.a $(PQ_LIBS) $(JANSSON_LIBS) $(INIH_LIBS) $(OPENSSL_LIBS) $(GMIME_LIBS) -lpthread
+
+check_PROGRAMS += tests/unit/uuid_test
+tests_unit_uuid_test_CPPFLAGS = $(UNIT_CPPFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_uuid_test_LDADD = $(TERN_LIBS)
+TESTS += tests/unit/uuid_test

@@ -7,6 +7,7 @@
  * not later as a skipped record in the drain. Absent strings are left out.
  */
 #include "record.h"
+#include "uuid.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -96,10 +97,7 @@ event_id(const char *id, char out[37], char *err, size_t errlen)
         tok_uuid_format(raw, out);
         return 0;
     }
-    if (RAND_bytes(raw, sizeof raw) != 1)
-        return fail(err, errlen, "no random bytes for an event id");
-    raw[6] = (unsigned char)((raw[6] & 0x0f) | 0x40); /* version 4 */
-    raw[8] = (unsigned char)((raw[8] & 0x3f) | 0x80);
+    if (!uuid_v4(raw)) return fail(err, errlen, "no random bytes for an event id");
     tok_uuid_format(raw, out);
     return 0;
 }

@@ -85,7 +85,7 @@ identify(struct rw *rw, char *err, size_t errlen)
     if (m->ctl.has_message) {
         memcpy(rw->message_id, m->ctl.message, sizeof rw->message_id);
         tok_uuid_parse(rw->message_id, 36, rw->trk.message);
-    } else if (!trk_new_message_id(rw->trk.message, rw->message_id)) {
+    } else if (!trk_new_message_id(rw->trk.message, rw->message_id, rw->job->now_us)) {
         snprintf(err, errlen, "no randomness for a message id");
         return -1;
     }

@@ -6,14 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/rand.h>
+#include "uuid.h"
 
 bool
-trk_new_message_id(unsigned char raw[16], char text[37])
+trk_new_message_id(unsigned char raw[16], char text[37], int64_t now_us)
 {
-    if (RAND_bytes(raw, 16) != 1) return false;
-    raw[6] = (unsigned char)((raw[6] & 0x0f) | 0x40); /* version 4 */
-    raw[8] = (unsigned char)((raw[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    if (!uuid_v7(raw, now_us / 1000)) return false; /* the tracker reads the send time back */
     tok_uuid_format(raw, text);
     return true;
 }

@@ -53,8 +53,12 @@ struct trk {
     unsigned links;     /* click links issued */
 };
 
-/* A random (version 4) message id, raw and as text. False when no randomness. */
-bool trk_new_message_id(unsigned char raw[16], char text[37]);
+/*
+ * A new time-ordered (version 7) message id for a message made at
+ * `now_us`, raw and as text, so the tracker knows from a click's token
+ * alone how long after the send it came. False when no randomness.
+ */
+bool trk_new_message_id(unsigned char raw[16], char text[37], int64_t now_us);
 
 /* links_fn: replace an offered link with its click URL (leaves it alone if it cannot). */
 int trk_click(void *trk, const struct link *l, struct buf *out, char *err, size_t errlen);

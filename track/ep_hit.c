@@ -22,22 +22,12 @@
 #include "gen.h"
 #include "log.h"
 #include "metrics.h"
-
-/* The send time of a UUIDv7 message id (RFC 9562: 48-bit Unix milliseconds); -1 otherwise. */
-static int64_t
-uuid7_ms(const unsigned char id[16])
-{
-    if ((id[6] >> 4) != 7) return -1;
-    int64_t ms = 0;
-    for (int i = 0; i < 6; i++)
-        ms = ms << 8 | id[i];
-    return ms;
-}
+#include "uuid.h"
 
 static int64_t
 delay_since_send(const struct tok_claims *c, int64_t now_us)
 {
-    int64_t sent = uuid7_ms(c->message);
+    int64_t sent = uuid_v7_ms(c->message); /* -1: not a time-ordered id */
     if (sent < 0) return -1;
     int64_t d = now_us / 1000 - sent;
     return d < 0 ? 0 : d; /* a few ms of clock skew between hosts */

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "tap.h"
+#include "uuid.h"
 #include "tracking.h"
 #include "view.h"
 
@@ -202,13 +203,15 @@ anonymous_view_has_no_contact_links(void)
 }
 
 static void
-message_ids_are_random_uuids(void)
+message_ids_are_time_ordered_uuids(void)
 {
     unsigned char a[16], b[16];
     char ta[37], tb[37];
-    ok(trk_new_message_id(a, ta) && trk_new_message_id(b, tb), "made two");
-    ok(strcmp(ta, tb) != 0, "different");
-    ok(ta[14] == '4', "version 4");
+    const int64_t sent_us = 1764612345678000;
+    ok(trk_new_message_id(a, ta, sent_us) && trk_new_message_id(b, tb, sent_us), "made two");
+    ok(strcmp(ta, tb) != 0, "two ids of the same millisecond differ");
+    ok(ta[14] == '7', "version 7");
+    is_int(uuid_v7_ms(a), sent_us / 1000, "the id carries the send time for the tracker");
 }
 
 int
@@ -225,7 +228,7 @@ main(void)
     list_unsubscribe_has_https_and_mailto();
     view_has_contact_data_message_and_links();
     anonymous_view_has_no_contact_links();
-    message_ids_are_random_uuids();
+    message_ids_are_time_ordered_uuids();
     tok_keyring_free(ring);
     return tap_done();
 }

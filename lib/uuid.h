@@ -1,0 +1,28 @@
+/*
+ * uuid.h - new UUIDs: random (version 4) and time-ordered (version 7)
+ *
+ * Owns: making the ids Tern gives messages and events (RFC 9562). Message
+ * ids are version 7: their first 48 bits are the Unix time in milliseconds
+ * when the message was made, so the tracker can tell how long after the
+ * send a click came without asking the database, and ids made close in
+ * time sort together (index locality in messages and events). Parsing and
+ * printing are tok_uuid_parse / tok_uuid_format (token.h).
+ *
+ * Depends on: OpenSSL (RAND_bytes).
+ */
+#ifndef TERN_UUID_H
+#define TERN_UUID_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A random version 4 UUID. False when the random generator fails. */
+bool uuid_v4(unsigned char raw[16]);
+
+/* A version 7 UUID for `unix_ms` (milliseconds since 1970; clamped to 48 bits). */
+bool uuid_v7(unsigned char raw[16], int64_t unix_ms);
+
+/* The Unix milliseconds of a version 7 UUID, or -1 for any other version. */
+int64_t uuid_v7_ms(const unsigned char raw[16]);
+
+#endif

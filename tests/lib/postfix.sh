@@ -389,10 +389,14 @@ pf_send() {
 }
 
 # pf_sink_files: complete captures only; smtp-sink keeps a file open while
-# its transaction is in progress.
+# its transaction is in progress. The directory is listed before the open
+# files are read: a capture created after the listing is not in it, and one
+# listed is either still open (left out) or complete.
 pf_sink_files() {
+    _pf_list=$(ls -tr "$PF_SINK_DIR" 2>/dev/null)
     _pf_open=$(for _pf_fd in /proc/"$PF_SINK_PID"/fd/*; do readlink "$_pf_fd"; done 2>/dev/null)
-    ls -tr "$PF_SINK_DIR" 2>/dev/null | while read -r _pf_file; do
+    printf '%s\n' "$_pf_list" | while read -r _pf_file; do
+        [ -n "$_pf_file" ] || continue
         printf '%s\n' "$_pf_open" | grep -qxF "$PF_SINK_DIR/$_pf_file" ||
             echo "$PF_SINK_DIR/$_pf_file"
     done

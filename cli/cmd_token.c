@@ -99,8 +99,9 @@ fill_claims(enum tok_purpose purpose, const struct token_args *a, struct tok_cla
         cli_error("token", "only click tokens take a URL");
         return -1;
     }
-    if (purpose == TOK_UNSUBSCRIBE && a->list && !tok_claims_set_list(c, a->list)) {
-        cli_error("token", "--list: longer than %d characters", TOK_LIST_MAX);
+    /* "all": the tracker's name for every list of the contact (doc/track.md) */
+    if (purpose == TOK_UNSUBSCRIBE && !tok_claims_set_list(c, a->list ? a->list : "all")) {
+        cli_error("token", "--list: 1 to %d of the characters A-Z a-z 0-9 . _ : -", TOK_LIST_MAX);
         return -1;
     }
     if (purpose == TOK_CONFIRM || purpose == TOK_PREFERENCES) {

@@ -31,6 +31,9 @@ run_tern token unsubscribe --contact 7 --list newsletter
 like "$out" '^https://t\.example\.com/u/' "an unsubscribe URL lives under /u/"
 run_tern token inspect "$out"
 like "$out" 'list +newsletter' "the unsubscribe URL names its list"
+run_tern token unsubscribe --contact 7
+run_tern token inspect "$out"
+like "$out" 'list +all' "without --list an unsubscribe URL is for all mail"
 
 run_tern token confirm --contact 7 --ttl 2d
 like "$out" '^https://t\.example\.com/confirm/' "a confirm URL lives under /confirm/"

@@ -14,7 +14,10 @@
  * waits for this type; a contact without one enters when the event fires
  * the journey's entry and en_may_enter allows it. Entered and moved
  * enrollments become due now; the claim runs their step with this event
- * as c.event (trigger_event).
+ * as c.event (trigger_event). A later event of a contact this batch made
+ * due is left for the next batch, so it meets the enrollment after that
+ * step ran, as in tern simulate (an entry, then an exit, of one contact
+ * in one batch must not find the entry's step unrun).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +34,7 @@ struct intake {
     const struct en_pg_run *r;
     const char *ev_id, *contact_id, *type, *at; /* at: Unix seconds */
     json_t *event;
+    bool made_due;  /* an enrollment of the contact is due now because of this event */
     PGresult *live; /* journey, id, status, wait_event, step, step_seq of the live enrollments */
     char now[24];
 };
@@ -81,9 +85,10 @@ end_live(const struct intake *it, int row, bool goal, char *err, size_t errlen)
 
 /* The awaited event arrived: the matched step is due now, with this event. */
 static int
-match_wait(const struct intake *it, int row, char *err, size_t errlen)
+match_wait(struct intake *it, int row, char *err, size_t errlen)
 {
     const char *p[] = {it->contact_id, PQgetvalue(it->live, row, 1), it->ev_id, it->now};
+    it->made_due = true;
     return en_pg_cmd(it->r->conn,
                      "UPDATE enrollments SET step = wait_matched, wait_event = NULL,"
                      " wait_matched = NULL, status = 'active', wake_at = to_timestamp($4),"
@@ -93,13 +98,14 @@ match_wait(const struct intake *it, int row, char *err, size_t errlen)
 }
 
 static int
-enter(const struct intake *it, const struct lh_journey_info *j, const char *tenant, char *err,
+enter(struct intake *it, const struct lh_journey_info *j, const char *tenant, char *err,
       size_t errlen)
 {
     struct en_history h;
     if (en_pg_history(it->r->conn, it->contact_id, j->name, &h, err, errlen) < 0) return -1;
     if (!en_may_enter(j, tenant, &h, it->r->now)) return 0;
     const char *p[] = {it->contact_id, j->name, tenant, it->ev_id, it->now};
+    it->made_due = true;
     return en_pg_cmd(it->r->conn,
                      "INSERT INTO enrollments (contact_id, journey, tenant, step, wake_at,"
                      " trigger_event) VALUES ($1, $2, $3, 'start', to_timestamp($5), $4)",
@@ -107,8 +113,8 @@ enter(const struct intake *it, const struct lh_journey_info *j, const char *tena
 }
 
 static int
-journey_sees(const struct intake *it, const struct lh_journey_info *j, const char *tenant,
-             char *err, size_t errlen)
+journey_sees(struct intake *it, const struct lh_journey_info *j, const char *tenant, char *err,
+             size_t errlen)
 {
     int row = live_row(it, j->name);
     if (row < 0) return fires(it, j, "entry") ? enter(it, j, tenant, err, errlen) : 0;
@@ -143,14 +149,32 @@ deliver(struct intake *it, char *err, size_t errlen)
     return rc;
 }
 
+/* The contacts this batch made due (their later events wait for the next batch). */
+struct due_set {
+    int64_t *v;
+    int n;
+};
+
+static bool
+is_due(const struct due_set *d, int64_t contact)
+{
+    for (int i = 0; i < d->n; i++)
+        if (d->v[i] == contact) return true;
+    return false;
+}
+
+/* 0 handled, 1 left for the next batch, -1 failed. */
 static int
-handle(const struct en_pg_run *r, PGresult *evs, int i, char *err, size_t errlen)
+handle(const struct en_pg_run *r, PGresult *evs, int i, struct due_set *due, char *err,
+       size_t errlen)
 {
     struct intake it = {.r = r,
                         .ev_id = PQgetvalue(evs, i, 0),
                         .contact_id = PQgetvalue(evs, i, 1),
                         .type = PQgetvalue(evs, i, 2),
                         .at = PQgetvalue(evs, i, 3)};
+    int64_t contact = atoll(it.contact_id);
+    if (is_due(due, contact)) return 1;
     snprintf(it.now, sizeof it.now, "%lld", (long long)r->now);
     it.event = en_pg_event_json(it.type, it.at, PQgetvalue(evs, i, 4));
     if (!it.event) {
@@ -159,15 +183,19 @@ handle(const struct en_pg_run *r, PGresult *evs, int i, char *err, size_t errlen
     }
     int rc = deliver(&it, err, errlen);
     json_decref(it.event);
+    if (rc == 0 && it.made_due) due->v[due->n++] = contact;
     return rc;
 }
 
-/* Past the last event read; past everything below the horizon when the batch was short. */
+/*
+ * Past the last of the `n` events handled; past everything below the
+ * horizon when every event up to it was handled.
+ */
 static int
-advance(const struct en_pg_run *r, PGresult *evs, const char *horizon, char *err, size_t errlen)
+advance(const struct en_pg_run *r, PGresult *evs, int n, const char *horizon, char *err,
+        size_t errlen)
 {
-    int n = PQntuples(evs);
-    if (n == r->limit) {
+    if (n == r->limit || n < PQntuples(evs)) {
         const char *p[] = {PQgetvalue(evs, n - 1, 5), PQgetvalue(evs, n - 1, 0)};
         return en_pg_cmd(r->conn,
                          "UPDATE engine_cursor SET last_xid = $1, last_id = $2, updated_at = now()"
@@ -220,12 +248,16 @@ en_pg_intake(const struct en_pg_run *r, char *err, size_t errlen)
         en_pg_rollback(r->conn);
         return strcmp(horizon, "busy") == 0 ? 0 : -1;
     }
-    int n = PQntuples(evs), rc = 0;
-    for (int i = 0; rc == 0 && i < n; i++)
-        rc = handle(r, evs, i, err, errlen);
-    if (rc == 0) rc = advance(r, evs, horizon, err, errlen);
+    int n = PQntuples(evs), rc = 0, done = 0;
+    struct due_set due = {calloc((size_t)n + 1, sizeof *due.v), 0};
+    if (!due.v) snprintf(err, errlen, "out of memory"), rc = -1;
+    for (; rc == 0 && done < n; done++)
+        if ((rc = handle(r, evs, done, &due, err, errlen)) != 0) break;
+    if (rc == 1) rc = 0; /* stopped before event `done` */
+    if (rc == 0) rc = advance(r, evs, done, horizon, err, errlen);
+    free(due.v);
     PQclear(evs);
     if (rc == 0) rc = en_pg_commit(r->conn, err, errlen);
     if (rc < 0) en_pg_rollback(r->conn);
-    return rc < 0 ? -1 : n;
+    return rc < 0 ? -1 : done;
 }

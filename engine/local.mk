@@ -44,6 +44,7 @@ tests_unit_engine_rules_test_LDADD = $(ENGINE_LIBS)
 EXTRA_DIST += scripts/journeys/double_opt_in.lua templates/doi-confirm.tpl templates/doi-reminder.tpl
 
 # tern engine against a private PostgreSQL (intake, claim, commit, errors).
-ENGINE_PG_TESTS = tests/integration/engine_journeys.t tests/integration/engine_postfix.t
+ENGINE_PG_TESTS = tests/integration/engine_journeys.t tests/integration/engine_postfix.t \
+	tests/integration/engine_intake.t tests/integration/engine_concurrency.t
 TESTS += $(ENGINE_PG_TESTS)
 EXTRA_DIST += $(ENGINE_PG_TESTS) tests/integration/engine_fixture.sh

@@ -1,0 +1,48 @@
+#!/bin/sh
+# engine_intake.t - the intake misses no event of a writer that commits late
+# (an event with an older transaction id than ones already taken in).
+. "$TERN_SRCDIR/tests/lib/tap.sh"
+. "$TERN_SRCDIR/tests/lib/pg.sh"
+. "$TERN_SRCDIR/tests/lib/tern.sh"
+. "$TERN_SRCDIR/tests/integration/engine_fixture.sh"
+engine_setup
+
+engine_journey seen <<'LUA'
+local j = journey "seen" { entry = { on "first.event", on "second.event" }, reentry = "always" }
+function j.start(c)
+  c:set(c.event.type:gsub("%.", "_"), true)
+  return c:exit()
+end
+return j
+LUA
+
+# A writer that inserts its event, then stays open until told to commit.
+mkfifo "$dir/go"
+{
+    printf "BEGIN;\nINSERT INTO tern.events (id, contact_id, type, occurred_at)
+            VALUES (gen_random_uuid(), $ann, 'first.event', now());\n"
+    read -r _ <"$dir/go"
+    printf "COMMIT;\n"
+} | "$PG_BINDIR/psql" -qAtX -v ON_ERROR_STOP=1 >/dev/null &
+writer=$!
+n=0
+until [ "$(pg_sql "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'")" = 1 ] ||
+    [ $n -ge 100 ]; do
+    sleep 0.1
+    n=$((n + 1))
+done
+run_tern event second.event --email ann@example.com
+engine_once
+is "$(pg_sql "SELECT attributes->>'second_event' FROM tern.contacts WHERE id = $ann")" "" \
+    "an event committed after an older open writer waits for that writer"
+echo go >"$dir/go"
+wait $writer
+engine_once
+is "$(pg_sql "SELECT concat_ws(' ', attributes->>'first_event', attributes->>'second_event')
+                FROM tern.contacts WHERE id = $ann")" "true true" \
+    "once the older writer commits, both events are taken in"
+engine_once
+is "$(pg_sql "SELECT count(*) FROM tern.enrollments WHERE journey = 'seen'")" 2 \
+    "no event is taken in twice"
+
+done_testing

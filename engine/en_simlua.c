@@ -377,7 +377,10 @@ apply_set(json_t *contact, const char *p)
     return rc == 0 ? eq + 1 + jerr.position : NULL; /* position: the bytes the value took */
 }
 
-/* "score +5": add it to the attribute `score`, as the simulation does. */
+/*
+ * "score +5": add it to the attribute `score`, as the simulation does. The
+ * text is "%+g": exact for deltas of up to six digits, which scores are.
+ */
 static const char *
 apply_score(json_t *contact, const char *p)
 {

@@ -2,14 +2,14 @@
  * trust.h - who may submit managed mail: trusted networks, SASL, managed senders
  *
  * Owns: matching a client address against milter.trusted_networks (CIDR
- * blocks, IPv4 and IPv6; an IPv4-mapped IPv6 address ::ffff:a.b.c.d
- * matches the IPv4 blocks) and an envelope sender against
+ * blocks, IPv4 and IPv6, through lib/cidr: an IPv4-mapped IPv6 address
+ * ::ffff:a.b.c.d matches the IPv4 blocks) and an envelope sender against
  * milter.managed_senders ("news@example.com" matches that address,
  * "@shop.example" every address of that domain; case-insensitive).
  * A submitter is trusted when its address matches or it authenticated
  * with SASL (the shell checks {auth_authen}).
  *
- * Depends on: lib/config (list iteration), libc sockets.
+ * Depends on: lib/cidr, lib/config (list iteration).
  */
 #ifndef TERN_MILTER_TRUST_H
 #define TERN_MILTER_TRUST_H

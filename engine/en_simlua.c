@@ -147,7 +147,7 @@ read_journeys(lua_State *L, struct run *r)
         r->journeys[r->njourneys++] = lua_tostring(L, JOURNEY);
         return;
     }
-    if (!lua_istable(L, JOURNEY) || lua_rawlen(L, JOURNEY) == 0) fail(L, want);
+    if (!lua_istable(L, JOURNEY) || lua_rawlen(L, JOURNEY) == 0) fail(L, "%s", want);
     for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, JOURNEY); i++) {
         if (lua_rawgeti(L, JOURNEY, i) != LUA_TSTRING || r->njourneys == JOURNEYS_MAX)
             fail(L, "%s of at most %d files", want, JOURNEYS_MAX);
@@ -316,7 +316,26 @@ collect(void *ctx, const struct en_sim_entry *e)
     x->detail = dup_or_null(e->detail, &r->oom);
 }
 
-/* The journeys of the listed files, and the policy only when the spec names its file. */
+static bool
+listed(const struct run *r, const char *file)
+{
+    for (size_t i = 0; i < r->njourneys; i++)
+        if (strcmp(r->journeys[i], file) == 0) return true;
+    return false;
+}
+
+static bool
+registers(const struct lh_reg *view, const char *file)
+{
+    for (size_t k = 0; k < view->njourneys; k++)
+        if (strcmp(view->journeys[k].file, file) == 0) return true;
+    return false;
+}
+
+/*
+ * The journeys of the listed files (in registration order, as tern
+ * simulate loads them), and the policy only when the spec names its file.
+ */
 static int
 select_view(const struct lh_reg *reg, const struct run *r, struct lh_reg *view, char *err,
             size_t errlen)
@@ -325,14 +344,11 @@ select_view(const struct lh_reg *reg, const struct run *r, struct lh_reg *view, 
     view->njourneys = 0;
     view->journeys = calloc(reg->njourneys ? reg->njourneys : 1, sizeof *view->journeys);
     if (!view->journeys) return snprintf(err, errlen, "simulate: out of memory"), -1;
-    for (size_t i = 0; i < r->njourneys; i++) {
-        size_t before = view->njourneys;
-        for (size_t k = 0; k < reg->njourneys; k++)
-            if (strcmp(reg->journeys[k].file, r->journeys[i]) == 0)
-                view->journeys[view->njourneys++] = reg->journeys[k];
-        if (view->njourneys == before)
+    for (size_t k = 0; k < reg->njourneys; k++)
+        if (listed(r, reg->journeys[k].file)) view->journeys[view->njourneys++] = reg->journeys[k];
+    for (size_t i = 0; i < r->njourneys; i++)
+        if (!registers(view, r->journeys[i]))
             return snprintf(err, errlen, "simulate: %s registers no journey", r->journeys[i]), -1;
-    }
     if (r->policy && (!reg->policy.defined || strcmp(reg->policy.file, r->policy) != 0))
         return snprintf(err, errlen, "simulate: policy: %s registers no policy", r->policy), -1;
     if (!r->policy) view->policy = (struct lh_policy_info){0}; /* nothing capped */

@@ -89,3 +89,8 @@ test("a failing step is an error entry with file:line", function()
   local t = simulate { journey = "journeys/flaky.lua", events = "flaky.start@0" }
   expect(t:find("error").detail).to_match("^journeys/flaky%.lua:3: ")
 end)
+
+test("a file listed twice runs its journeys once", function()
+  local t = simulate { journey = { "journeys/news.lua", "journeys/news.lua" }, events = start }
+  expect(t:of("enter")).to_have_length(1)
+end)

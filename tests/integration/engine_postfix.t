@@ -6,6 +6,8 @@
 milter_require
 milter_setup
 milter_start
+# Postfix refuses one recipient for good and one for now.
+PF_EXTRA_MAIN_CF='smtpd_recipient_restrictions = check_recipient_access inline:{ { bounce@example.org = REJECT no such user }, { later@example.org = 450 4.2.0 try later } }, permit_mynetworks, reject'
 milter_postfix
 mkdir -p "$dir/scripts/journeys" "$dir/templates"
 printf 'templates = %s/templates\nsmtp = smtp://127.0.0.1:%s\n' "$dir" "$PF_PORT" >>"$TERN_CONFIG"
@@ -28,13 +30,21 @@ from: News <news@example.com>
 Hi {{contact.first_name}}, use {{data.coupon}}
 TPL
 
-run_tern event signup.done --email zoe@example.org
+pg_sql "INSERT INTO tern.contacts (email) VALUES ('bounce@example.org'), ('later@example.org')"
+for who in zoe bounce later; do run_tern event signup.done --email $who@example.org; done
 run_tern engine --once
 is "$status" 0 "tern engine --once runs the journey and sends" || diag "$err"
 pf_wait_delivered 1 || bail_out "journey mail not delivered: $(pg_sql "SELECT status, last_error FROM outbox")"
 got=$(last_delivered)
 
-is "$(pg_sql "SELECT status FROM outbox")" "sent" "the outbox row is marked sent"
+is "$(pg_sql "SELECT o.status FROM outbox o JOIN contacts c ON c.id = o.contact_id
+               WHERE c.email = 'zoe@example.org'")" "sent" "the outbox row is marked sent"
+like "$(pg_sql "SELECT o.status || ' ' || o.last_error FROM outbox o JOIN contacts c
+                 ON c.id = o.contact_id WHERE c.email = 'bounce@example.org'")" \
+    "^parked smtp 55[0-9]" "a 5xx reply parks the mail with the reply"
+is "$(pg_sql "SELECT o.status || ' ' || o.attempts || ' ' || (o.next_attempt_at > now() + interval '50 seconds')
+               FROM outbox o JOIN contacts c ON c.id = o.contact_id WHERE c.email = 'later@example.org'")" \
+    "retry 1 true" "a 4xx reply retries the mail after a back-off"
 is "$(parts "$got" subject)" "Hello Zoë" "the journey mail's subject is rendered by the milter"
 like "$(parts "$got" text)" "Hi Zoë, use ZOE10" "the send's data and the contact fill the template"
 like "$(parts "$got" text)" 'href="https://t.example.com/c/' "the journey mail's link is tracked"

@@ -14,20 +14,16 @@ local j = journey "preorder_countdown" {
   window   = { hours = "09:00-21:00" },
 }
 
--- The countdown, in order: how long before the opening, and the days left to show.
-local moments = {
-  { offset = "-7d", days = 7 },
-  { offset = "-3d", days = 3 },
-  { offset = "-1d", days = 1 },
-}
+-- The countdown, in order: days before the opening.
+local days_before = { 7, 3, 1 }
 
 -- Wait for the first moment from `i` on that is still ahead; a late registration skips the rest.
 local function countdown_from(c, i)
   local opens = time.parse(c.contact.preorder_opens_at)
-  while moments[i] and opens - moments[i].days * time.DAY < c.now do i = i + 1 end
-  if not moments[i] then return c:exit "pre-orders open" end
+  while days_before[i] and opens - days_before[i] * time.DAY < c.now do i = i + 1 end
+  if not days_before[i] then return c:exit "pre-orders open" end
   c.vars.moment = i
-  return c:wait_until(c.contact.preorder_opens_at, moments[i].offset, "remind")
+  return c:wait_until(c.contact.preorder_opens_at, "-" .. days_before[i] .. "d", "remind")
 end
 
 function j.start(c)
@@ -36,8 +32,8 @@ function j.start(c)
 end
 
 function j.remind(c)
-  local m = moments[c.vars.moment]
-  local when = m.days == 1 and "tomorrow" or ("in " .. m.days .. " days")
+  local days = days_before[c.vars.moment]
+  local when = days == 1 and "tomorrow" or ("in " .. days .. " days")
   c:send("preorder-countdown", { data = { when = when, opens_at = c.contact.preorder_opens_at } })
   return countdown_from(c, c.vars.moment + 1)
 end

@@ -24,6 +24,8 @@ function j.ask(c)
   return c:wait_for("survey.answered", { timeout = "7d", matched = "answered", timed_out = "done" })
 end
 
+-- The survey page reports each answer through the events API:
+-- "survey.answered" with data.rating (1..5).
 function j.answered(c)
   local rating = tonumber(c.event.data.rating)
   if rating then c:set("last_rating", rating) end

@@ -5,6 +5,7 @@ local time = require "lib.time"
 local LAPSED_AFTER_DAYS = 180
 
 -- Bought before, nothing for half a year: reactivation (journeys/reactivation.lua).
+-- "Half a year" counts to the real clock (os.time), also in tern simulate and tern test.
 segment "lapsed_customers" {
   where = function(contact)
     local days = time.days_since(contact.last_order_at, os.time())

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <lauxlib.h>
 
@@ -28,6 +27,7 @@
 #include "lua/lh_duration.h"
 #include "lua/lh_json.h"
 #include "lua/lh_reg.h"
+#include "tplpath.h"
 
 #define RUN_MT        "tern.simulate.run"
 #define TIMELINE_MT   "tern.simulate.timeline"
@@ -280,14 +280,13 @@ dup_or_null(const char *s, bool *oom)
     return d;
 }
 
+/* Is there a template file for this send, as the sender will look it up (tenant first)? */
 static bool
-template_exists(const char *dir, const char *name)
+template_exists(const struct run *r, const char *name)
 {
     char path[4096];
-    int n = snprintf(path, sizeof path, "%s/%s.tpl", dir, name);
-    if (n > 0 && (size_t)n < sizeof path && access(path, R_OK) == 0) return true;
-    n = snprintf(path, sizeof path, "%s/%s", dir, name);
-    return n > 0 && (size_t)n < sizeof path && access(path, R_OK) == 0;
+    const char *tenant = json_string_value(json_object_get(r->contact, "tenant"));
+    return tplpath_find(r->templates_dir, tenant, name, TPLPATH_TEMPLATE, path, sizeof path) == 1;
 }
 
 static void
@@ -295,7 +294,7 @@ collect(void *ctx, const struct en_sim_entry *e)
 {
     struct run *r = ctx;
     if (r->templates_dir && e->kind == EN_SIM_SEND && !r->missing[0] &&
-        !template_exists(r->templates_dir, e->template_name))
+        !template_exists(r, e->template_name))
         snprintf(r->missing, sizeof r->missing, "%s sends template \"%s\": no %s.tpl in %s",
                  e->journey, e->template_name, e->template_name, r->templates_dir);
     if (r->n == r->cap) {

@@ -94,3 +94,9 @@ test("a file listed twice runs its journeys once", function()
   local t = simulate { journey = { "journeys/news.lua", "journeys/news.lua" }, events = start }
   expect(t:of("enter")).to_have_length(1)
 end)
+
+test("a template of the contact's tenant counts for --templates", function()
+  local t = simulate { journey = "journeys/ghost.lua", events = "ghost.start@0",
+                       contact = { tenant = "nl" } }
+  expect(t:sent()).to_equal({ "ghost" })
+end)

@@ -1,0 +1,4 @@
+subject: ghost
+
+--- text
+Hallo

@@ -3,7 +3,8 @@
  *
  * The claim locks up to `limit` due rows FOR UPDATE SKIP LOCKED (another
  * engine takes the others) and handles them in contact order, so two
- * engines lock contacts in the same order and never deadlock. Each row
+ * engines lock contacts in the same order and never deadlock; a
+ * contact's enrollments run the higher priority first, so it wins a cap. Each row
  * runs under a savepoint: an SQL failure of one enrollment parks it and
  * leaves the rest of the batch alone. Every step run writes one
  * enrollment_steps row keyed (contact, enrollment, seq) with seq taken
@@ -260,10 +261,6 @@ load(struct enr *e, char *err, size_t errlen)
         if (!e->contact) snprintf(err, errlen, "contact %s is gone", e->contact_id);
         return -1;
     }
-    if (!(e->vars = json_loads(col(e, C_VARS), 0, NULL))) {
-        snprintf(err, errlen, "enrollment vars are not JSON");
-        return -1;
-    }
     return load_event(e, err, errlen);
 }
 
@@ -286,6 +283,10 @@ runnable(struct enr *e)
 static int
 handle(struct enr *e, char *err, size_t errlen)
 {
+    if (!(e->vars = json_loads(col(e, C_VARS), 0, NULL))) {
+        snprintf(err, errlen, "enrollment vars are not JSON, or out of memory");
+        return -1;
+    }
     if (!runnable(e)) return log_step(e, "exit", e->end_reason, err, errlen);
     if (load(e, err, errlen) < 0) return -1;
     return run_steps(e, err, errlen);
@@ -307,18 +308,52 @@ run_one(const struct en_pg_run *r, PGresult *rows, int i, char *err, size_t errl
     if (savepoint(r->conn, "SAVEPOINT enr", err, errlen) < 0) return -1;
     char why[EN_REASON_MAX];
     int rc = handle(&e, why, sizeof why);
-    if (rc < 0) { /* this enrollment's SQL failed: undo its part, park it */
+    if (rc == 0) rc = write_row(&e, why, sizeof why);
+    if (rc == 0) {
+        rc = savepoint(r->conn, "RELEASE SAVEPOINT enr", err, errlen);
+    } else { /* this enrollment's SQL failed: undo its part, park it */
         rc = savepoint(r->conn, "ROLLBACK TO SAVEPOINT enr", err, errlen);
         json_decref(e.vars), e.vars = json_loads(col(&e, C_VARS), 0, NULL);
-        e.seq = atoi(col(&e, C_SEQ));
-        free(e.wait_event), e.wait_event = NULL, e.wait_matched[0] = '\0';
-        park(&e, why);
         if (!e.vars) e.vars = json_object();
+        e.seq = atoi(col(&e, C_SEQ)), e.attempts = atoi(col(&e, C_ATTEMPTS));
+        snprintf(e.step, sizeof e.step, "%s", col(&e, C_STEP)); /* before any c:go hop */
+        free(e.wait_event), e.wait_event = NULL, e.wait_matched[0] = '\0';
+        e.end_reason[0] = '\0';
+        park(&e, why);
+        if (rc == 0) rc = write_row(&e, err, errlen);
     }
-    if (rc == 0 && e.status) rc = write_row(&e, err, errlen);
     json_decref(e.vars), json_decref(e.contact), json_decref(e.event);
     free(e.wait_event), free(e.last_error);
     return rc;
+}
+
+struct order {
+    int row;
+    int64_t contact;
+    int priority;
+};
+
+/* Contact order (no deadlocks between engines); within a contact the higher priority first. */
+static int
+by_contact_priority(const void *a, const void *b)
+{
+    const struct order *x = a, *y = b;
+    if (x->contact != y->contact) return x->contact < y->contact ? -1 : 1;
+    if (x->priority != y->priority) return x->priority > y->priority ? -1 : 1;
+    return x->row - y->row; /* then by id, as selected */
+}
+
+static struct order *
+run_order(const struct en_pg_run *r, PGresult *rows)
+{
+    int n = PQntuples(rows);
+    struct order *o = calloc(n ? (size_t)n : 1, sizeof *o);
+    for (int i = 0; o && i < n; i++) {
+        const struct lh_journey_info *j = en_pg_journey(r->reg, PQgetvalue(rows, i, C_JOURNEY));
+        o[i] = (struct order){i, atoll(PQgetvalue(rows, i, C_CONTACT)), j ? j->priority : 0};
+    }
+    if (o) qsort(o, (size_t)n, sizeof *o, by_contact_priority);
+    return o;
 }
 
 int
@@ -335,11 +370,14 @@ en_pg_run_due(const struct en_pg_run *r, char *err, size_t errlen)
         " wait_event, trigger_event, attempts, tenant FROM enrollments"
         " WHERE status IN ('active', 'waiting', 'parked') AND wake_at <= to_timestamp($1)"
         " ORDER BY wake_at LIMIT $2 FOR UPDATE SKIP LOCKED)"
-        " SELECT * FROM due ORDER BY contact_id, id",
+        " SELECT * FROM due ORDER BY contact_id, id", /* run_order sorts by priority too */
         2, p, err, errlen);
     int n = rows ? PQntuples(rows) : -1, rc = rows ? 0 : -1;
+    struct order *o = rows ? run_order(r, rows) : NULL;
+    if (rows && !o) snprintf(err, errlen, "out of memory"), rc = -1;
     for (int i = 0; rc == 0 && i < n; i++)
-        rc = run_one(r, rows, i, err, errlen);
+        rc = run_one(r, rows, o[i].row, err, errlen);
+    free(o);
     PQclear(rows);
     if (rc == 0) rc = en_pg_commit(r->conn, err, errlen);
     if (rc < 0) en_pg_rollback(r->conn);

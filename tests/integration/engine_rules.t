@@ -1,0 +1,72 @@
+#!/bin/sh
+# engine_rules.t - caps and priority in the claim's transaction, parked steps
+# retried after their back-off, and steps that vanished at a reload.
+. "$TERN_SRCDIR/tests/lib/tap.sh"
+. "$TERN_SRCDIR/tests/lib/pg.sh"
+. "$TERN_SRCDIR/tests/lib/tern.sh"
+. "$TERN_SRCDIR/tests/integration/engine_fixture.sh"
+engine_setup
+
+cat >"$dir/scripts/policy.lua" <<'LUA'
+policy { caps = { marketing = { "1/1d" } }, on_cap = "defer" }
+LUA
+engine_journey clash <<'LUA'
+local lo = journey "low" { entry = on "c.go", priority = 20 }
+function lo.start(c) c:send "low" return c:exit() end
+local hi = journey "high" { entry = on "c.go", priority = 80 }
+function hi.start(c) c:send "high" return c:exit() end
+local tx = journey "receipt" { entry = on "c.go", category = "transactional", priority = 10 }
+function tx.start(c) c:send "receipt" return c:exit() end
+LUA
+
+run_tern event c.go --email ann@example.com
+engine_once
+is "$(pg_sql "SELECT string_agg(template, ' ' ORDER BY template) FROM tern.outbox")" "high receipt" \
+    "under a cap of one a day the higher priority sends, transactional mail is never capped"
+is "$(pg_sql "SELECT status || ' ' || (wake_at > now() + interval '23 hours')
+                FROM tern.enrollments WHERE journey = 'low'")" "active true" \
+    "the capped step is deferred to when the cap frees"
+is "$(pg_sql "SELECT outcome || ' ' || detail FROM tern.enrollment_steps WHERE journey = 'low'")" \
+    "capped low" "the deferral is logged as capped"
+rm "$dir/scripts/policy.lua" "$dir/scripts/journeys/clash.lua"
+
+engine_journey flaky <<'LUA'
+local j = journey "flaky" { entry = on "c.flaky" }
+function j.start(c)
+  if not c.contact.ready then error("not ready yet") end
+  return c:exit "ready"
+end
+return j
+LUA
+run_tern event c.flaky --email ann@example.com
+engine_once
+like "$(pg_sql "SELECT status || ' ' || attempts || ' ' || last_error FROM tern.enrollments
+                 WHERE journey = 'flaky'")" "^parked 1 journeys/flaky.lua:3: not ready yet" \
+    "a failing step parks with its file:line"
+pg_sql "UPDATE tern.contacts SET attributes = attributes || '{\"ready\": true}' WHERE id = $ann"
+pg_sql "UPDATE tern.enrollments SET wake_at = now() - interval '1 second' WHERE journey = 'flaky'"
+engine_once
+is "$(pg_sql "SELECT concat_ws(' ', status, attempts, end_reason, last_error) FROM tern.enrollments
+               WHERE journey = 'flaky'")" "exited 0 ready" \
+    "after its back-off the parked step runs again, still with its event"
+
+engine_journey gone <<'LUA'
+local j = journey "gone" { entry = on "c.gone" }
+function j.start(c) return c:wait("1d", "later") end
+function j.later(c) return c:exit() end
+return j
+LUA
+run_tern event c.gone --email ann@example.com
+engine_once
+engine_journey gone <<'LUA'
+local j = journey "gone" { entry = on "c.gone" }
+function j.start(c) return c:wait("1d", "start") end
+return j
+LUA
+engine_due gone
+engine_once
+is "$(pg_sql "SELECT status || ' ' || end_reason FROM tern.enrollments WHERE journey = 'gone'")" \
+    'exited step "later" vanished at a reload' "an enrollment whose step vanished ends"
+like "$err" 'error: .*step "later" vanished' "and the engine says so in its log"
+
+done_testing

@@ -7,17 +7,8 @@
 . "$TERN_SRCDIR/tests/integration/engine_fixture.sh"
 engine_setup
 
-cat >"$dir/scripts/policy.lua" <<'LUA'
-policy { caps = { marketing = { "1/1d" } }, on_cap = "defer" }
-LUA
-engine_journey clash <<'LUA'
-local lo = journey "low" { entry = on "c.go", priority = 20 }
-function lo.start(c) c:send "low" return c:exit() end
-local hi = journey "high" { entry = on "c.go", priority = 80 }
-function hi.start(c) c:send "high" return c:exit() end
-local tx = journey "receipt" { entry = on "c.go", category = "transactional", priority = 10 }
-function tx.start(c) c:send "receipt" return c:exit() end
-LUA
+# The simulator's caps tree: a cap of one a day, journeys high (80), low (20), receipt (transactional).
+cp "$TERN_SRCDIR/tests/lua/engine/caps/journeys.lua" "$dir/scripts/journeys/clash.lua"
 
 run_tern event c.go --email ann@example.com
 engine_once
@@ -28,7 +19,7 @@ is "$(pg_sql "SELECT status || ' ' || (wake_at > now() + interval '23 hours')
     "the capped step is deferred to when the cap frees"
 is "$(pg_sql "SELECT outcome || ' ' || detail FROM tern.enrollment_steps WHERE journey = 'low'")" \
     "capped low" "the deferral is logged as capped"
-rm "$dir/scripts/policy.lua" "$dir/scripts/journeys/clash.lua"
+rm "$dir/scripts/journeys/clash.lua"
 
 engine_journey flaky <<'LUA'
 local j = journey "flaky" { entry = on "c.flaky" }

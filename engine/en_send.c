@@ -84,14 +84,15 @@ claim(PGconn *conn, const char *now, int limit, char *err, size_t errlen)
     const char *p[] = {now, lim};
     return en_pg_query(
         conn,
-        "WITH due AS (SELECT contact_id, id FROM outbox WHERE status IN ('pending', 'retry')"
-        " AND next_attempt_at <= to_timestamp($1) ORDER BY next_attempt_at LIMIT $2"
-        " FOR UPDATE SKIP LOCKED)"
-        " UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1,"
+        "WITH due AS (SELECT contact_id, id, next_attempt_at FROM outbox"
+        " WHERE status IN ('pending', 'retry') AND next_attempt_at <= to_timestamp($1)"
+        " ORDER BY next_attempt_at, contact_id LIMIT $2 FOR UPDATE SKIP LOCKED),"
+        " taken AS (UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1,"
         " next_attempt_at = to_timestamp($1) FROM due, contacts c"
         " WHERE o.contact_id = due.contact_id AND o.id = due.id AND c.id = o.contact_id"
         " RETURNING o.contact_id, o.id, o.journey, o.step, o.category, o.tenant, o.template,"
-        " o.data::text, o.attempts, c.email, c.status",
+        " o.data::text, o.attempts, c.email, c.status, due.next_attempt_at AS due_at)"
+        " SELECT * FROM taken ORDER BY due_at, contact_id, id", /* oldest first */
         2, p, err, errlen);
 }
 

@@ -32,8 +32,13 @@ TPL
 
 pg_sql "INSERT INTO tern.contacts (email) VALUES ('bounce@example.org'), ('later@example.org')"
 for who in zoe bounce later; do run_tern event signup.done --email $who@example.org; done
+connects=$(pf_log | grep -c 'smtpd.*: connect from')
 run_tern engine --once
 is "$status" 0 "tern engine --once runs the journey and sends" || diag "$err"
+# libcurl keeps the connection after a delivered mail and drops it after a refused one:
+# zoe's mail and bounce's refusal share one connection, later's refusal gets the second.
+is "$(($(pf_log | grep -c 'smtpd.*: connect from') - connects))" 2 \
+    "the sender reuses its connection after a delivered mail"
 pf_wait_delivered 1 || bail_out "journey mail not delivered: $(pg_sql "SELECT status, last_error FROM outbox")"
 got=$(last_delivered)
 

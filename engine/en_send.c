@@ -72,7 +72,8 @@ enum {
     R_DATA,
     R_ATTEMPTS,
     R_EMAIL,
-    R_STATUS
+    R_STATUS,
+    R_SUPPRESSED
 };
 
 /* Take due rows and mark them `sending` in a transaction of their own. */
@@ -91,7 +92,10 @@ claim(PGconn *conn, const char *now, int limit, char *err, size_t errlen)
         " next_attempt_at = to_timestamp($1) FROM due, contacts c"
         " WHERE o.contact_id = due.contact_id AND o.id = due.id AND c.id = o.contact_id"
         " RETURNING o.contact_id, o.id, o.journey, o.step, o.category, o.tenant, o.template,"
-        " o.data::text, o.attempts, c.email, c.status, due.next_attempt_at AS due_at)"
+        " o.data::text, o.attempts, c.email, c.status, EXISTS (SELECT 1 FROM suppressions x"
+        " WHERE lower(x.email) = lower(c.email) AND coalesce(x.tenant, c.tenant) = c.tenant"
+        " AND x.scope IN ('all', 'marketing') AND (x.expires_at IS NULL OR x.expires_at > now())),"
+        " due.next_attempt_at AS due_at)"
         " SELECT * FROM taken ORDER BY due_at, contact_id, id", /* oldest first */
         2, p, err, errlen);
 }
@@ -102,16 +106,34 @@ struct outcome {
     int64_t next;
 };
 
+/*
+ * Why mail must not go to this contact, or NULL: marketing only to
+ * subscribed addresses without a suppression of all or marketing mail;
+ * transactional mail (an order confirmation) not to bounced or
+ * complaining addresses.
+ */
+static const char *
+unsendable(const char *category, const char *status, bool suppressed)
+{
+    bool marketing = strcmp(category, "marketing") == 0;
+    if (marketing && strcmp(status, "subscribed") != 0) return "the contact is not subscribed";
+    if (marketing && suppressed) return "the address is suppressed";
+    if (strcmp(status, "bounced") == 0 || strcmp(status, "complained") == 0)
+        return "the address bounced or complained";
+    return NULL;
+}
+
 static void
 submit(struct en_sender *s, PGresult *rows, int i, int64_t now, struct outcome *o)
 {
-    const char *v[R_STATUS + 1];
-    for (int c = 0; c <= R_STATUS; c++)
+    const char *v[R_SUPPRESSED + 1];
+    for (int c = 0; c <= R_SUPPRESSED; c++)
         v[c] = PQgetisnull(rows, i, c) ? NULL : PQgetvalue(rows, i, c);
     o->why[0] = '\0', o->next = now;
-    if (strcmp(v[R_CATEGORY], "marketing") == 0 && strcmp(v[R_STATUS], "subscribed") != 0) {
+    const char *no = unsendable(v[R_CATEGORY], v[R_STATUS], v[R_SUPPRESSED][0] == 't');
+    if (no) {
         o->status = "skipped";
-        snprintf(o->why, sizeof o->why, "contact is %s", v[R_STATUS]);
+        snprintf(o->why, sizeof o->why, "%s", no);
         return;
     }
     struct en_mail m = {v[R_ID],     v[R_JOURNEY],  v[R_STEP], v[R_CATEGORY],

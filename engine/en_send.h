@@ -9,7 +9,9 @@
  * records the outcomes in one transaction: `sent`; `retry` with back-off
  * (1 min doubling, at most 6 h) on a 4xx reply or a transport failure;
  * `parked` with the reason on a 5xx reply or a template that cannot be
- * used. A row left `sending` by a sender that died is settled by the
+ * used; `skipped` when the address must not get it (marketing: not
+ * subscribed, or suppressed; any mail: bounced or complained). A row
+ * left `sending` by a sender that died is settled by the
  * next pass after 10 minutes: sent when the milter recorded its message
  * id (the mail got through), else retried.
  *

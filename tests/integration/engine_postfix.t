@@ -31,10 +31,17 @@ Hi {{contact.first_name}}, use {{data.coupon}}
 TPL
 
 pg_sql "INSERT INTO tern.contacts (email) VALUES ('bounce@example.org'), ('later@example.org')"
-for who in zoe bounce later; do run_tern event signup.done --email $who@example.org; done
+pg_sql "INSERT INTO tern.contacts (email, status) VALUES ('left@example.org', 'unsubscribed'),
+        ('quiet@example.org', 'subscribed')"
+pg_sql "INSERT INTO tern.suppressions (email, reason) VALUES ('quiet@example.org', 'manual')"
+for who in zoe bounce later left quiet; do run_tern event signup.done --email $who@example.org; done
 connects=$(pf_log | grep -c 'smtpd.*: connect from')
 run_tern engine --once
 is "$status" 0 "tern engine --once runs the journey and sends" || diag "$err"
+is "$(pg_sql "SELECT string_agg(c.email || ' ' || o.last_error, ', ' ORDER BY c.email) FROM outbox o
+               JOIN contacts c ON c.id = o.contact_id WHERE o.status = 'skipped'")" \
+    "left@example.org the contact is not subscribed, quiet@example.org the address is suppressed" \
+    "marketing mail to an unsubscribed or suppressed address is skipped"
 # libcurl keeps the connection after a delivered mail and drops it after a refused one:
 # zoe's mail and bounce's refusal share one connection, later's refusal gets the second.
 is "$(($(pf_log | grep -c 'smtpd.*: connect from') - connects))" 2 \

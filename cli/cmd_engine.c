@@ -54,15 +54,17 @@ signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* The scripts, with db.query on `db` (its own connections: a step's query never waits for the
+ * batch transaction). */
 static struct lh_pool *
-load_scripts(const struct config *cfg, char *err, size_t errlen)
+load_scripts(const struct config *cfg, struct db_pool *db, char *err, size_t errlen)
 {
     struct lh_limits lim;
     lh_limits_default(&lim);
     lim.mem_bytes = (size_t)cfg->lua.memory;
     lim.call_ms = (unsigned)cfg->lua.call_timeout_ms;
     struct lh_pool *pool = lh_pool_new(&lim, 1, err, errlen); /* one state: one loop */
-    struct lh_services svc = {.templates_dir = cfg->engine.templates};
+    struct lh_services svc = {.db = db, .templates_dir = cfg->engine.templates};
     if (pool && (lh_pool_set_services(pool, &svc) < 0 ||
                  lh_pool_reload(pool, cfg->engine.scripts, err, errlen) < 0)) {
         lh_pool_free(pool);
@@ -88,9 +90,17 @@ run(const struct config *cfg, bool once, bool send)
     char err[2048];
     struct db_settings db = {cfg->database.url, "tern engine", cfg->database.statement_timeout_ms,
                              cfg->database.connect_timeout_ms};
-    struct lh_pool *pool = load_scripts(cfg, err, sizeof err);
+    struct db_settings qdb = db;
+    qdb.app_name = "tern engine db.query";
+    struct db_pool *dbp = db_pool_new(&qdb, 1, err, sizeof err);
+    if (!dbp) {
+        log_error(NULL, "%s", err);
+        return EXIT_FAIL;
+    }
+    struct lh_pool *pool = load_scripts(cfg, dbp, err, sizeof err);
     if (!pool) {
         log_error(NULL, "scripts: %s", err);
+        db_pool_free(dbp);
         return EXIT_FAIL;
     }
     struct en_sched s = {.db = &db,
@@ -104,6 +114,7 @@ run(const struct config *cfg, bool once, bool send)
     struct en_sender *snd = send ? sender(cfg) : NULL;
     if (send && !snd) {
         lh_pool_free(pool);
+        db_pool_free(dbp);
         return EXIT_FAIL;
     }
     s.send = snd ? en_sender_pass : NULL, s.send_ctx = snd;
@@ -121,6 +132,7 @@ run(const struct config *cfg, bool once, bool send)
     en_sched_close(&s);
     en_sender_free(snd);
     lh_pool_free(pool);
+    db_pool_free(dbp);
     return rc;
 }
 

@@ -30,8 +30,20 @@ end
 return j
 LUA
 
+engine_journey lookup <<'LUA'
+local j = journey "lookup" { entry = on "signup.done" }
+function j.start(c)
+  local rows, err = db.query("SELECT count(*) AS n FROM contacts WHERE id = $1", c.contact.id)
+  c:set("seen_by_query", rows and rows[1].n or err)
+  return c:exit()
+end
+return j
+LUA
+
 run_tern event signup.done --email ann@example.com
 engine_once
+is "$(pg_sql "SELECT attributes->>'seen_by_query' FROM tern.contacts WHERE id = $ann")" "1" \
+    "a step reads PostgreSQL with db.query"
 is "$(engine_state welcome)" "waiting tips -" "an event enrolls the contact and the start step waits"
 is "$(pg_sql "SELECT template || ' ' || (data->>'coupon') FROM tern.outbox WHERE contact_id = $ann")" \
     "welcome-1 HELLO" "the start step's send is in the outbox with its data"

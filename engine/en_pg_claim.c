@@ -168,8 +168,8 @@ outcome(enum en_kind k)
 static int
 settle(struct enr *e, struct en_decision *d, char *err, size_t errlen)
 {
-    struct en_pg_step s = {e->r,    e->j,       e->contact_id, e->id, col(e, C_TENANT),
-                           e->step, e->seq + 1, e->event};
+    struct en_pg_step s = {e->r,    e->j,       e->contact_id, e->id,     col(e, C_TENANT),
+                           e->step, e->seq + 1, e->event,      e->contact};
     int64_t free_at;
     const struct lh_cap *cap;
     int sent;

@@ -8,6 +8,7 @@
  * both pass the same cap.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,30 +117,35 @@ queue_sends(const struct en_pg_step *s, const struct en_decision *d, int *sent, 
     return rc;
 }
 
-/* c:set: nil removes the attribute, anything else replaces it. */
+/* One UPDATE for a step's c:set and c:score (each UPDATE of contacts runs its tenant trigger). */
 static int
-set_attributes(const struct en_pg_step *s, const struct en_decision *d, char *err, size_t errlen)
+update_contact(const struct en_pg_step *s, const struct en_decision *d, char *err, size_t errlen)
 {
     json_t *patch = json_object(), *drop = json_array();
     for (size_t i = 0; patch && drop && i < d->nsets; i++) {
-        const struct en_set *e = &d->sets[i];
+        const struct en_set *e = &d->sets[i]; /* nil removes the attribute */
         json_object_del(patch, e->attr);
         if (json_is_null(e->value))
             json_array_append_new(drop, json_string(e->attr));
         else
             json_object_set(patch, e->attr, e->value);
     }
-    char *pt = patch ? json_dumps(patch, JSON_COMPACT) : NULL;
+    char score[40], *pt = patch ? json_dumps(patch, JSON_COMPACT) : NULL;
     char *dt = drop ? json_dumps(drop, JSON_COMPACT) : NULL;
     json_decref(patch), json_decref(drop);
+    snprintf(score, sizeof score, "%.17g", d->score);
     int rc = -1;
     if (pt && dt) {
-        const char *p[] = {s->contact_id, dt, pt};
+        const char *p[] = {s->contact_id, dt, pt, score};
         rc = en_pg_cmd(s->r->conn,
-                       "UPDATE contacts SET attributes = (attributes - ARRAY(SELECT"
-                       " jsonb_array_elements_text($2::jsonb))) || $3::jsonb, updated_at = now()"
-                       " WHERE id = $1",
-                       3, p, err, errlen);
+                       "UPDATE contacts c SET updated_at = now(), attributes = CASE WHEN"
+                       " $4::numeric = 0 THEN n.a ELSE jsonb_set(n.a, '{score}', to_jsonb("
+                       "coalesce(CASE WHEN jsonb_typeof(n.a->'score') = 'number'"
+                       " THEN (n.a->>'score')::numeric END, 0) + $4::numeric)) END"
+                       " FROM (SELECT (attributes - ARRAY(SELECT jsonb_array_elements_text("
+                       "$2::jsonb))) || $3::jsonb AS a FROM contacts WHERE id = $1) n"
+                       " WHERE c.id = $1",
+                       4, p, err, errlen);
     } else {
         snprintf(err, errlen, "out of memory");
     }
@@ -147,18 +153,21 @@ set_attributes(const struct en_pg_step *s, const struct en_decision *d, char *er
     return rc;
 }
 
+/* The same change on the contact the next c:go hop reads. */
 static int
-add_score(const struct en_pg_step *s, double delta, char *err, size_t errlen)
+mirror_contact(json_t *c, const struct en_decision *d)
 {
-    char d[40];
-    snprintf(d, sizeof d, "%.17g", delta);
-    const char *p[] = {s->contact_id, d};
-    return en_pg_cmd(s->r->conn,
-                     "UPDATE contacts SET attributes = jsonb_set(attributes, '{score}', to_jsonb("
-                     "CASE WHEN jsonb_typeof(attributes->'score') = 'number'"
-                     " THEN (attributes->>'score')::numeric ELSE 0 END + $2::numeric)),"
-                     " updated_at = now() WHERE id = $1",
-                     2, p, err, errlen);
+    int rc = 0;
+    for (size_t i = 0; i < d->nsets; i++)
+        if (json_is_null(d->sets[i].value))
+            json_object_del(c, d->sets[i].attr);
+        else
+            rc |= json_object_set(c, d->sets[i].attr, d->sets[i].value);
+    if (d->score == 0) return rc;
+    const json_t *old = json_object_get(c, "score");
+    double v = (json_is_number(old) ? json_number_value(old) : 0) + d->score;
+    json_t *n = v == floor(v) && fabs(v) < 9e15 ? json_integer((json_int_t)v) : json_real(v);
+    return rc | (n ? json_object_set_new(c, "score", n) : -1);
 }
 
 static int
@@ -180,7 +189,12 @@ en_pg_effects(const struct en_pg_step *s, const struct en_decision *d, int *sent
               size_t errlen)
 {
     if (queue_sends(s, d, sent, err, errlen) < 0) return -1;
-    if (d->nsets && set_attributes(s, d, err, errlen) < 0) return -1;
-    if (d->score != 0 && add_score(s, d->score, err, errlen) < 0) return -1;
+    if (d->nsets || d->score != 0) {
+        if (update_contact(s, d, err, errlen) < 0) return -1;
+        if (s->contact && mirror_contact(s->contact, d) < 0) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
     return emit_events(s, d, err, errlen);
 }

@@ -56,6 +56,7 @@ struct en_pg_step {
     const char *contact_id, *enrollment_id, *tenant, *step;
     int seq;             /* the step run's sequence number (enrollment_steps.seq) */
     const json_t *event; /* c.event or NULL: its data is a send's default data */
+    json_t *contact;     /* the contact the steps read: changed along with the row */
 };
 
 /*
@@ -69,7 +70,8 @@ int en_pg_cap_free_at(const struct en_pg_step *s, int64_t *free_at, const struct
 /*
  * Write the decision's effects: outbox rows (a send over a cap is skipped,
  * as on_cap = "skip" and a second send of one step do), attribute sets and
- * score onto the contact, emitted events. *sent gets the rows written.
+ * score onto the contact (and onto s->contact, so a c:go hop sees them),
+ * emitted events. *sent gets the rows written.
  */
 int en_pg_effects(const struct en_pg_step *s, const struct en_decision *d, int *sent, char *err,
                   size_t errlen);

@@ -60,4 +60,25 @@ is "$(pg_sql "SELECT status || ' ' || end_reason FROM tern.enrollments WHERE jou
     'exited step "later" vanished at a reload' "an enrollment whose step vanished ends"
 like "$err" 'error: .*step "later" vanished' "and the engine says so in its log"
 
+engine_journey hops <<'LUA'
+local j = journey "hops" { entry = on "c.hops" }
+function j.start(c)
+  c:set("hop", 1)
+  c:score(2)
+  return c:go "two"
+end
+function j.two(c)
+  c:set("seen", c.contact.hop + c.contact.score)
+  c:score(-0.5)
+  return c:exit()
+end
+return j
+LUA
+pg_sql "UPDATE tern.contacts SET attributes = attributes || '{\"score\": 1}' WHERE id = $ann"
+run_tern event c.hops --email ann@example.com
+engine_once
+is "$(pg_sql "SELECT concat_ws(' ', attributes->>'seen', attributes->>'score') FROM tern.contacts
+               WHERE id = $ann")" "4 2.5" \
+    "a step after c:go sees the attributes and score the step before it set"
+
 done_testing

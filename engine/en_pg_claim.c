@@ -47,6 +47,7 @@ struct enr {
     char step[LH_REG_NAME_MAX + 1];
     int seq, attempts;
     json_t *vars, *contact, *event;
+    struct en_pg_delta delta; /* the contact's changes, written with the row */
     /* the row's next state */
     const char *status;
     char end_reason[EN_REASON_MAX]; /* "" for none */
@@ -168,8 +169,8 @@ outcome(enum en_kind k)
 static int
 settle(struct enr *e, struct en_decision *d, char *err, size_t errlen)
 {
-    struct en_pg_step s = {e->r,    e->j,       e->contact_id, e->id,     col(e, C_TENANT),
-                           e->step, e->seq + 1, e->event,      e->contact};
+    struct en_pg_step s = {e->r,    e->j,       e->contact_id, e->id,      col(e, C_TENANT),
+                           e->step, e->seq + 1, e->event,      e->contact, &e->delta};
     int64_t free_at;
     const struct lh_cap *cap;
     int sent;
@@ -308,6 +309,7 @@ run_one(const struct en_pg_run *r, PGresult *rows, int i, char *err, size_t errl
     if (savepoint(r->conn, "SAVEPOINT enr", err, errlen) < 0) return -1;
     char why[EN_REASON_MAX];
     int rc = handle(&e, why, sizeof why);
+    if (rc == 0) rc = en_pg_delta_flush(r->conn, e.contact_id, &e.delta, why, sizeof why);
     if (rc == 0) rc = write_row(&e, why, sizeof why);
     if (rc == 0) {
         rc = savepoint(r->conn, "RELEASE SAVEPOINT enr", err, errlen);
@@ -324,6 +326,7 @@ run_one(const struct en_pg_run *r, PGresult *rows, int i, char *err, size_t errl
     }
     json_decref(e.vars), json_decref(e.contact), json_decref(e.event);
     free(e.wait_event), free(e.last_error);
+    en_pg_delta_free(&e.delta);
     return rc;
 }
 

@@ -117,27 +117,50 @@ queue_sends(const struct en_pg_step *s, const struct en_decision *d, int *sent, 
     return rc;
 }
 
-/* One UPDATE for a step's c:set and c:score (each UPDATE of contacts runs its tenant trigger). */
+/* Fold one step's c:set and c:score into the claim's pending change. */
 static int
-update_contact(const struct en_pg_step *s, const struct en_decision *d, char *err, size_t errlen)
+delta_add(struct en_pg_delta *x, const struct en_decision *d)
 {
-    json_t *patch = json_object(), *drop = json_array();
-    for (size_t i = 0; patch && drop && i < d->nsets; i++) {
+    if (!x->patch && !(x->patch = json_object())) return -1;
+    if (!x->drop && !(x->drop = json_object())) return -1;
+    int rc = 0;
+    for (size_t i = 0; i < d->nsets; i++) {
         const struct en_set *e = &d->sets[i]; /* nil removes the attribute */
-        json_object_del(patch, e->attr);
-        if (json_is_null(e->value))
-            json_array_append_new(drop, json_string(e->attr));
-        else
-            json_object_set(patch, e->attr, e->value);
+        json_object_del(x->patch, e->attr);
+        json_object_del(x->drop, e->attr);
+        rc |= json_is_null(e->value) ? json_object_set(x->drop, e->attr, json_true())
+                                     : json_object_set(x->patch, e->attr, e->value);
+        if (strcmp(e->attr, "score") == 0)
+            x->score = 0; /* set after earlier deltas: they are gone */
     }
-    char score[40], *pt = patch ? json_dumps(patch, JSON_COMPACT) : NULL;
-    char *dt = drop ? json_dumps(drop, JSON_COMPACT) : NULL;
-    json_decref(patch), json_decref(drop);
-    snprintf(score, sizeof score, "%.17g", d->score);
+    x->score += d->score;
+    x->any = true;
+    return rc;
+}
+
+void
+en_pg_delta_free(struct en_pg_delta *x)
+{
+    json_decref(x->patch), json_decref(x->drop);
+    *x = (struct en_pg_delta){0};
+}
+
+int
+en_pg_delta_flush(PGconn *conn, const char *contact_id, struct en_pg_delta *x, char *err,
+                  size_t errlen)
+{
+    if (!x->any) return 0;
+    json_t *drop = json_array();
+    const char *k;
+    json_t *v;
+    json_object_foreach(x->drop, k, v) json_array_append_new(drop, json_string(k));
+    char score[40], *pt = json_dumps(x->patch, JSON_COMPACT), *dt = json_dumps(drop, JSON_COMPACT);
+    json_decref(drop);
+    snprintf(score, sizeof score, "%.17g", x->score);
     int rc = -1;
     if (pt && dt) {
-        const char *p[] = {s->contact_id, dt, pt, score};
-        rc = en_pg_cmd(s->r->conn,
+        const char *p[] = {contact_id, dt, pt, score};
+        rc = en_pg_cmd(conn,
                        "UPDATE contacts c SET updated_at = now(), attributes = CASE WHEN"
                        " $4::numeric = 0 THEN n.a ELSE jsonb_set(n.a, '{score}', to_jsonb("
                        "coalesce(CASE WHEN jsonb_typeof(n.a->'score') = 'number'"
@@ -190,8 +213,7 @@ en_pg_effects(const struct en_pg_step *s, const struct en_decision *d, int *sent
 {
     if (queue_sends(s, d, sent, err, errlen) < 0) return -1;
     if (d->nsets || d->score != 0) {
-        if (update_contact(s, d, err, errlen) < 0) return -1;
-        if (s->contact && mirror_contact(s->contact, d) < 0) {
+        if (delta_add(s->delta, d) < 0 || mirror_contact(s->contact, d) < 0) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }

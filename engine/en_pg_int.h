@@ -49,14 +49,30 @@ int en_pg_log_step(PGconn *conn, const char *contact_id, const char *enrollment_
  * or `data` is not JSON. */
 json_t *en_pg_event_json(const char *type, const char *epoch, const char *data);
 
+/*
+ * A contact's c:set and c:score over the steps (c:go hops) of one claim,
+ * written in one UPDATE: every UPDATE of contacts runs the tenant check
+ * trigger, the dearest statement of a step.
+ */
+struct en_pg_delta {
+    json_t *patch; /* attributes set */
+    json_t *drop;  /* attributes removed (keys) */
+    double score;  /* added after the patch */
+    bool any;
+};
+int en_pg_delta_flush(PGconn *conn, const char *contact_id, struct en_pg_delta *x, char *err,
+                      size_t errlen);
+void en_pg_delta_free(struct en_pg_delta *x);
+
 /* What a step's effects are written for: one step run of one enrollment. */
 struct en_pg_step {
     const struct en_pg_run *r;
     const struct lh_journey_info *j;
     const char *contact_id, *enrollment_id, *tenant, *step;
-    int seq;             /* the step run's sequence number (enrollment_steps.seq) */
-    const json_t *event; /* c.event or NULL: its data is a send's default data */
-    json_t *contact;     /* the contact the steps read: changed along with the row */
+    int seq;                   /* the step run's sequence number (enrollment_steps.seq) */
+    const json_t *event;       /* c.event or NULL: its data is a send's default data */
+    json_t *contact;           /* the contact the steps read: changed along with the row */
+    struct en_pg_delta *delta; /* where c:set and c:score go until the claim writes them */
 };
 
 /*
@@ -70,7 +86,7 @@ int en_pg_cap_free_at(const struct en_pg_step *s, int64_t *free_at, const struct
 /*
  * Write the decision's effects: outbox rows (a send over a cap is skipped,
  * as on_cap = "skip" and a second send of one step do), attribute sets and
- * score onto the contact (and onto s->contact, so a c:go hop sees them),
+ * score into s->delta (and onto s->contact, so a c:go hop sees them),
  * emitted events. *sent gets the rows written.
  */
 int en_pg_effects(const struct en_pg_step *s, const struct en_decision *d, int *sent, char *err,

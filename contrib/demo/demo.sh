@@ -8,6 +8,7 @@ set -eu
 : "${TERN_SRCDIR:?}" "${TERN:?}" "${TERN_DEMO_DIR:?}"
 . "$TERN_SRCDIR/tests/lib/tap.sh"
 . "$TERN_SRCDIR/tests/lib/pg.sh"
+. "$TERN_SRCDIR/tests/lib/postfix.sh"
 
 demo=$TERN_DEMO_DIR
 mkdir -p "$demo"
@@ -27,6 +28,7 @@ at_exit "PG_STOP_MODE=fast pg_stop '$pgdir'"
 # verify; the rest of the configuration follows this run's cluster and ports.
 [ -f "$demo/hmac.key" ] || (umask 077 && openssl rand -base64 32 >"$demo/hmac.key")
 conf=$demo/tern.conf
+track_port=$(pf_free_port)
 cat >"$conf" <<CONF
 ; Written by the demo on every run. See tern.conf(5) and \`tern check-config --defaults\`.
 [database]
@@ -34,7 +36,9 @@ url = $TERN_DB_URL
 [keys]
 hmac = k1:$(cat "$demo/hmac.key")
 [track]
-base_url = http://127.0.0.1:8080
+listen = 127.0.0.1:$track_port
+base_url = http://127.0.0.1:$track_port
+spool = $demo/track-spool
 CONF
 TERN_CONFIG=$conf
 export TERN_CONFIG
@@ -64,7 +68,6 @@ say "what is in the database"
 
 # Mail through a private Postfix with tern milter (needs root, as Postfix does).
 mail_demo() {
-    . "$TERN_SRCDIR/tests/lib/postfix.sh"
     if [ -n "$(pf_missing)" ]; then
         say "skipping the mail part: $(pf_missing)"
         return 0
@@ -95,7 +98,7 @@ CONF
     printf 'Subject: %s\nList-Unsubscribe: %s\n\n' "$(parts subject)" "$(parts header List-Unsubscribe)"
     text=$(parts text)
     printf '%s\n' "$text" | sed -n '1,/^<html>/p' | sed '$d'
-    links=$(parts links http://127.0.0.1:8080)
+    links=$(parts links "http://127.0.0.1:$track_port")
     link=$(printf '%s\n' "$links" | head -n 1)
     say "every link now goes through the tracker; the first one says:"
     show "$TERN" token inspect "$link"
@@ -108,13 +111,39 @@ CONF
     say "the milter recorded the message"
     "$PG_BINDIR/psql" -X -P pager=off -c "SELECT recipient, journey, step, template, subject, link_count, queue_id
         FROM tern.messages ORDER BY sent_at DESC LIMIT 3"
+    track_demo "$link"
+}
+
+# Follow a link through tern track, as a mail client would: a signed 302, the click recorded.
+track_demo() {
+    say "following that link through tern track (127.0.0.1:$track_port)"
+    "$TERN" track >"$demo/track.log" 2>&1 &
+    track_pid=$!
+    at_exit "kill $track_pid 2>/dev/null; wait $track_pid 2>/dev/null || true"
+    n=0
+    while ! pf_listening "$track_port" && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+    show curl -sS -o /dev/null -w '%{http_code} -> %{redirect_url}\n' \
+        -A 'Mozilla/5.0 (demo mail client)' "$link"
+    # One signature character changed: the tracker must answer 404, never redirect.
+    case $link in *A) forged=${link%A}B ;; *) forged=${link%?}A ;; esac
+    show curl -sS -o /dev/null -w '%{http_code} (the same link with one character changed)\n' "$forged"
+    this="message_id = (SELECT id FROM tern.messages ORDER BY sent_at DESC LIMIT 1)"
+    n=0
+    while [ "$("$PG_BINDIR/psql" -qAtX -c "SELECT count(*) FROM tern.events WHERE type = 'email.click' AND $this")" = 0 ] &&
+        [ $n -lt 100 ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    say "this message's events as the tracker recorded them (a click this soon after the send looks like a link scanner)"
+    "$PG_BINDIR/psql" -X -P pager=off -c "SELECT type, bot_class, bot_reason, user_agent
+        FROM tern.events WHERE $this ORDER BY occurred_at"
 }
 mail_demo
 
 say "done"
 cat <<MSG
-The private PostgreSQL and Postfix have been stopped. The database ($pgdir),
-the signing key and configuration ($demo) and the delivered mail
-($demo/mail/) are kept: run \`./dev demo\` again to continue where this run
-left off, or delete $demo to start over.
+PostgreSQL, Postfix, tern milter and tern track have been stopped. The
+database ($pgdir), the signing key and configuration ($demo) and
+the delivered mail ($demo/mail/) are kept: run \`./dev demo\` again to
+continue where this run left off, or delete $demo to start over.
 MSG

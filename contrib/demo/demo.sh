@@ -54,7 +54,7 @@ show "$TERN" contacts import "$TERN_SRCDIR/contrib/sample/contacts.csv"
 
 say "recording events, as a shop or CRM would"
 show "$TERN" event order.placed --email daan.visser@example.nl --tenant nl \
-    --data '{"order":"NL-1042","total":59.90,"items":[{"sku":"ALB-30","qty":1}]}'
+    --data '{"order":"NL-1042","total":59.90,"items":[{"sku":"ALB-30","name":"Photo album 30x30","quantity":1,"price":59.90}]}'
 show "$TERN" event contact.confirmed --email karin.lindqvist@example.se
 
 say "what is in the database"
@@ -112,6 +112,35 @@ CONF
     "$PG_BINDIR/psql" -X -P pager=off -c "SELECT recipient, journey, step, template, subject, link_count, queue_id
         FROM tern.messages ORDER BY sent_at DESC LIMIT 3"
     track_demo "$link"
+    engine_demo
+}
+
+# The shipped journeys react to the events recorded above: tern engine runs what is due once
+# and submits the mail through the same Postfix, where the milter personalizes and tracks it.
+engine_demo() {
+    say "running the shipped journeys (scripts/, templates/) once with tern engine"
+    cat >>"$conf" <<CONF
+[engine]
+scripts = $TERN_SRCDIR/scripts
+templates = $TERN_SRCDIR/templates
+smtp = smtp://127.0.0.1:$PF_PORT
+from = Fotostudio <news@example.com>
+CONF
+    before=$(pf_sink_files | wc -l)
+    show "$TERN" engine --once
+    "$PG_BINDIR/psql" -X -P pager=off -c "SELECT c.email, e.journey, e.step, e.status, e.end_reason
+        FROM tern.enrollments e JOIN tern.contacts c ON c.id = e.contact_id ORDER BY e.id DESC LIMIT 5"
+    sent=$("$PG_BINDIR/psql" -qAtX -c "SELECT count(*) FROM tern.outbox WHERE status = 'sent'")
+    pf_wait_delivered $((before + 1)) 30 >/dev/null 2>&1 || true
+    say "what the journeys sent, as delivered ($sent sent so far; each through the milter)"
+    for f in $(pf_sink_files | tail -n +$((before + 1))); do
+        cp "$f" "$demo/mail/"
+        /usr/bin/python3 "$TERN_SRCDIR/tests/lib/mailparts.py" "$f" header To | sed 's/^/To:      /'
+        printf 'Subject: %s\n\n' "$(/usr/bin/python3 "$TERN_SRCDIR/tests/lib/mailparts.py" "$f" subject)"
+        body=$(/usr/bin/python3 "$TERN_SRCDIR/tests/lib/mailparts.py" "$f" text)
+        printf '%s\n' "$body" | sed -n '1,/^<html>\|^<p>/p' | sed '$d' | head -n 12
+    done
+    say "journey steps that wait (a window, a wait_for) run when they are due: \`tern engine\` keeps running them"
 }
 
 # Follow a link through tern track, as a mail client would: a signed 302, the click recorded.

@@ -225,6 +225,15 @@ render(const char *src, size_t len, const char *name, json_t *view, enum tpl_con
     return rc;
 }
 
+/* Whether a header value holds bytes outside ASCII (invalid without SMTPUTF8). */
+static bool
+has_8bit(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80) return true;
+    return false;
+}
+
 static int
 do_subject(struct rw *rw, struct plan *p, char *err, size_t errlen)
 {
@@ -235,10 +244,12 @@ do_subject(struct rw *rw, struct plan *p, char *err, size_t errlen)
     mime_header_decode(raw[0] == ' ' ? raw + 1 : raw, &dec);
     if (!strstr(buf_str(&dec), "{{")) { /* nothing to render */
         rc = buf_puts(&rw->subject, buf_str(&dec)) ? 0 : oom(err, errlen);
+        if (rc < 0 || !has_8bit(raw)) goto out;
+        /* raw UTF-8 (the engine submits template subjects as written): encode it */
+    } else if (render(buf_str(&dec), dec.len, "subject", rw->view, TPL_TEXT, &rw->subject, err,
+                      errlen)) {
         goto out;
     }
-    if (render(buf_str(&dec), dec.len, "subject", rw->view, TPL_TEXT, &rw->subject, err, errlen))
-        goto out;
     if (!rw_encode_header(buf_str(&rw->subject), &enc) ||
         !plan_change_header(p, "Subject", 1, buf_str(&enc))) {
         rc = oom(err, errlen);

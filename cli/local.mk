@@ -37,3 +37,8 @@ EXTRA_DIST += tests/integration/simulate.t
 
 # tern engine: the journey scheduler on PostgreSQL (engine/en_sched.c).
 cli_tern_SOURCES += cli/cmd_engine.c
+
+# tern stats: the funnel per journey and step, from PostgreSQL.
+cli_tern_SOURCES += cli/cmd_stats.c
+TESTS += tests/integration/stats.t
+EXTRA_DIST += tests/integration/stats.t

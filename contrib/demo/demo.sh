@@ -141,6 +141,7 @@ CONF
         printf '%s\n' "$body" | sed -n '1,/^<html>\|^<p>/p' | sed '$d' | head -n 12
     done
     say "journey steps that wait (a window, a wait_for) run when they are due: \`tern engine\` keeps running them"
+    show "$TERN" stats
 }
 
 # Follow a link through tern track, as a mail client would: a signed 302, the click recorded.

@@ -20,7 +20,9 @@
  * entry) or a sent template is missing, 1 the scripts do not load or the
  * run failed, 2 usage.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <libgen.h>
@@ -30,6 +32,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "cli.h"
@@ -44,9 +48,17 @@
 #define FILE_MAX     (1u << 20)
 #define DEFAULT_DAYS 30
 
+/* A file as given on the command line and where it sits in the private tree. */
+struct tree_file {
+    const char *given;
+    char rel[PATH_MAX]; /* "journeys/welcome.lua", "lib/time.lua", "welcome.lua" */
+};
+
 struct sim_args {
     const char *files[FILES_MAX + 1]; /* the journeys, then the policy */
     size_t nfiles;
+    struct tree_file *tree; /* what make_tree copied: the files, then modules */
+    size_t ntree;
     const char *contact, *events, *templates;
     int64_t start;
     unsigned days;
@@ -76,14 +88,11 @@ parse_days(const char *s, unsigned *days)
 static int
 parse_args(int argc, char **argv, struct sim_args *a)
 {
-    static const struct option opts[] = {{"policy", required_argument, NULL, 'p'},
-                                         {"contact", required_argument, NULL, 'c'},
-                                         {"events", required_argument, NULL, 'e'},
-                                         {"start", required_argument, NULL, 's'},
-                                         {"days", required_argument, NULL, 'd'},
-                                         {"json", no_argument, NULL, 'j'},
-                                         {"templates", required_argument, NULL, 't'},
-                                         {0}};
+    static const struct option opts[] = {
+        {"policy", required_argument, NULL, 'p'},    {"contact", required_argument, NULL, 'c'},
+        {"events", required_argument, NULL, 'e'},    {"start", required_argument, NULL, 's'},
+        {"days", required_argument, NULL, 'd'},      {"json", no_argument, NULL, 'j'},
+        {"templates", required_argument, NULL, 't'}, {0}};
     const char *policy = NULL;
     char why[160];
     int c;
@@ -127,12 +136,9 @@ base_of(const char *path)
 }
 
 static int
-copy_file(const char *from, const char *dir, char *err, size_t errlen)
+copy_file(const char *from, const char *to, char *err, size_t errlen)
 {
-    char to[PATH_MAX], chunk[16384];
-    int len = snprintf(to, sizeof to, "%s/%s", dir, base_of(from));
-    if (len < 0 || (size_t)len >= sizeof to)
-        return snprintf(err, errlen, "%s: path too long", from), -1;
+    char chunk[16384];
     FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wbx") : NULL;
     size_t n, total = 0;
     bool ok = in && out;
@@ -150,9 +156,95 @@ copy_file(const char *from, const char *dir, char *err, size_t errlen)
     return ok ? 0 : -1;
 }
 
-/* A private directory holding a copy of each file; -1 with err. */
+/*
+ * Where `file` goes in the private tree. A file in a scripts tree's
+ * journeys/, segments/ or hooks/ folder keeps that folder, so the chunk name
+ * and `require` resolve as under the engine; its tree's root goes into
+ * `root` (the folder holding lib/). Anything else goes to the top level.
+ */
+static void
+tree_place(const char *file, char *rel, size_t rellen, char *root, size_t rootlen)
+{
+    static const char *const folders[] = {"journeys", "segments", "hooks"};
+    const char *base = base_of(file);
+    *root = '\0';
+    snprintf(rel, rellen, "%s", base);
+    if (base == file) return;
+    size_t dirlen = (size_t)(base - 1 - file);
+    const char *parent = file + dirlen;
+    while (parent > file && parent[-1] != '/')
+        parent--;
+    size_t plen = (size_t)(file + dirlen - parent);
+    for (size_t i = 0; i < sizeof folders / sizeof *folders; i++) {
+        if (plen != strlen(folders[i]) || strncmp(parent, folders[i], plen) != 0) continue;
+        snprintf(rel, rellen, "%s/%s", folders[i], base);
+        snprintf(root, rootlen, "%.*s", parent > file ? (int)(parent - 1 - file) : 1,
+                 parent > file ? file : ".");
+        return;
+    }
+}
+
+/* Copy `given` to DIR/REL, remembered for unmap and removal. */
 static int
-make_tree(const struct sim_args *a, char *dir, size_t dirlen, char *err, size_t errlen)
+tree_add(struct sim_args *a, const char *dir, const char *given, const char *rel, char *err,
+         size_t errlen)
+{
+    struct tree_file *t = realloc(a->tree, (a->ntree + 1) * sizeof *t);
+    if (!t) return snprintf(err, errlen, "out of memory"), -1;
+    a->tree = t;
+    t = &a->tree[a->ntree];
+    t->given = given;
+    snprintf(t->rel, sizeof t->rel, "%s", rel);
+    char to[PATH_MAX * 2];
+    snprintf(to, sizeof to, "%s/%s", dir, rel);
+    char *slash = strrchr(to, '/');
+    *slash = '\0';
+    if (mkdir(to, 0700) < 0 && errno != EEXIST) {
+        snprintf(err, errlen, "%.200s: %s", rel, strerror(errno));
+        return -1;
+    }
+    *slash = '/';
+    if (copy_file(given, to, err, errlen) < 0) return -1;
+    a->ntree++;
+    return 0;
+}
+
+/* The modules of a scripts tree (the .lua files in ROOT/lib, not tests) go along, for `require`. */
+static int
+tree_add_modules(struct sim_args *a, const char *dir, const char *root, char *err, size_t errlen)
+{
+    char libdir[PATH_MAX], rel[PATH_MAX], copied[PATH_MAX + 8];
+    snprintf(libdir, sizeof libdir, "%s/lib", root);
+    snprintf(copied, sizeof copied, "%s/lib", dir);
+    struct stat sb;
+    if (stat(copied, &sb) == 0) return 0; /* this tree's modules are already there */
+    DIR *d = opendir(libdir);
+    if (!d) return 0;
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (e->d_name[0] == '.' || n < 5 || strcmp(e->d_name + n - 4, ".lua") != 0 ||
+            (n > 9 && strcmp(e->d_name + n - 9, "_test.lua") == 0))
+            continue;
+        char *given = malloc(strlen(libdir) + n + 2);
+        if (!given) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+            break;
+        }
+        sprintf(given, "%s/%s", libdir, e->d_name);
+        snprintf(rel, sizeof rel, "lib/%s", e->d_name);
+        rc = tree_add(a, dir, given, rel, err, errlen);
+        if (rc < 0) free(given); /* else freed with the tree (tree_free) */
+    }
+    closedir(d);
+    return rc;
+}
+
+/* A private directory holding a copy of each file (and its tree's modules); -1 with err. */
+static int
+make_tree(struct sim_args *a, char *dir, size_t dirlen, char *err, size_t errlen)
 {
     const char *tmp = getenv("TMPDIR");
     int len = snprintf(dir, dirlen, "%s/tern-simulate.XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -163,27 +255,44 @@ make_tree(const struct sim_args *a, char *dir, size_t dirlen, char *err, size_t 
     }
     for (size_t i = 0; i < a->nfiles; i++) {
         size_t n = strlen(a->files[i]);
+        char rel[PATH_MAX], root[PATH_MAX];
         if (n < 5 || strcmp(a->files[i] + n - 4, ".lua") != 0) {
             snprintf(err, errlen, "%s: not a .lua file", a->files[i]);
             return -1;
         }
-        if (copy_file(a->files[i], dir, err, errlen) < 0) return -1;
+        tree_place(a->files[i], rel, sizeof rel, root, sizeof root);
+        if (tree_add(a, dir, a->files[i], rel, err, errlen) < 0) return -1;
+        if (*root && tree_add_modules(a, dir, root, err, errlen) < 0) return -1;
     }
     return 0;
 }
 
-static void
-remove_tree(const struct sim_args *a, const char *dir)
+static int
+remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
-    char path[PATH_MAX];
-    for (size_t i = 0; i < a->nfiles; i++) {
-        int len = snprintf(path, sizeof path, "%s/%s", dir, base_of(a->files[i]));
-        if (len > 0 && (size_t)len < sizeof path) unlink(path);
-    }
-    rmdir(dir);
+    (void)sb, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
 }
 
-/* Write `msg` with every line's leading "NAME.lua:" replaced by the path as given. */
+static void
+remove_tree(const char *dir)
+{
+    nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Forget the copied files; their names map messages until the run is over. */
+static void
+tree_free(struct sim_args *a)
+{
+    for (size_t i = 0; i < a->ntree; i++)
+        if (strncmp(a->tree[i].rel, "lib/", 4) == 0) free((char *)a->tree[i].given);
+    free(a->tree);
+    a->tree = NULL;
+    a->ntree = 0;
+}
+
+/* Write `msg` with every line's leading "REL.lua:" replaced by the path as given. */
 static void
 unmap(const struct sim_args *a, const char *msg, struct buf *out)
 {
@@ -191,12 +300,12 @@ unmap(const struct sim_args *a, const char *msg, struct buf *out)
     for (const char *line = msg; *line;) {
         const char *nl = strchr(line, '\n');
         size_t len = nl ? (size_t)(nl - line + 1) : strlen(line);
-        for (size_t i = 0; i < a->nfiles; i++) {
-            const char *b = base_of(a->files[i]);
-            size_t bl = strlen(b);
-            if (len > bl && strncmp(line, b, bl) == 0 && line[bl] == ':') {
-                buf_puts(out, a->files[i]);
-                line += bl, len -= bl;
+        for (size_t i = 0; i < a->ntree; i++) {
+            const char *r = a->tree[i].rel;
+            size_t rl = strlen(r);
+            if (len > rl && strncmp(line, r, rl) == 0 && line[rl] == ':') {
+                buf_puts(out, a->tree[i].given);
+                line += rl, len -= rl;
                 break;
             }
         }
@@ -346,14 +455,14 @@ run(const struct sim_args *a, struct lh_pool *pool, json_t *contact, struct prin
 }
 
 static int
-load_pool(const struct sim_args *a, struct lh_pool **out, char *err, size_t errlen)
+load_pool(struct sim_args *a, struct lh_pool **out, char *err, size_t errlen)
 {
     char dir[PATH_MAX];
     struct lh_pool *pool = lh_pool_new(NULL, 1, err, errlen);
     if (!pool) return -1;
     int rc = make_tree(a, dir, sizeof dir, err, errlen);
     if (rc == 0) rc = lh_pool_reload(pool, dir, err, errlen);
-    remove_tree(a, dir);
+    remove_tree(dir);
     if (rc < 0) {
         lh_pool_free(pool);
         return -1;
@@ -366,7 +475,7 @@ int
 cmd_simulate(struct cli *cli, int argc, char **argv)
 {
     (void)cli;
-    struct sim_args a;
+    struct sim_args a = {0};
     char err[4096];
     if (parse_args(argc, argv, &a) < 0) {
         cli_usage(cli_command("simulate"), true);
@@ -385,6 +494,7 @@ cmd_simulate(struct cli *cli, int argc, char **argv)
         buf_free(&msg);
     }
     if (pool) lh_pool_free(pool);
+    tree_free(&a);
     json_decref(contact);
     en_tz_flush();
     buf_free(&p.warned);

@@ -121,4 +121,18 @@ like "$err" "$dir/bad_events.json: \[1\]: type: want a string" "naming the file 
 run_tern simulate "$doi" --events "contact.subscribed@-1d"
 like "$err" "may not be negative" "an offset before the start is refused"
 
+# A journey in a scripts tree keeps its folder and may require the tree's lib/ modules.
+countdown=$TERN_SRCDIR/scripts/journeys/preorder_countdown.lua
+run_tern simulate "$countdown" --contact '{"preorder_opens_at": "2026-01-20T09:00:00Z"}' \
+    --events preorder.registered@0 --start $start --days 20
+is "$status" 0 "a shipped journey that requires lib/time.lua runs"
+like "$out" "\+14d .*preorder_countdown  send  remind  preorder-countdown" \
+    "its countdown reaches the last reminder"
+mkdir -p "$dir/tree/journeys" "$dir/tree/lib"
+printf 'return { greet = function() return nil + 1 end }\n' >"$dir/tree/lib/bad.lua"
+printf 'local bad = require "lib.bad"\nlocal j = journey "t" { entry = on "x.y" }\nfunction j.start(c) bad.greet() return c:exit() end\nreturn j\n' \
+    >"$dir/tree/journeys/t.lua"
+run_tern simulate "$dir/tree/journeys/t.lua" --events x.y@0 --start $start --days 1
+like "$out" "error  start: $dir/tree/lib/bad.lua:1: " "an error in a required module names the module's path as given"
+
 done_testing

@@ -2,8 +2,8 @@
  * en_send_msg.c - the message the milter renders, from a template file (see en_send.h)
  *
  * lib/tplfile parses the file first, so a template the milter could not
- * render never leaves; its `line` table then says where each header
- * value and part starts, and this file copies those sources unrendered.
+ * render never leaves; the sources it keeps of each header value and part
+ * go into the message unrendered.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,85 +15,16 @@
 #include "tplfile.h"
 #include "tplpath.h"
 
-#define TPL_FILE_MAX (1024 * 1024)
-
 struct src {
     const char *p;
     size_t len;
 };
 
-static int
-read_file(const char *path, struct buf *out, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    char chunk[8192];
-    size_t n;
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot read", path);
-        return -1;
-    }
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && out->len <= TPL_FILE_MAX)
-        if (!buf_append(out, chunk, n)) break;
-    bool bad = ferror(f) || out->len > TPL_FILE_MAX || n > 0;
-    fclose(f);
-    if (bad) snprintf(err, errlen, "%s: unreadable or larger than 1 MiB", path);
-    return bad ? -1 : 0;
-}
-
-/* Offset of the start of 1-based `line`. */
-static size_t
-line_at(struct src s, unsigned line)
-{
-    size_t i = 0;
-    for (unsigned l = 1; l < line && i < s.len; i++)
-        if (s.p[i] == '\n') l++;
-    return i;
-}
-
-static size_t
-line_end(struct src s, size_t i)
-{
-    while (i < s.len && s.p[i] != '\n')
-        i++;
-    return i;
-}
-
-static bool
-is_marker(struct src s, size_t i)
-{
-    size_t e = line_end(s, i);
-    while (e > i && (s.p[e - 1] == ' ' || s.p[e - 1] == '\t' || s.p[e - 1] == '\r'))
-        e--;
-    return e - i == 8 &&
-           (memcmp(s.p + i, "--- html", 8) == 0 || memcmp(s.p + i, "--- text", 8) == 0);
-}
-
-/* A part: from its first line to the next marker line or the end. */
+/* The unrendered source of piece `k`, or {NULL, 0} when the file has none. */
 static struct src
-part_source(struct src s, unsigned line)
+source_of(const struct tplfile *f, enum tplfile_part k)
 {
-    size_t start = line_at(s, line), i = start;
-    while (i < s.len && !is_marker(s, i))
-        i = line_end(s, i) + 1;
-    return (struct src){s.p + start, (i < s.len ? i : s.len) - start};
-}
-
-/* A header value: after "key:", continuation lines joined by one space. */
-static bool
-header_value(struct src s, unsigned line, struct buf *out)
-{
-    size_t i = line_at(s, line), e = line_end(s, i);
-    i = (size_t)((const char *)memchr(s.p + i, ':', e - i) - s.p) + 1;
-    for (bool first = true;; first = false) {
-        while (i < e && (s.p[i] == ' ' || s.p[i] == '\t'))
-            i++;
-        size_t end = e;
-        while (end > i && (s.p[end - 1] == ' ' || s.p[end - 1] == '\t' || s.p[end - 1] == '\r'))
-            end--;
-        if ((!first && !buf_putc(out, ' ')) || !buf_append(out, s.p + i, end - i)) return false;
-        if (e + 1 >= s.len || (s.p[e + 1] != ' ' && s.p[e + 1] != '\t')) return true;
-        i = e + 1, e = line_end(s, i);
-    }
+    return (struct src){f->source[k], f->source_len[k]};
 }
 
 static bool
@@ -130,14 +61,9 @@ body_part(struct buf *out, const char *type, struct src s)
 }
 
 static bool
-body(struct buf *out, const struct en_mail *m, const struct tplfile *f, struct src s)
+body(struct buf *out, const struct en_mail *m, const struct tplfile *f)
 {
-    struct src html = {0}, text = {0};
-    if (!f->has_header)
-        html = s;
-    else if (f->part[TPLFILE_HTML])
-        html = part_source(s, f->line[TPLFILE_HTML]);
-    if (f->part[TPLFILE_TEXT]) text = part_source(s, f->line[TPLFILE_TEXT]);
+    struct src html = source_of(f, TPLFILE_HTML), text = source_of(f, TPLFILE_TEXT);
     if (!html.p || !text.p)
         return body_part(out, html.p ? "text/html" : "text/plain", html.p ? html : text);
     return buf_printf(out,
@@ -183,13 +109,13 @@ control_headers(struct buf *out, const struct en_mail *m)
 
 /* From and Subject (and Reply-To) from the template's header block. */
 static int
-template_headers(const struct en_send_cfg *cfg, const struct tplfile *f, struct src s,
-                 struct buf *out, char *from, size_t fromlen, char *err, size_t errlen)
+template_headers(const struct en_send_cfg *cfg, const struct tplfile *f, struct buf *out,
+                 char *from, size_t fromlen, char *err, size_t errlen)
 {
     struct buf v[TPLFILE_PREHEADER] = {BUF_INIT, BUF_INIT, BUF_INIT};
     bool ok = true;
     for (int k = TPLFILE_SUBJECT; ok && k < TPLFILE_PREHEADER; k++)
-        if (f->part[k]) ok = header_value(s, f->line[k], &v[k]);
+        if (f->source[k]) ok = buf_append(&v[k], f->source[k], f->source_len[k]);
     const char *fr = v[TPLFILE_FROM].len && !strstr(buf_str(&v[TPLFILE_FROM]), "{{")
                          ? buf_str(&v[TPLFILE_FROM])
                          : cfg->from; /* the milter renders no From: a templated one cannot go */
@@ -218,26 +144,19 @@ en_send_build(const struct en_send_cfg *cfg, const struct en_mail *m, struct buf
               size_t fromlen, char *err, size_t errlen)
 {
     char path[4096];
-    struct buf file = BUF_INIT;
     int found = tplpath_find(cfg->templates, m->tenant, m->template_name, TPLPATH_TEMPLATE, path,
                              sizeof path);
     if (found != 1) {
         snprintf(err, errlen, "template \"%s\" not found in %s", m->template_name, cfg->templates);
         return -1;
     }
-    if (read_file(path, &file, err, errlen) < 0) {
-        buf_free(&file);
-        return -1;
-    }
-    struct src s = {buf_str(&file), file.len};
-    struct tplfile *f = tplfile_parse(m->template_name, s.p, s.len, err, errlen);
-    int rc = f ? template_headers(cfg, f, s, out, from, fromlen, err, errlen) : -1;
-    if (rc == 0 && !(control_headers(out, m) && body(out, m, f, s))) {
+    struct tplfile *f = tplfile_load(path, err, errlen);
+    int rc = f ? template_headers(cfg, f, out, from, fromlen, err, errlen) : -1;
+    if (rc == 0 && !(control_headers(out, m) && body(out, m, f))) {
         snprintf(err, errlen,
                  "building the message failed (a line break in a value, or out of memory)");
         rc = -1;
     }
     tplfile_free(f);
-    buf_free(&file);
     return rc;
 }

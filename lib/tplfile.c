@@ -138,6 +138,9 @@ compile(struct reader *r, struct tplfile *f, int part, const char *src, size_t l
     struct tpl_error e;
     struct tpl_opts o = {.name = r->name};
     f->line[part] = line;
+    if (!(f->source[part] = strndup(src, len)))
+        return fail(r, line, "%s: out of memory", part_names[part]), false;
+    f->source_len[part] = len;
     f->part[part] = tpl_compile(src, len, &o, &e);
     if (f->part[part]) return true;
     if (e.line <= 0) return fail(r, line, "%s: %s", part_names[part], e.msg), false;
@@ -277,8 +280,10 @@ void
 tplfile_free(struct tplfile *f)
 {
     if (!f) return;
-    for (int i = 0; i < TPLFILE_NPARTS; i++)
+    for (int i = 0; i < TPLFILE_NPARTS; i++) {
         tpl_free(f->part[i]);
+        free(f->source[i]);
+    }
     free(f);
 }
 

@@ -45,6 +45,13 @@ struct tplfile {
     struct tpl *part[TPLFILE_NPARTS]; /* NULL when the file does not have it */
     unsigned line[TPLFILE_NPARTS];    /* where each part's source starts in the file */
     bool has_header;                  /* false: a bare body, the HTML part */
+    /*
+     * Each piece's Mustache source as compiled (NUL-terminated): a header
+     * value with its continuation lines joined, a part byte for byte. For
+     * those who pass a template on unrendered (the engine's sender).
+     */
+    char *source[TPLFILE_NPARTS];
+    size_t source_len[TPLFILE_NPARTS];
 };
 
 /* Parse `len` bytes named `name` (for messages). NULL with `err` filled on error. */

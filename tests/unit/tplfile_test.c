@@ -76,6 +76,21 @@ file_without_header_is_one_html_body(void)
 }
 
 static void
+unrendered_sources_are_kept(void)
+{
+    struct tplfile *f = parse("subject: Hello {{name}}\n  and welcome\n\n--- html\n"
+                              "<p>{{name}}</p>\n--- text\nHi {{name}}\n");
+    ok(f != NULL, "a file with a folded subject parses");
+    if (!f) return;
+    is_str(f->source[TPLFILE_SUBJECT], "Hello {{name}} and welcome",
+           "a header value's source has its continuation joined");
+    is_str(f->source[TPLFILE_HTML], "<p>{{name}}</p>\n", "a part's source is kept byte for byte");
+    is_int((long long)f->source_len[TPLFILE_TEXT], 12, "with its length");
+    ok(f->source[TPLFILE_FROM] == NULL, "an absent piece has no source");
+    tplfile_free(f);
+}
+
+static void
 parts_without_header_are_allowed(void)
 {
     struct tplfile *f = parse("--- text\nplain\n");
@@ -120,6 +135,7 @@ main(void)
 {
     header_block_and_parts_are_split();
     file_without_header_is_one_html_body();
+    unrendered_sources_are_kept();
     parts_without_header_are_allowed();
     unknown_header_is_an_error_with_line();
     duplicate_part_is_an_error();

@@ -41,6 +41,7 @@
 #include "engine/en_time.h"
 #include "engine/en_tz.h"
 #include "log.h"
+#include "tplpath.h"
 #include "lua/lh_reg.h"
 
 #define FILES_MAX    64
@@ -69,8 +70,9 @@ struct printer {
     const struct sim_args *a;
     bool json, first;
     unsigned errors;
-    unsigned missing;  /* sends of templates --templates does not hold */
-    struct buf warned; /* their names, one per line, each reported once */
+    unsigned missing;   /* sends of templates --templates does not hold */
+    const char *tenant; /* the contact's, for templates/<tenant>/ overrides */
+    struct buf warned;  /* their names, one per line, each reported once */
 };
 
 static int
@@ -351,15 +353,12 @@ print_json(struct printer *p, const struct en_sim_entry *e, const char *detail)
     json_decref(o);
 }
 
-/* Does --templates hold NAME.tpl or NAME, as the milter will look them up? */
+/* Does --templates hold the template, as the engine's sender looks it up (tplpath.h)? */
 static bool
-template_exists(const char *dir, const char *name)
+template_exists(const char *dir, const char *tenant, const char *name)
 {
     char path[PATH_MAX];
-    int n = snprintf(path, sizeof path, "%s/%s.tpl", dir, name);
-    if (n > 0 && (size_t)n < sizeof path && access(path, R_OK) == 0) return true;
-    n = snprintf(path, sizeof path, "%s/%s", dir, name);
-    return n > 0 && (size_t)n < sizeof path && access(path, R_OK) == 0;
+    return tplpath_find(dir, tenant, name, TPLPATH_TEMPLATE, path, sizeof path) == 1;
 }
 
 /* Warn once per template a send names that --templates does not hold. */
@@ -367,7 +366,7 @@ static void
 check_template(struct printer *p, const struct en_sim_entry *e)
 {
     if (!p->a->templates || e->kind != EN_SIM_SEND ||
-        template_exists(p->a->templates, e->template_name))
+        template_exists(p->a->templates, p->tenant, e->template_name))
         return;
     p->missing++;
     struct buf key = {0};
@@ -485,6 +484,7 @@ cmd_simulate(struct cli *cli, int argc, char **argv)
     struct printer p = {.a = &a, .json = a.json, .first = true};
     struct lh_pool *pool = NULL;
     json_t *contact = load_contact(a.contact, err, sizeof err);
+    p.tenant = json_string_value(json_object_get(contact, "tenant"));
     int rc = contact && load_pool(&a, &pool, err, sizeof err) == 0 ? 0 : -1;
     if (rc == 0) rc = run(&a, pool, contact, &p, err, sizeof err);
     if (rc < 0) {

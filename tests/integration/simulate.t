@@ -100,6 +100,14 @@ run_tern simulate "$dir/promo.lua" --events order.placed@0,order.placed@1d --sta
 is "$status" 3 "a send of a template that does not exist makes the exit status 3"
 is "$err" "tern simulate: promo sends template \"promo\": no promo.tpl or promo in $TERN_SRCDIR/templates" \
     "reported once, naming the journey, the template and the directory"
+mkdir -p "$dir/tpl/nl"
+printf -- '--- html\n<p>promo</p>\n' >"$dir/tpl/nl/promo.tpl"
+run_tern simulate "$dir/promo.lua" --events order.placed@0 --start $start --days 1 \
+    --templates "$dir/tpl" --contact '{"tenant": "nl"}'
+is "$status" 0 "a template the contact's tenant overrides counts as there"
+run_tern simulate "$dir/promo.lua" --events order.placed@0 --start $start --days 1 \
+    --templates "$dir/tpl" --contact '{"tenant": "de"}'
+is "$status" 3 "another tenant's override does not"
 
 # Usage and load errors.
 run_tern simulate

@@ -443,7 +443,11 @@ run(const struct sim_args *a, struct lh_pool *pool, json_t *contact, struct prin
     struct lh_state *st = lh_lease(pool, err, errlen);
     int rc = st && lh_reg_get(st, &reg, err, errlen) == 0 ? 0 : -1;
     if (rc == 0) {
-        struct en_sim_opts o = {contact, events, nevents, a->start, a->start + a->days * 86400};
+        struct en_sim_opts o = {.contact = contact,
+                                .events = events,
+                                .nevents = nevents,
+                                .start = a->start,
+                                .end = a->start + a->days * 86400};
         rc = en_sim_run(st, reg, &o, print_entry, p, err, errlen);
         if (p->json) printf("%s", p->first ? "[]\n" : "\n]\n");
     }

@@ -511,6 +511,7 @@ en_sim_run(struct lh_state *st, const struct lh_reg *reg, const struct en_sim_op
             say(&s, NULL, EN_SIM_ERROR, NULL, NULL, "the timeline stopped after 100000 entries");
         rc = s.oom ? -1 : 0;
     }
+    if (rc == 0 && o->contact_out) *o->contact_out = json_incref(s.mem.contact);
     for (size_t i = s.head; i < s.n; i++) {
         free(s.queue[i].type);
         json_decref(s.queue[i].data);

@@ -64,7 +64,8 @@ struct en_sim_opts {
     json_t *contact;                   /* object (borrowed; copied) */
     const struct en_sim_event *events; /* any order */
     size_t nevents;
-    int64_t start, end; /* the clock runs over [start, end] */
+    int64_t start, end;   /* the clock runs over [start, end] */
+    json_t **contact_out; /* or NULL; set to the contact as it ended up (a new reference) */
 };
 
 /*

@@ -8,9 +8,8 @@
  * runs here: en_sim_run steps the journeys in that state and the entries
  * are copied into the run.
  *
- * The contact as it ended up is rebuilt from the `step` entries' effects
- * text ("set stage=\"hot\"; score +5; emit lead.hot", en_sim.c), which
- * names every change a step made to the simulated contact.
+ * The result's `contact` is the simulated contact as it ended up, as the
+ * timeline hands it back (en_sim_opts.contact_out).
  */
 #include "en_simlua.h"
 
@@ -52,7 +51,7 @@ struct run {
     const char *journeys[JOURNEYS_MAX]; /* borrowed from the spec on the stack */
     size_t njourneys;
     const char *policy, *templates_dir;
-    json_t *contact;
+    json_t *contact, *final; /* the spec's contact; the one the timeline ended with */
     struct en_sim_event *events;
     size_t nevents;
     int64_t start, end;
@@ -92,7 +91,8 @@ run_clear(struct run *r)
     free(r->v);
     en_sim_events_free(r->events, r->nevents);
     json_decref(r->contact);
-    r->v = NULL, r->events = NULL, r->contact = NULL;
+    json_decref(r->final);
+    r->v = NULL, r->events = NULL, r->contact = NULL, r->final = NULL;
     r->n = r->cap = r->nevents = 0;
 }
 
@@ -361,79 +361,12 @@ run_timeline(struct run *r, struct lh_state *st, char *err, size_t errlen)
     int rc = lh_reg_get(st, &reg, err, errlen);
     if (rc == 0) rc = select_view(reg, r, &view, err, errlen);
     if (rc == 0) {
-        struct en_sim_opts o = {r->contact, r->events, r->nevents, r->start, r->end};
+        struct en_sim_opts o = {r->contact, r->events, r->nevents, r->start, r->end, &r->final};
         rc = en_sim_run(st, &view, &o, collect, r, err, errlen);
     }
     free(view.journeys);
     lh_reg_free(reg);
     return rc;
-}
-
-/*
- * ---------------------------------------------------------------
- * the contact as it ended up
- * ---------------------------------------------------------------
- */
-
-/* "set NAME=JSON": apply it; the text after it, or NULL when it is not that. */
-static const char *
-apply_set(json_t *contact, const char *p)
-{
-    json_error_t jerr;
-    char attr[LH_REG_NAME_MAX + 1];
-    const char *eq = strchr(p, '=');
-    if (!eq || (size_t)(eq - p) > LH_REG_NAME_MAX) return NULL;
-    snprintf(attr, sizeof attr, "%.*s", (int)(eq - p), p);
-    json_t *v = json_loads(eq + 1, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &jerr);
-    if (!v) return NULL;
-    int rc =
-        json_is_null(v) ? (json_object_del(contact, attr), 0) : json_object_set(contact, attr, v);
-    json_decref(v);
-    return rc == 0 ? eq + 1 + jerr.position : NULL; /* position: the bytes the value took */
-}
-
-/*
- * "score +5": add it to the attribute `score`, as the simulation does. The
- * text is "%+g": exact for deltas of up to six digits, which scores are.
- */
-static const char *
-apply_score(json_t *contact, const char *p)
-{
-    char *end;
-    double delta = strtod(p, &end);
-    if (end == p) return NULL;
-    double score = json_number_value(json_object_get(contact, "score")) + delta;
-    json_t *v =
-        score == (double)(json_int_t)score ? json_integer((json_int_t)score) : json_real(score);
-    return v && json_object_set_new(contact, "score", v) == 0 ? end : NULL;
-}
-
-/* Apply one step's effects text to `contact`; -1 when it cannot be read. */
-static int
-apply_effects(json_t *contact, const char *p)
-{
-    while (p && *p) {
-        if (strncmp(p, "set ", 4) == 0)
-            p = apply_set(contact, p + 4);
-        else if (strncmp(p, "score ", 6) == 0)
-            p = apply_score(contact, p + 6);
-        else if (strncmp(p, "emit ", 5) == 0)
-            p += strcspn(p, ";");
-        else
-            return -1;
-        if (p && strncmp(p, "; ", 2) == 0) p += 2;
-    }
-    return p ? 0 : -1;
-}
-
-static int
-final_contact(struct run *r)
-{
-    for (size_t i = 0; i < r->n; i++)
-        if (r->v[i].kind == EN_SIM_STEP && r->v[i].detail &&
-            apply_effects(r->contact, r->v[i].detail) < 0)
-            return -1;
-    return 0;
 }
 
 /*
@@ -570,7 +503,7 @@ push_timeline(lua_State *L, const struct run *r)
         push_entry(L, &r->v[i]);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
-    lh_json_push(L, r->contact);
+    lh_json_push(L, r->final);
     lua_setfield(L, -2, "contact");
     push_timeline_mt(L);
     lua_setmetatable(L, -2);
@@ -603,7 +536,7 @@ en_simlua_simulate(lua_State *L)
     int rc = run_timeline(r, st, err, sizeof err);
     lh_release(st);
     if (rc < 0) fail(L, "%s", err + (strncmp(err, "simulate: ", 10) ? 0 : 10));
-    if (r->oom || final_contact(r) < 0) fail(L, "out of memory, or an unreadable step entry");
+    if (r->oom) fail(L, "out of memory");
     if (r->missing[0]) fail(L, "%s", r->missing);
     push_timeline(L, r);
     run_clear(r);

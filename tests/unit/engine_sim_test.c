@@ -28,6 +28,7 @@ static int64_t start;
 static char lines[256][256];
 static size_t nlines;
 static char last_error[512];
+static json_t *final_contact; /* the contact the last timeline ended with */
 
 static void
 collect(void *ctx, const struct en_sim_entry *e)
@@ -51,7 +52,14 @@ timeline(struct engine_tree *t, const char *spec, unsigned days, const char *con
     last_error[0] = '\0';
     if (en_sim_events_parse(spec, start, &ev, &n, err, sizeof err) < 0) return -1;
     json_t *c = json_loads(contact ? contact : "{\"id\": 1}", 0, NULL);
-    struct en_sim_opts o = {c, ev, n, start, start + days * DAY};
+    json_decref(final_contact);
+    final_contact = NULL;
+    struct en_sim_opts o = {.contact = c,
+                            .events = ev,
+                            .nevents = n,
+                            .start = start,
+                            .end = start + days * DAY,
+                            .contact_out = &final_contact};
     int rc = en_sim_run(t->st, t->reg, &o, collect, NULL, err, sizeof err);
     json_decref(c);
     en_sim_events_free(ev, n);
@@ -194,6 +202,15 @@ set_joins_lua_segment_and_enters(void)
 }
 
 static void
+contact_out_holds_what_the_steps_set(void)
+{
+    timeline(&sim, "m.go@1d", 5, "{\"id\": 1, \"stage\": \"cold\"}");
+    expect(json_is_string(json_object_get(final_contact, "stage")) &&
+               strcmp(json_string_value(json_object_get(final_contact, "stage")), "warm") == 0,
+           "the timeline hands back the contact as its steps changed it");
+}
+
+static void
 segment_member_at_start_enters(void)
 {
     timeline(&sim, "", 5, "{\"id\": 1, \"stage\": \"warm\"}");
@@ -244,10 +261,12 @@ main(void)
     error_parks_only_that_enrollment();
     emitted_event_reaches_filtered_entry();
     set_joins_lua_segment_and_enters();
+    contact_out_holds_what_the_steps_set();
     segment_member_at_start_enters();
     cap_defers_the_lower_priority();
     cap_skip_drops_the_mail_and_goes_on();
     transactional_is_never_capped();
+    json_decref(final_contact);
     engine_tree_free(&skip);
     engine_tree_free(&sim);
     engine_tree_free(&caps);

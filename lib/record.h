@@ -14,7 +14,9 @@
  *                  its email.sent event (id derived from the message id)
  *     unsubscribe  contact status 'unsubscribed' (all mail) or a suppression
  *                  for one list/category, plus the email.unsubscribe event
- *                  carried in the record; repeating it changes nothing
+ *                  carried in the record; repeating it changes nothing,
+ *                  and one for a scope the contact already left records
+ *                  no event either
  *     confirm      consent row (purpose, ip, user agent, source, time) keyed
  *                  by the event id, status 'pending' -> 'subscribed', plus
  *                  the contact.confirmed event

@@ -25,11 +25,16 @@
     " step, coalesce(data, '{}'), bot_class, bot_reason, user_agent, ip, delay_ms FROM r"          \
     " ON CONFLICT DO NOTHING"
 
-/* The rows of r whose event this statement inserted (not seen before). */
-#define FRESH_CHANGES(extra)                                                                       \
-    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(" EVENT_COLS ", " extra ")),"     \
-    " ins AS (" INSERT_EVENTS_FROM_R " RETURNING id, occurred_at),"                                \
-    " fresh AS (SELECT r.* FROM r JOIN ins USING (id, occurred_at))"
+/* The batch's rows of a change kind: its event's columns plus `extra`. */
+#define CHANGE_ROWS(extra)                                                                         \
+    "SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(" EVENT_COLS ", " extra ")"
+
+/* The rows of r (defined by `with_r`) whose event this statement inserted (not seen before). */
+#define FRESH_OF(with_r)                                                                           \
+    with_r ", ins AS (" INSERT_EVENTS_FROM_R " RETURNING id, occurred_at),"                        \
+           " fresh AS (SELECT r.* FROM r JOIN ins USING (id, occurred_at))"
+
+#define FRESH_CHANGES(extra) FRESH_OF("WITH r AS (" CHANGE_ROWS(extra) ")")
 
 #define SQL_EVENTS                                                                                 \
     "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(" EVENT_COLS "))"                 \
@@ -52,10 +57,23 @@
     " coalesce(r.category, 'marketing'), 'queue_id', r.queue_id, 'recipients', r.recipients))"     \
     " FROM r JOIN m USING (id) ON CONFLICT DO NOTHING"
 
+/* Unsubscribing is idempotent: a request for what the contact already left
+ * (status unsubscribed for all mail; a suppression of the list, in its
+ * tenant or everywhere) records nothing, and of several requests for one
+ * contact and list in a batch only the first is kept. */
+#define UNSUBSCRIBE_ROWS                                                                           \
+    "WITH asked AS (" CHANGE_ROWS("list text") "),"                                                \
+    " r AS (SELECT DISTINCT ON (a.contact_id, coalesce(a.list, '')) a.* FROM asked a"              \
+    " LEFT JOIN tern.contacts c ON c.id = a.contact_id"                                            \
+    " WHERE NOT CASE WHEN a.list IS NULL THEN coalesce(c.status = 'unsubscribed', false)"          \
+    " ELSE EXISTS (SELECT 1 FROM tern.suppressions s WHERE lower(s.email) = lower(c.email)"        \
+    " AND (s.tenant IS NULL OR s.tenant = c.tenant) AND s.scope = a.list) END"                     \
+    " ORDER BY a.contact_id, coalesce(a.list, ''), a.occurred_at, a.id)"
+
 /* All mail: the contact's status. One list or category: a suppression of
  * the contact's address in its tenant. */
 #define SQL_UNSUBSCRIBE                                                                            \
-    FRESH_CHANGES("list text")                                                                     \
+    FRESH_OF(UNSUBSCRIBE_ROWS)                                                                     \
     ", everything AS (UPDATE tern.contacts c SET status = 'unsubscribed',"                         \
     " status_changed_at = f.occurred_at, updated_at = now() FROM fresh f"                          \
     " WHERE c.id = f.contact_id AND f.list IS NULL AND c.status IN ('subscribed', 'pending'))"     \

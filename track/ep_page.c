@@ -8,7 +8,9 @@
  * once it is durable. Any POST body is accepted for /u/, because the
  * token alone authorizes it: the page's form, RFC 8058's
  * "List-Unsubscribe=One-Click" as urlencoded or multipart, or nothing.
- * Repeating a POST is harmless: applying the change again changes nothing.
+ * Repeating a POST is harmless: applying the change again changes nothing,
+ * and a second unsubscribe from the same list records no second event
+ * (the drain drops it, record_sql.h).
  * The preference form starts from what the contact saved, read on a worker
  * thread (defaults when PostgreSQL is away): a rare page, not a click.
  * An unsubscribe token for the list "all" leaves all mail (the contact's

@@ -253,6 +253,45 @@ unsubscribe_from_one_list_adds_a_suppression(void)
            "the contact stays subscribed to everything else");
 }
 
+static long long
+unsubscribe_events_of(long long contact)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM tern.events WHERE type = 'email.unsubscribe'"
+             " AND contact_id = %lld",
+             contact);
+    return q_int(sql);
+}
+
+static void
+second_unsubscribe_from_a_list_records_nothing(void)
+{
+    long long ann = contact_id_of("ann@example.com");
+    struct rec_change c = change(ann, "33333333-3333-4333-8333-333333333335");
+    c.list = "newsletter";
+    ok(apply_change(rec_encode_unsubscribe, &c), "a second unsubscribe from the list applies");
+    is_int(unsubscribe_events_of(ann), 1, "but records no second email.unsubscribe event");
+    is_int(q_int("SELECT count(*) FROM tern.suppressions WHERE scope = 'newsletter'"), 1,
+           "and no second suppression");
+}
+
+static void
+unsubscribes_for_one_scope_in_a_batch_record_one_event(void)
+{
+    long long di = new_contact("di@example.com", "subscribed");
+    struct batch b = {0};
+    struct rec_change c1 = change(di, "33333333-3333-4333-8333-333333333336");
+    struct rec_change c2 = change(di, "33333333-3333-4333-8333-333333333337");
+    rec_encode_unsubscribe(&c1, slot(&b), err, sizeof err);
+    rec_encode_unsubscribe(&c2, slot(&b), err, sizeof err);
+    size_t skipped = 9;
+    ok(apply(&b, &skipped) == 0 && skipped == 0,
+       "two unsubscribes from all mail in one batch apply");
+    is_int(unsubscribe_events_of(di), 1, "as one email.unsubscribe event");
+    batch_free(&b);
+}
+
 static void
 confirm_subscribes_a_pending_contact_with_its_consent(void)
 {
@@ -480,6 +519,8 @@ main(void)
     message_is_applied_with_its_sent_event();
     unsubscribe_from_all_mail_sets_the_status();
     unsubscribe_from_one_list_adds_a_suppression();
+    second_unsubscribe_from_a_list_records_nothing();
+    unsubscribes_for_one_scope_in_a_batch_record_one_event();
     confirm_subscribes_a_pending_contact_with_its_consent();
     preferences_merge_into_attributes_in_order();
     applying_the_same_batch_twice_changes_nothing();

@@ -10,6 +10,8 @@
 #   track_kill         kill -9 (crash tests)
 #   track_events TYPE  count of events of TYPE in PostgreSQL
 #   track_wait_events TYPE N   wait up to 20 s until there are N of them
+#   track_wait_drained wait up to 20 s until every record the tracker
+#                      acknowledged is in PostgreSQL (its /metrics says so)
 #   track_tamper TEXT  TEXT with one character changed (a forged token or key)
 
 track_free_port() {
@@ -64,6 +66,14 @@ track_wait_events() {
         i=$((i + 1))
     done
     track_events "$1"
+}
+
+track_wait_drained() {
+    i=0
+    while ! curl -s "$TRACK_URL/metrics" | grep -q '^tern_track_drain_lag_records 0$' && [ $i -lt 200 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
 }
 
 # track_tamper TEXT: TEXT with its fifth-last character changed (a token or

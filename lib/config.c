@@ -26,6 +26,7 @@
 #include <libpq-fe.h>
 
 #include "log.h"
+#include "tenant.h"
 #include "token.h"
 
 enum cfg_type {
@@ -46,6 +47,8 @@ enum cfg_type {
     T_CHOICE,   /* one of the words in cfg_key.choices */
     T_CIDRLIST, /* comma-separated addresses or networks: 127.0.0.0/8, ::1 */
     T_LIST,     /* comma-separated words, blanks around entries ignored */
+    T_TENANT,   /* a tenant name (lib/tenant) */
+    T_LOGINMAP, /* comma-separated login:tenant */
 };
 
 #define REQUIRED 1u
@@ -97,8 +100,10 @@ static const struct cfg_key keys[] = {
      "deliver|tempfail"},
     {"milter", "notrack_domains", T_LIST, OFF(milter.notrack_domains), NULL, 0, 0, 0,
      "link domains never rewritten (subdomains included)", NULL},
-    {"milter", "tenant", T_STRING, OFF(milter.tenant), "default", 0, 0, 0,
+    {"milter", "tenant", T_TENANT, OFF(milter.tenant), "default", 0, 0, 0,
      "tenant of managed mail that names none (X-Tern-Tenant)", NULL},
+    {"milter", "sasl_tenants", T_LOGINMAP, OFF(milter.sasl_tenants), NULL, 0, 0, 0,
+     "SASL logins that always send for one tenant: login:tenant, comma-separated", NULL},
     {"milter", "unsubscribe_mailto", T_STRING, OFF(milter.unsubscribe_mailto), NULL, 0, 0, 0,
      "address added as mailto: to List-Unsubscribe (optional)", NULL},
     {"milter", "spool", T_PATH, OFF(milter.spool), "/var/spool/tern/milter", 0, 0, 0,
@@ -459,6 +464,12 @@ store(struct config *cfg, const struct cfg_key *k, const char *v, char *why, siz
         return NULL;
     case T_CHOICE: bad = check_choice(k, v, why, n); break;
     case T_CIDRLIST: bad = check_cidr_list(v, why, n); break;
+    case T_TENANT:
+        bad = tenant_name_valid(v, strlen(v))
+                  ? NULL
+                  : "expected a tenant name: lower-case letters, digits, _ and - (at most 63)";
+        break;
+    case T_LOGINMAP: bad = tenant_map_check(v, why, n); break;
     case T_LIST:
     case T_STRING: break;
     }

@@ -47,6 +47,7 @@ struct config {
         char *on_error;           /* "deliver" or "tempfail" */
         char *notrack_domains;    /* comma-separated or NULL */
         char *tenant;             /* default tenant */
+        char *sasl_tenants;       /* "login:tenant, ..." or NULL */
         char *unsubscribe_mailto; /* NULL: https List-Unsubscribe only */
         char *spool;
         int64_t spool_max; /* bytes */

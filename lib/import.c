@@ -30,6 +30,7 @@
 #include "csv.h"
 #include "db.h"
 #include "email.h"
+#include "tenant.h"
 #include "utf8.h"
 
 #define DEFAULT_BATCH       50000
@@ -134,18 +135,6 @@ static const char *const statuses[] = {"subscribed", "unsubscribed", "bounced", 
 /* ---------------------------------------------------------------------
  * small validators
  * --------------------------------------------------------------------- */
-
-static bool
-valid_tenant(const char *s, size_t n)
-{
-    if (n == 0 || n > 63 || !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
-        return false;
-    for (size_t i = 1; i < n; i++)
-        if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '_' &&
-            s[i] != '-')
-            return false;
-    return true;
-}
 
 /* en, nl_NL, pt-BR, zh-Hant-TW */
 static bool
@@ -441,9 +430,10 @@ check_field(struct importer *im, const struct column *col, const struct csv_fiel
     }
     case COL_TENANT:
         r->tenant = f->ptr, r->tenant_len = f->len;
-        return valid_tenant(f->ptr, f->len) ? NULL
-                                            : "tenant: must be 1-63 characters of a-z, 0-9, '_' "
-                                              "and '-', starting with a letter or digit";
+        return tenant_name_valid(f->ptr, f->len)
+                   ? NULL
+                   : "tenant: must be 1-63 characters of a-z, 0-9, '_' "
+                     "and '-', starting with a letter or digit";
     case COL_TIMEZONE:
         r->timezone = f->ptr, r->timezone_len = f->len;
         return known_zone(im, f->ptr)
@@ -524,7 +514,7 @@ batch_has_tenant(const struct batch *b, const char *tenant, size_t len)
 static void
 batch_add_tenant(struct batch *b, const char *tenant, size_t len)
 {
-    memcpy(b->tenants[b->ntenants], tenant, len); /* valid_tenant(): len <= 63 */
+    memcpy(b->tenants[b->ntenants], tenant, len); /* tenant_name_valid(): len <= 63 */
     b->tenants[b->ntenants++][len] = '\0';
 }
 
@@ -1306,7 +1296,7 @@ imp_contacts(PGconn *conn, int fd, const struct imp_options *opt, struct imp_sta
     memset(stats, 0, sizeof *stats);
     size_t writers = opt->connections ? opt->connections : DEFAULT_CONNECTIONS;
     if (writers > MAX_CONNECTIONS) writers = MAX_CONNECTIONS;
-    if (!valid_tenant(im.default_tenant, strlen(im.default_tenant)))
+    if (!tenant_name_valid(im.default_tenant, strlen(im.default_tenant)))
         return fail(&im, "default tenant \"%s\" is not a valid tenant id", im.default_tenant);
     if (im.batch_max > UINT32_MAX) im.batch_max = UINT32_MAX;
     if (!pipeline_init(&im.pipe, stats, writers)) {

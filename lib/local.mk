@@ -12,6 +12,7 @@ lib_libtern_a_SOURCES = \
 	lib/schema.c lib/schema.h \
 	lib/events.c lib/events.h \
 	lib/import.c lib/import.h \
+	lib/tenant.c lib/tenant.h \
 	lib/contact_view.c lib/contact_view.h \
 	lib/uuid.c lib/uuid.h
 EXTRA_DIST += lib/README.md

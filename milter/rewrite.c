@@ -15,6 +15,7 @@
 #include "links.h"
 #include "log.h"
 #include "mime.h"
+#include "tenant.h"
 #include "tpl.h"
 #include "tracking.h"
 #include "view.h"
@@ -28,6 +29,7 @@ struct rw {
     char category[16];
     char message_id[37];
     const char *tenant;
+    char login_tenant[TENANT_NAME_MAX + 1]; /* milter.sasl_tenants' tenant of the login */
     const char *recipient;
     bool clicks, opens;
     struct buf subject; /* rendered, UTF-8, for the record */
@@ -77,6 +79,23 @@ find_contact(struct rw *rw)
     rw->trk.contact = id;
 }
 
+/*
+ * A login that milter.sasl_tenants maps sends for its tenant only: a
+ * country team's shop cannot reach another team's contacts by naming
+ * them in X-Tern-Tenant. Otherwise X-Tern-Tenant, else milter.tenant.
+ */
+static const char *
+choose_tenant(struct rw *rw, const struct config *cfg)
+{
+    const struct milter_msg *m = rw->job->msg;
+    if (!tenant_map_find(cfg->milter.sasl_tenants, m->login, rw->login_tenant))
+        return m->ctl.tenant ? m->ctl.tenant : cfg->milter.tenant;
+    if (m->ctl.tenant && strcmp(m->ctl.tenant, rw->login_tenant) != 0)
+        log_warn(m->qid, "X-Tern-Tenant %s ignored: login %s sends for tenant %s", m->ctl.tenant,
+                 m->login, rw->login_tenant);
+    return rw->login_tenant;
+}
+
 static int
 identify(struct rw *rw, char *err, size_t errlen)
 {
@@ -89,7 +108,7 @@ identify(struct rw *rw, char *err, size_t errlen)
         snprintf(err, errlen, "no randomness for a message id");
         return -1;
     }
-    rw->tenant = m->ctl.tenant ? m->ctl.tenant : cfg->milter.tenant;
+    rw->tenant = choose_tenant(rw, cfg);
     rw->recipient = m->nrcpts ? m->rcpts[0] : "";
     snprintf(rw->category, sizeof rw->category, "%s", ctl_category_name(m->ctl.category));
     rw->clicks = m->ctl.track_clicks;

@@ -90,6 +90,7 @@ milter_msg_free(struct milter_msg *m)
 {
     if (!m) return;
     free(m->sender);
+    free(m->login);
     for (size_t i = 0; i < m->nrcpts; i++)
         free(m->rcpts[i]);
     free(m->rcpts);

@@ -83,6 +83,7 @@ struct milter_hdr {
 struct milter_msg {
     char qid[64]; /* Postfix queue id, "-" until known */
     char *sender; /* envelope sender, no angle brackets ("" for <>) */
+    char *login;  /* SASL login ({auth_authen}), or NULL */
     char **rcpts;
     size_t nrcpts, rcap;
     size_t rcpts_seen; /* all accepted RCPTs, also beyond MILTER_MAX_RCPTS */

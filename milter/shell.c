@@ -176,6 +176,7 @@ milter_envfrom(SMFICTX *ctx, char **argv)
     addr_from_macro(ctx, c);
     const char *auth = ops->getsymval(ctx, "{auth_authen}");
     m->auth = auth && *auth;
+    if (m->auth && !(m->login = strdup(auth))) return SMFIS_TEMPFAIL;
     m->trusted = c->addr_trusted || m->auth;
     m->sender_managed = trust_sender_managed(c->gen->cfg->milter.managed_senders, m->sender);
     return noreply(c, SMFIP_NR_MAIL);

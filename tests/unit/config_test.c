@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "tenant.h"
 #include "tap.h"
 
 #define KEY_OK "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" /* 32 bytes */
@@ -287,9 +288,50 @@ bad_size_is_an_error(void)
     buf_free(&err);
 }
 
+static void
+sasl_tenants_entry_without_tenant_is_named(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c = load(MINIMAL "[milter]\nsasl_tenants = shop-nl:nl, shop-de\n", &err);
+    ok(c == NULL, "a login without its tenant is refused");
+    like(buf_str(&err), "tern.conf:8: [milter] sasl_tenants: \"shop-de\" is not login:tenant",
+         "the error names file:line, key and the entry");
+    buf_free(&err);
+}
+
+static void
+sasl_tenants_are_looked_up_by_exact_login(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c = load(MINIMAL "[milter]\nsasl_tenants = shop-nl:nl, Shop-BE : be\n", &err);
+    char t[TENANT_NAME_MAX + 1] = "";
+    ok(c && tenant_map_find(c->milter.sasl_tenants, "shop-nl", t) && strcmp(t, "nl") == 0,
+       "a mapped login gives its tenant");
+    ok(c && tenant_map_find(c->milter.sasl_tenants, "Shop-BE", t) && strcmp(t, "be") == 0,
+       "blanks around an entry are ignored");
+    ok(c && !tenant_map_find(c->milter.sasl_tenants, "shop-be", t),
+       "logins are compared exactly, as SASL does");
+    config_unref(c);
+    buf_free(&err);
+}
+
+static void
+default_tenant_must_be_a_tenant_name(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c = load(MINIMAL "[milter]\ntenant = NL\n", &err);
+    ok(c == NULL, "a tenant name with capitals is refused");
+    like(buf_str(&err), "tern.conf:8: [milter] tenant: expected a tenant name",
+         "the error names file:line and key");
+    buf_free(&err);
+}
+
 int
 main(void)
 {
+    sasl_tenants_entry_without_tenant_is_named();
+    sasl_tenants_are_looked_up_by_exact_login();
+    default_tenant_must_be_a_tenant_name();
     milter_and_track_defaults_are_filled();
     choice_outside_its_words_is_an_error();
     bad_network_in_list_is_named();

@@ -21,7 +21,7 @@
 static int lookup_mode; /* 1 found, 0 none, -1 error */
 static int lookups;
 static struct rec_message last_rec;
-static char last_subject[256], last_tmpl[64], last_qid[64];
+static char last_subject[256], last_tmpl[64], last_qid[64], last_tenant[64];
 static int records;
 
 static int
@@ -29,6 +29,7 @@ fake_contact(void *ctx, const char *tenant, const char *email, json_t **out, cha
              size_t errlen)
 {
     lookups++;
+    snprintf(last_tenant, sizeof last_tenant, "%s", tenant);
     if (lookup_mode < 0) {
         snprintf(err, errlen, "database is down");
         return -1;
@@ -274,6 +275,48 @@ header_encoding_keeps_ascii_and_whole_characters(void)
     buf_free(&b);
 }
 
+/* html_msg from a SASL client logged in as `login`, with `x_tenant` as X-Tern-Tenant (or none). */
+static void
+send_as(HX *h, const char *login, const char *x_tenant)
+{
+    static const char *rcpt[] = {"<zoe@example.org>", NULL};
+    char msg[2048];
+    snprintf(msg, sizeof msg, "%s%s%s%s", x_tenant ? "X-Tern-Tenant: " : "",
+             x_tenant ? x_tenant : "", x_tenant ? "\n" : "", html_msg);
+    hx_macro(h, "{auth_authen}", login);
+    hx_transaction(h, "198.51.100.7", "<news@example.com>", rcpt, msg, strlen(msg));
+}
+
+static void
+mapped_login_looks_up_its_tenant(void)
+{
+    HX h;
+    start(&h, "[milter]\nsasl_tenants = shop-nl:nl, shop-de:de");
+    send_as(&h, "shop-nl", NULL);
+    is_str(last_tenant, "nl", "the contact is looked up in the login's tenant");
+    finish(&h);
+}
+
+static void
+mapped_login_cannot_name_another_tenant(void)
+{
+    HX h;
+    start(&h, "[milter]\nsasl_tenants = shop-nl:nl, shop-de:de");
+    send_as(&h, "shop-nl", "de");
+    is_str(last_tenant, "nl", "X-Tern-Tenant of another tenant is ignored for a mapped login");
+    finish(&h);
+}
+
+static void
+unmapped_login_uses_x_tern_tenant(void)
+{
+    HX h;
+    start(&h, "[milter]\nsasl_tenants = shop-nl:nl");
+    send_as(&h, "central", "de");
+    is_str(last_tenant, "de", "a login not in sasl_tenants sends for the tenant it names");
+    finish(&h);
+}
+
 int
 main(void)
 {
@@ -292,6 +335,9 @@ main(void)
     template_error_delivers_the_original();
     unchanged_text_needs_no_body_replacement();
     header_encoding_keeps_ascii_and_whole_characters();
+    mapped_login_looks_up_its_tenant();
+    mapped_login_cannot_name_another_tenant();
+    unmapped_login_uses_x_tern_tenant();
     milter_shell_set_gen(NULL);
     tok_keyring_free(ring);
     return tap_done();

@@ -66,11 +66,12 @@ MILTER_E2E_TESTS = \
 	tests/integration/milter_postfix.t \
 	tests/integration/milter_mime.t \
 	tests/integration/milter_trust.t \
+	tests/integration/milter_sasl.t \
 	tests/integration/milter_recipients.t \
 	tests/integration/milter_hooks.t \
 	tests/integration/milter_outage.t \
 	tests/integration/milter_dkim.t \
 	tests/integration/milter_valgrind.t
 TESTS += $(MILTER_E2E_TESTS)
-EXTRA_DIST += $(MILTER_E2E_TESTS) tests/lib/milter.sh tests/lib/mailparts.py \
+EXTRA_DIST += $(MILTER_E2E_TESTS) tests/lib/milter.sh tests/lib/mailparts.py tests/lib/saslauth.py \
 	tests/data/newsletter.eml

@@ -17,7 +17,7 @@ tests_unit_lh_json_test_LDADD = $(LH_LIBS)
 # lib/events.h (event type syntax) includes libpq-fe.h.
 lua_liblh_a_CPPFLAGS += $(PQ_CFLAGS)
 lua_liblh_a_SOURCES += lua/lh_reg.h lua/lh_reg_int.h lua/lh_reg.c lua/lh_reg_journey.c \
-	lua/lh_reg_trigger.c lua/lh_reg_opts.c lua/lh_reg_info.c lua/lh_reg_lint.c \
+	lua/lh_reg_trigger.c lua/lh_reg_opts.c lua/lh_reg_tenant.c lua/lh_reg_info.c lua/lh_reg_lint.c \
 	lua/lh_duration.h lua/lh_duration.c
 check_PROGRAMS += tests/unit/lh_reg_test
 TESTS += tests/unit/lh_reg_test

@@ -17,6 +17,7 @@
 #ifndef TERN_LH_REG_INT_H
 #define TERN_LH_REG_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <lua.h>
@@ -74,6 +75,17 @@ void lh_reg_walk_options(lua_State *L, const struct lh_regctx *c, int opts, cons
                                      int val));
 void lh_reg_window(lua_State *L, const struct lh_regctx *c, int val);
 void lh_reg_caps(lua_State *L, const struct lh_regctx *c, int val);
+
+/*
+ * lh_reg_tenant.c: lh_reg_check_tenant_name raises unless the value at
+ * `idx` is a tenant name. lh_reg_folder_tenant: a record registered from
+ * a tenant's folder (scripts/nl/...) gets that tenant in `field` (a list
+ * of one when `list`) when it names none, and raises when it names
+ * another; shared files (journeys/, segments/, hooks/, lib/) are left as
+ * they are.
+ */
+void lh_reg_check_tenant_name(lua_State *L, const struct lh_regctx *c, int idx);
+void lh_reg_folder_tenant(lua_State *L, const struct lh_regctx *c, const char *field, bool list);
 
 /* lh_reg_info.c: lh_reg_validate, not checking the journeys of `skip` files; every problem. */
 int lh_reg_validate_except(struct lh_state *st, const char *const *skip, size_t nskip, char *err,

@@ -107,9 +107,7 @@ set_tenants(lua_State *L, const struct lh_regctx *c, int val)
             lua_pushvalue(L, val);
         else
             lua_rawgeti(L, val, i);
-        if (lua_type(L, -1) != LUA_TSTRING || lua_rawlen(L, -1) == 0)
-            lh_reg_fail(L, c, "tenant names must be non-empty strings, got %s",
-                        luaL_typename(L, -1));
+        lh_reg_check_tenant_name(L, c, -1);
         lua_rawseti(L, -2, i);
     }
     lua_setfield(L, c->rec, "tenants");
@@ -195,6 +193,7 @@ journey_options(lua_State *L)
     lh_reg_new_record(L, &c);
     set_defaults(L, c.rec);
     lh_reg_walk_options(L, &c, 1, NULL, known, set_journey_option);
+    lh_reg_folder_tenant(L, &c, "tenants", true);
     if (lua_getfield(L, c.rec, "entry") == LUA_TNIL)
         lh_reg_fail(L, &c, "entry is required (on \"event.type\" or in_segment \"name\")");
     lua_pop(L, 1);

@@ -77,6 +77,50 @@ refused(const char *script, const char *want, const char *name)
 
 #define J "journey \"j\" { entry = on \"a.b\", "
 
+/* A scratch tree holding one script at `rel` ("nl/journeys/w.lua"; one folder level at most). */
+static const char *
+tree_at(const char *rel, const char *text)
+{
+    const char *root = tree("", NULL);
+    char dir[PATH_MAX];
+    const char *slash = strrchr(rel, '/');
+    snprintf(dir, sizeof dir, "%s/%.*s", root, slash ? (int)(slash - rel) : 0, rel);
+    for (char *p = dir + strlen(root) + 1; slash && (p = strchr(p, '/')); p++) {
+        *p = '\0';
+        mkdir(dir, 0777);
+        *p = '/';
+    }
+    mkdir(dir, 0777);
+    write_file(root, rel, text);
+    return root;
+}
+
+/* The tenants of the one journey a tree at `root` registers, "a,b" ("" for every tenant). */
+static const char *
+tenants_of(const char *root)
+{
+    static char out[256];
+    struct lh_reg *r = NULL;
+    struct lh_pool *p = lh_pool_new(NULL, 1, err, sizeof err);
+    struct lh_state *st =
+        p && lh_pool_reload(p, root, err, sizeof err) == 0 ? lh_lease(p, err, sizeof err) : NULL;
+    snprintf(out, sizeof out, "(no journey: %.200s)", err);
+    if (st && lh_reg_get(st, &r, err, sizeof err) == 0 && r->njourneys == 1) {
+        out[0] = '\0';
+        for (size_t i = 0; i < r->journeys[0].ntenants; i++)
+            snprintf(out + strlen(out), sizeof out - strlen(out), "%s%s", i ? "," : "",
+                     r->journeys[0].tenants[i]);
+    }
+    lh_reg_free(r);
+    if (st) lh_release(st);
+    lh_pool_free(p);
+    return out;
+}
+
+#define W(opts)                                                                                    \
+    "local j = journey \"w\" { entry = on \"a.b\"" opts " }\n"                                     \
+    "function j.start(c) return c:exit() end\nreturn j\n"
+
 /*
  * ---------------------------------------------------------------
  * the good tree through the inspection API
@@ -523,9 +567,35 @@ durations_format_in_the_largest_unit(void)
     is_str(s, "86401s", "a day and a second");
 }
 
+static void
+tenant_folder_scopes_its_journeys(void)
+{
+    is_str(tenants_of(tree_at("nl/journeys/w.lua", W(""))), "nl",
+           "a journey under scripts/nl/ enrolls only tenant nl's contacts");
+    is_str(tenants_of(tree_at("nl/w.lua", W(", tenant = \"nl\""))), "nl",
+           "it may name its own tenant");
+    is_str(tenants_of(tree_at("journeys/w.lua", W(""))), "", "journeys/ is shared by every tenant");
+}
+
+static void
+tenant_folder_refuses_another_tenant(void)
+{
+    ok(load(tree_at("nl/journeys/w.lua", W(", tenant = { \"nl\", \"de\" }"))) < 0,
+       "a journey in nl/ scoped to de is refused");
+    like(err, "nl/journeys/w.lua:1: journey \"w\": is in the folder of tenant nl",
+         "naming file:line and the folder's tenant");
+    ok(load(tree_at("Shop/w.lua", W(""))) < 0, "a folder that is not a tenant name is refused");
+    like(err, "Shop/w.lua:1: journey \"w\": folder \"Shop\" is not a tenant name",
+         "naming the folder");
+    refused(W(", tenant = \"NL\""), "a.lua:1: journey \"w\": tenant must be a tenant name",
+            "a tenant option that is not a tenant name");
+}
+
 int
 main(void)
 {
+    tenant_folder_scopes_its_journeys();
+    tenant_folder_refuses_another_tenant();
     journeys_are_listed_in_path_order_with_file_and_line();
     journey_options_are_normalised();
     journey_steps_are_listed_sorted();

@@ -125,14 +125,16 @@ const struct cli_command cli_commands[] = {
      "  -v, --verbose    tracebacks with failures, and the scripts' log lines\n\n"
      "Exit status: 0 every test passed, 1 a test failed or the scripts do not load.\n"},
     {"engine", cmd_engine, "run the journey scheduler (foreground daemon)",
-     "engine [--once] [--no-send]\n\n"
+     "engine [--once] [--no-send | --send-only]\n\n"
      "Run the journeys under engine.scripts against PostgreSQL: take new events in,\n"
      "enter contacts, run due steps in batches (FOR UPDATE SKIP LOCKED, so several\n"
      "engines share the work), queue their mail in the outbox and submit it to\n"
-     "engine.smtp for the milter to render. Runs in the foreground; SIGHUP reloads\n"
-     "the scripts, SIGTERM stops after the current batch.\n\n"
-     "  --once     run until nothing is due now, then exit\n"
-     "  --no-send  leave the outbox to other engines\n"},
+     "engine.smtp for the milter to render, engine.send_connections at once. Runs in\n"
+     "the foreground; SIGHUP reloads the scripts, SIGTERM stops after the current\n"
+     "batch.\n\n"
+     "  --once       run until nothing is due now, then exit\n"
+     "  --no-send    leave the outbox to other processes (tern engine --send-only)\n"
+     "  --send-only  only submit the outbox (no scripts); any number may run\n"},
     {"simulate", cmd_simulate, "run journeys for one contact on a virtual clock",
      "simulate JOURNEY.lua... [--policy FILE] [--contact JSON|@FILE] [--events SPEC]\n"
      "                   [--start ISO8601] [--days N] [--templates DIR] [--json]\n\n"

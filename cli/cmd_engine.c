@@ -1,5 +1,5 @@
 /*
- * cmd_engine.c - `tern engine [--once] [--no-send]`: run the journey scheduler
+ * cmd_engine.c - `tern engine [--once] [--no-send | --send-only]`: run the journey scheduler
  *
  * Loads the configuration and the scripts under engine.scripts into a
  * pool of [lua] states, then runs the scheduler (engine/en_sched.c) in
@@ -7,8 +7,10 @@
  * running one), SIGTERM and SIGINT stop after the batch in flight has
  * committed. Each round ends with a pass of the outbox sender
  * (engine/en_send.c) unless --no-send leaves the outbox to other
- * engines. --once runs rounds until nothing is due now and exits, for
- * cron-style use and tests.
+ * processes; --send-only runs nothing but sender passes (no scripts are
+ * loaded), so journeys and sending scale apart: any number of each,
+ * against one database. --once runs rounds until nothing is due now and
+ * exits, for cron-style use and tests.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -78,58 +80,71 @@ static struct en_sender *
 sender(const struct config *cfg)
 {
     char err[256];
-    struct en_send_cfg sc = {cfg->engine.smtp, cfg->engine.templates, cfg->engine.from, 60};
+    struct en_send_cfg sc = {cfg->engine.smtp, cfg->engine.templates, cfg->engine.from, 60,
+                             cfg->engine.send_connections};
     struct en_sender *s = en_sender_new(&sc, err, sizeof err);
     if (!s) log_error(NULL, "sender: %s", err);
     return s;
 }
 
+/* What this process does: journeys, sending, or both. */
+enum role { ROLE_BOTH, ROLE_JOURNEYS, ROLE_SENDER };
+
 static int
-run(const struct config *cfg, bool once, bool send)
+loop(struct en_sched *s, bool once, const char *what)
+{
+    char err[2048];
+    if (once) {
+        if (en_sched_drain(s, DRAIN_ROUNDS, err, sizeof err) == 0) return EXIT_OK;
+        log_error(NULL, "%s", err);
+        return EXIT_FAIL;
+    }
+    log_info(NULL, "running %s", what);
+    en_sched_run(s);
+    log_info(NULL, "stopped");
+    return EXIT_OK;
+}
+
+static int
+run(const struct config *cfg, bool once, enum role role)
 {
     char err[2048];
     struct db_settings db = {cfg->database.url, "tern engine", cfg->database.statement_timeout_ms,
                              cfg->database.connect_timeout_ms};
     struct db_settings qdb = db;
     qdb.app_name = "tern engine db.query";
-    struct db_pool *dbp = db_pool_new(&qdb, 1, err, sizeof err);
-    if (!dbp) {
-        log_error(NULL, "%s", err);
-        return EXIT_FAIL;
+    struct db_pool *dbp = NULL;
+    struct lh_pool *pool = NULL;
+    struct en_sender *snd = NULL;
+    bool ok = true;
+    if (role != ROLE_SENDER) {
+        if (!(dbp = db_pool_new(&qdb, 1, err, sizeof err)))
+            log_error(NULL, "%s", err), ok = false;
+        else if (!(pool = load_scripts(cfg, dbp, err, sizeof err)))
+            log_error(NULL, "scripts: %s", err), ok = false;
     }
-    struct lh_pool *pool = load_scripts(cfg, dbp, err, sizeof err);
-    if (!pool) {
-        log_error(NULL, "scripts: %s", err);
-        db_pool_free(dbp);
-        return EXIT_FAIL;
+    if (ok && role != ROLE_JOURNEYS) ok = (snd = sender(cfg)) != NULL; /* it logs why not */
+    int rc = EXIT_FAIL;
+    if (ok) {
+        struct en_sched s = {.db = &db,
+                             .pool = pool, /* NULL: no journeys in this process */
+                             .scripts = cfg->engine.scripts,
+                             .batch = EN_PG_BATCH,
+                             .poll_ms = 1000,
+                             .stop = &stop_flag,
+                             .reload = pool ? &reload_flag : NULL,
+                             .send = snd ? en_sender_pass : NULL,
+                             .send_ctx = snd};
+        signals();
+        char what[4200];
+        snprintf(what, sizeof what, "%s%s%s", pool ? "journeys from " : "",
+                 pool ? cfg->engine.scripts : "",
+                 !snd   ? ""
+                 : pool ? ", sending"
+                        : "sending only");
+        rc = loop(&s, once, what);
+        en_sched_close(&s);
     }
-    struct en_sched s = {.db = &db,
-                         .pool = pool,
-                         .scripts = cfg->engine.scripts,
-                         .batch = EN_PG_BATCH,
-                         .poll_ms = 1000,
-                         .stop = &stop_flag,
-                         .reload = &reload_flag};
-    int rc = EXIT_OK;
-    struct en_sender *snd = send ? sender(cfg) : NULL;
-    if (send && !snd) {
-        lh_pool_free(pool);
-        db_pool_free(dbp);
-        return EXIT_FAIL;
-    }
-    s.send = snd ? en_sender_pass : NULL, s.send_ctx = snd;
-    signals();
-    if (once) {
-        if (en_sched_drain(&s, DRAIN_ROUNDS, err, sizeof err) < 0) {
-            log_error(NULL, "%s", err);
-            rc = EXIT_FAIL;
-        }
-    } else {
-        log_info(NULL, "running journeys from %s", cfg->engine.scripts);
-        en_sched_run(&s);
-        log_info(NULL, "stopped");
-    }
-    en_sched_close(&s);
     en_sender_free(snd);
     lh_pool_free(pool);
     db_pool_free(dbp);
@@ -139,27 +154,31 @@ run(const struct config *cfg, bool once, bool send)
 int
 cmd_engine(struct cli *cli, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"once", no_argument, NULL, 'o'}, {"no-send", no_argument, NULL, 'n'}, {0}};
-    bool once = false, send = true;
+    static const struct option longopts[] = {{"once", no_argument, NULL, 'o'},
+                                             {"no-send", no_argument, NULL, 'n'},
+                                             {"send-only", no_argument, NULL, 's'},
+                                             {0}};
+    bool once = false, no_send = false, send_only = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (c != 'o' && c != 'n') {
-            cli_usage(cli_command("engine"), true);
-            return EXIT_USAGE;
-        }
-        if (c == 'o') once = true;
-        if (c == 'n') send = false;
+        if (c == 'o')
+            once = true;
+        else if (c == 'n')
+            no_send = true;
+        else if (c == 's')
+            send_only = true;
+        else
+            break;
     }
-    if (optind != argc) {
+    if (c != -1 || optind != argc || (no_send && send_only)) { /* both: nothing would run */
         cli_usage(cli_command("engine"), true);
         return EXIT_USAGE;
     }
     struct config *cfg = cli_config(cli);
     if (!cfg) return EXIT_FAIL;
     log_setup("tern engine", (enum log_level)cfg->log.level, cfg->log.syslog);
-    int rc = run(cfg, once, send);
+    int rc = run(cfg, once, no_send ? ROLE_JOURNEYS : send_only ? ROLE_SENDER : ROLE_BOTH);
     config_unref(cfg);
     return rc;
 }

@@ -71,10 +71,13 @@ en_sched_round(struct en_sched *s, int *work, char *err, size_t errlen)
 {
     *work = 0;
     if (reconnect(s, err, errlen) < 0) return -1;
-    struct lh_state *st = lh_lease(s->pool, err, errlen);
-    if (!st) return -1;
-    int rc = steps(s, st, work, err, errlen);
-    lh_release(st);
+    int rc = 0;
+    if (s->pool) { /* none: a process that only sends */
+        struct lh_state *st = lh_lease(s->pool, err, errlen);
+        if (!st) return -1;
+        rc = steps(s, st, work, err, errlen);
+        lh_release(st);
+    }
     if (rc == 0 && s->send && !stopping(s)) {
         int sent = send_batches(s, err, errlen);
         rc = sent < 0 ? -1 : 0;

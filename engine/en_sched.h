@@ -2,7 +2,7 @@
  * en_sched.h - the scheduler loop of `tern engine`
  *
  * Owns: the order of work in one engine process. A round leases one Lua
- * state, reads what its generation registered, then takes events in
+ * state (a process without scripts only sends), reads what its generation registered, then takes events in
  * (en_pg_intake) and runs due enrollments (en_pg_run_due), batch after
  * batch until a batch comes back short, and hands the outbox to the
  * sender when one is set. Between rounds it sleeps `poll_ms` unless the
@@ -30,7 +30,7 @@ typedef int (*en_sched_sender)(void *ctx, PGconn *conn, int64_t now, int limit, 
 
 struct en_sched {
     const struct db_settings *db;
-    struct lh_pool *pool;
+    struct lh_pool *pool;        /* NULL: no journeys, sender passes only */
     const char *scripts;         /* reloaded on request */
     int batch;                   /* rows per transaction (EN_PG_BATCH) */
     int64_t poll_ms;             /* sleep between idle rounds */

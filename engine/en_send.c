@@ -5,17 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "en_pg_int.h"
 #include "en_send_int.h"
 
 #define LOG_MODULE "sender"
 #include "log.h"
 
-#define STALE_S 600 /* a `sending` row this old lost its sender */
+#define STALE_S  600 /* a `sending` row this old lost its sender */
+#define BUDGET_S 300 /* a pass starts no submission after this: well inside STALE_S */
 
 struct en_sender {
     struct en_send_cfg cfg; /* borrowed strings */
-    CURL *curl;
+    struct en_smtp *smtp;
     int64_t last_recover;
 };
 
@@ -28,7 +31,7 @@ en_sender_new(const struct en_send_cfg *cfg, char *err, size_t errlen)
         return NULL;
     }
     s->cfg = *cfg;
-    if (!(s->curl = en_smtp_open(cfg->smtp_url, cfg->timeout_s, err, errlen))) {
+    if (!(s->smtp = en_smtp_new(cfg->smtp_url, cfg->timeout_s, cfg->connections, err, errlen))) {
         free(s);
         return NULL;
     }
@@ -39,7 +42,7 @@ void
 en_sender_free(struct en_sender *s)
 {
     if (!s) return;
-    curl_easy_cleanup(s->curl);
+    en_smtp_free(s->smtp);
     free(s);
 }
 
@@ -100,10 +103,15 @@ claim(PGconn *conn, const char *now, int limit, char *err, size_t errlen)
         2, p, err, errlen);
 }
 
-struct outcome {
-    const char *status;
+/* One claimed row through the pass: its columns, its message, its outcome. */
+struct mail {
+    const char *v[R_SUPPRESSED + 1];
+    const char *status; /* NULL: submitted, see job */
     char why[512];
     int64_t next;
+    struct buf msg;
+    char from[320];
+    struct en_smtp_job job;
 };
 
 /*
@@ -123,52 +131,99 @@ unsendable(const char *category, const char *status, bool suppressed)
     return NULL;
 }
 
-static void
-submit(struct en_sender *s, PGresult *rows, int i, int64_t now, struct outcome *o)
+/* Skip it, park it, or make the message: false when there is nothing to submit. */
+static bool
+prepare(struct en_sender *s, PGresult *rows, int i, int64_t now, struct mail *m)
 {
-    const char *v[R_SUPPRESSED + 1];
+    const char **v = m->v;
     for (int c = 0; c <= R_SUPPRESSED; c++)
         v[c] = PQgetisnull(rows, i, c) ? NULL : PQgetvalue(rows, i, c);
-    o->why[0] = '\0', o->next = now;
+    m->next = now;
     const char *no = unsendable(v[R_CATEGORY], v[R_STATUS], v[R_SUPPRESSED][0] == 't');
     if (no) {
-        o->status = "skipped";
-        snprintf(o->why, sizeof o->why, "%s", no);
-        return;
+        m->status = "skipped";
+        snprintf(m->why, sizeof m->why, "%s", no);
+        return false;
     }
-    struct en_mail m = {v[R_ID],     v[R_JOURNEY],  v[R_STEP], v[R_CATEGORY],
-                        v[R_TENANT], v[R_TEMPLATE], v[R_DATA], v[R_EMAIL]};
-    struct buf msg = BUF_INIT;
-    char from[320];
-    enum en_smtp_result r = EN_SMTP_PARK;
-    if (en_send_build(&s->cfg, &m, &msg, from, sizeof from, o->why, sizeof o->why) == 0)
-        r = en_smtp_submit(s->curl, from, v[R_EMAIL], &msg, o->why, sizeof o->why);
-    buf_free(&msg);
-    o->status = r == EN_SMTP_SENT ? "sent" : r == EN_SMTP_RETRY ? "retry" : "parked";
-    if (r == EN_SMTP_RETRY) o->next = now + en_pg_backoff(atoi(v[R_ATTEMPTS]));
-    if (r != EN_SMTP_SENT)
-        log_warn(v[R_ID], "%s to %s: %s (%s)", v[R_TEMPLATE], v[R_EMAIL], o->why, o->status);
+    struct en_mail em = {v[R_ID],     v[R_JOURNEY],  v[R_STEP], v[R_CATEGORY],
+                         v[R_TENANT], v[R_TEMPLATE], v[R_DATA], v[R_EMAIL]};
+    if (en_send_build(&s->cfg, &em, &m->msg, m->from, sizeof m->from, m->why, sizeof m->why) < 0) {
+        m->status = "parked";
+        log_warn(v[R_ID], "%s to %s: %s (parked)", v[R_TEMPLATE], v[R_EMAIL], m->why);
+        return false;
+    }
+    m->job = (struct en_smtp_job){.from = m->from, .to = v[R_EMAIL], .msg = &m->msg};
+    return true;
 }
 
-static int
-record(PGconn *conn, PGresult *rows, const struct outcome *o, char *err, size_t errlen)
+/* What the submission of a prepared row came to. */
+static void
+settle(struct mail *m, int64_t now)
 {
-    int rc = en_pg_cmd(conn, "BEGIN", 0, NULL, err, errlen);
-    for (int i = 0; rc == 0 && i < PQntuples(rows); i++) {
-        char next[24];
-        snprintf(next, sizeof next, "%lld", (long long)o[i].next);
-        const char *p[] = {PQgetvalue(rows, i, R_CONTACT), PQgetvalue(rows, i, R_ID), o[i].status,
-                           o[i].why[0] ? o[i].why : NULL, next};
-        rc = en_pg_cmd(conn,
-                       "UPDATE outbox SET status = $3, last_error = $4,"
-                       " next_attempt_at = to_timestamp($5),"
-                       " sent_at = CASE WHEN $3 = 'sent' THEN now() END"
-                       " WHERE contact_id = $1 AND id = $2",
-                       5, p, err, errlen);
+    enum en_smtp_result r = m->job.result;
+    m->status = r == EN_SMTP_SENT ? "sent" : r == EN_SMTP_RETRY ? "retry" : "parked";
+    if (r == EN_SMTP_SENT) return;
+    snprintf(m->why, sizeof m->why, "%s", m->job.why);
+    if (r == EN_SMTP_RETRY) m->next = now + en_pg_backoff(atoi(m->v[R_ATTEMPTS]));
+    log_warn(m->v[R_ID], "%s to %s: %s (%s)", m->v[R_TEMPLATE], m->v[R_EMAIL], m->why, m->status);
+}
+
+/* The outcomes as [{contact_id, id, status, why, next}], or NULL when out of memory. */
+static char *
+outcomes_json(const struct mail *m, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; a && i < n; i++) {
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:I}", "contact_id", m[i].v[R_CONTACT], "id",
+                              m[i].v[R_ID], "status", m[i].status, "why",
+                              m[i].why[0] ? m[i].why : NULL, "next", (json_int_t)m[i].next);
+        if (!o || json_array_append_new(a, o) < 0) json_decref(a), a = NULL;
     }
-    if (rc == 0) rc = en_pg_commit(conn, err, errlen);
-    if (rc < 0) en_pg_rollback(conn); /* the rows stay `sending`: recover() settles them */
+    char *s = a ? json_dumps(a, JSON_COMPACT) : NULL;
+    json_decref(a);
+    return s;
+}
+
+/* Every outcome in one statement (autocommit: it is one transaction). */
+static int
+record(PGconn *conn, const struct mail *m, int n, char *err, size_t errlen)
+{
+    char *outcomes = outcomes_json(m, n);
+    if (!outcomes) {
+        snprintf(err, errlen,
+                 "out of memory"); /* the rows stay `sending`: recover() settles them */
+        return -1;
+    }
+    const char *p[] = {outcomes};
+    int rc = en_pg_cmd(conn,
+                       "UPDATE outbox o SET status = u.status, last_error = u.why,"
+                       " next_attempt_at = to_timestamp(u.next),"
+                       " sent_at = CASE WHEN u.status = 'sent' THEN now() END"
+                       " FROM jsonb_to_recordset($1::jsonb) AS u(contact_id bigint, id uuid,"
+                       " status text, why text, next bigint)"
+                       " WHERE o.contact_id = u.contact_id AND o.id = u.id",
+                       1, p, err, errlen);
+    free(outcomes);
     return rc;
+}
+
+/* Prepare every row, submit the prepared ones together, settle them. */
+static void
+submit_all(struct en_sender *s, PGresult *rows, struct mail *m, int n, int64_t now)
+{
+    struct en_smtp_job **jobs = calloc((size_t)n, sizeof *jobs);
+    size_t njobs = 0;
+    for (int i = 0; i < n; i++)
+        if (prepare(s, rows, i, now, &m[i])) {
+            if (jobs)
+                jobs[njobs++] = &m[i].job;
+            else
+                m[i].job = (struct en_smtp_job){.result = EN_SMTP_RETRY, .why = "out of memory"};
+        }
+    en_smtp_run(s->smtp, jobs, njobs, BUDGET_S);
+    free(jobs);
+    for (int i = 0; i < n; i++)
+        if (!m[i].status) settle(&m[i], now);
 }
 
 int
@@ -181,12 +236,15 @@ en_sender_pass(void *sender, PGconn *conn, int64_t now, int limit, char *err, si
     PGresult *rows = claim(conn, t, limit, err, errlen); /* autocommit: one statement */
     if (!rows) return -1;
     int n = PQntuples(rows), rc = 0;
-    struct outcome *o = calloc(n ? (size_t)n : 1, sizeof *o);
-    if (!o) snprintf(err, errlen, "out of memory"), rc = -1;
-    for (int i = 0; o && i < n; i++)
-        submit(s, rows, i, now, &o[i]);
-    if (o) rc = record(conn, rows, o, err, errlen);
-    free(o);
+    struct mail *m = calloc(n ? (size_t)n : 1, sizeof *m);
+    if (!m) snprintf(err, errlen, "out of memory"), rc = -1;
+    if (m && n) {
+        submit_all(s, rows, m, n, now);
+        rc = record(conn, m, n, err, errlen);
+    }
+    for (int i = 0; m && i < n; i++)
+        buf_free(&m[i].msg);
+    free(m);
     PQclear(rows);
     return rc < 0 ? -1 : n;
 }

@@ -3,10 +3,11 @@
  *
  * Owns: turning outbox rows into submitted mail. A pass claims due rows
  * (pending, or retry whose time came) FOR UPDATE SKIP LOCKED, marks them
- * `sending` and commits, so several senders never take the same row;
- * then submits each through libcurl (one easy handle per sender: the
- * connection to engine.smtp is reused from message to message) and
- * records the outcomes in one transaction: `sent`; `retry` with back-off
+ * `sending` and commits, so several senders (in one process or many)
+ * never take the same row; then submits them through libcurl, up to
+ * engine.send_connections at once over connections to engine.smtp that
+ * stay open from message to message and pass to pass, and records the
+ * outcomes in one statement: `sent`; `retry` with back-off
  * (1 min doubling, at most 6 h) on a 4xx reply or a transport failure;
  * `parked` with the reason on a 5xx reply or a template that cannot be
  * used; `skipped` when the address must not get it (marketing: not
@@ -43,6 +44,7 @@ struct en_send_cfg {
     const char *templates; /* the templates directory */
     const char *from;      /* From when the template has none; NULL: such mail parks */
     long timeout_s;        /* per message; 0: 60 */
+    int connections;       /* submissions at once (engine.send_connections); 0: 1 */
 };
 
 struct en_sender;

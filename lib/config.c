@@ -163,6 +163,8 @@ static const struct cfg_key keys[] = {
      "where the engine submits mail (Postfix smtpd)", NULL},
     {"engine", "from", T_STRING, OFF(engine.from), NULL, 0, 0, 0,
      "From of journey mail whose template names none (unset: such mail is parked)", NULL},
+    {"engine", "send_connections", T_INT, OFF(engine.send_connections), "4", 0, 1, 64,
+     "connections each sender keeps open to engine.smtp, one submission in flight on each", NULL},
     {"lua", "memory", T_SIZE, OFF(lua.memory), "64MB", 0, 0, 0, "memory budget of each Lua state",
      NULL},
     {"lua", "call_timeout", T_DURATION, OFF(lua.call_timeout_ms), "100ms", 0, 0, 0,

@@ -78,8 +78,9 @@ struct config {
     struct {
         char *scripts;
         char *templates;
-        char *smtp; /* smtp://host:port */
-        char *from; /* From when a template has none; NULL: none */
+        char *smtp;           /* smtp://host:port */
+        char *from;           /* From when a template has none; NULL: none */
+        int send_connections; /* submissions in flight per sender */
     } engine;
     struct {
         int64_t memory; /* bytes per state */

@@ -10,7 +10,9 @@ milter_start
 PF_EXTRA_MAIN_CF='smtpd_recipient_restrictions = check_recipient_access inline:{ { bounce@example.org = REJECT no such user }, { later@example.org = 450 4.2.0 try later } }, permit_mynetworks, reject'
 milter_postfix
 mkdir -p "$dir/scripts/journeys" "$dir/templates"
-printf 'templates = %s/templates\nsmtp = smtp://127.0.0.1:%s\n' "$dir" "$PF_PORT" >>"$TERN_CONFIG"
+# One connection, so the order of the three submissions below is known.
+printf 'templates = %s/templates\nsmtp = smtp://127.0.0.1:%s\nsend_connections = 1\n' "$dir" \
+    "$PF_PORT" >>"$TERN_CONFIG"
 
 cat >"$dir/scripts/journeys/hello.lua" <<'LUA'
 local j = journey "hello" { entry = on "signup.done" }

@@ -1,0 +1,82 @@
+#!/bin/sh
+# engine_send.t - the outbox sender on its own: several submissions at once
+# over reused connections, `tern engine --no-send` and `--send-only` split the
+# work, and two senders at once deliver every message exactly once. A private
+# Postfix without a milter relays to smtp-sink, so each delivered mail still
+# carries its X-Tern-Message.
+. "$TERN_SRCDIR/tests/lib/tap.sh"
+. "$TERN_SRCDIR/tests/lib/pg.sh"
+. "$TERN_SRCDIR/tests/lib/tern.sh"
+. "$TERN_SRCDIR/tests/lib/postfix.sh"
+. "$TERN_SRCDIR/tests/integration/engine_fixture.sh"
+pf_require
+engine_setup
+chmod 755 "$dir"
+pf_start "$dir/pf" || bail_out "cannot start Postfix"
+printf 'smtp = smtp://127.0.0.1:%s\nsend_connections = 3\n' "$PF_PORT" >>"$TERN_CONFIG"
+cat >"$dir/templates/hello.tpl" <<'TPL'
+subject: Hello {{contact.first_name}}
+from: News <news@example.com>
+
+--- text
+Hello {{contact.first_name}}
+TPL
+engine_journey hello <<'LUA'
+local j = journey "hello" { entry = on "signup.done" }
+function j.start(c) c:send "hello" return c:exit "sent" end
+return j
+LUA
+
+# contacts N PREFIX: N subscribed contacts PREFIX1@example.org ...
+contacts() {
+    pg_sql "INSERT INTO tern.contacts (email) SELECT '$2' || i || '@example.org'
+              FROM generate_series(1, $1) i"
+}
+# ids: the X-Tern-Message of every delivered mail, one a line.
+ids() { pf_sink_files | xargs cat | sed -n 's/^X-Tern-Message: *//p' | tr -d '\r'; }
+outbox() { pg_sql "SELECT status, count(*) FROM tern.outbox GROUP BY 1 ORDER BY 1" | tr '\n' ' '; }
+
+contacts 20 a
+pg_sql "INSERT INTO tern.events (id, contact_id, type, occurred_at)
+        SELECT gen_random_uuid(), id, 'signup.done', now() FROM tern.contacts
+         WHERE email LIKE 'a%@example.org'"
+run_tern engine --once --no-send
+is "$status $(outbox)" "0 pending|20 " "tern engine --no-send queues the journey's mail and sends none"
+
+connects=$(pf_log | grep -c 'smtpd.*: connect from')
+run_tern engine --once --send-only
+is "$status $(outbox)" "0 sent|20 " "tern engine --send-only sends the queued mail without the journeys"
+is "$(($(pf_log | grep -c 'smtpd.*: connect from') - connects))" 3 \
+    "twenty mails go out over send_connections = 3 connections, each reused"
+pf_wait_delivered 20 || bail_out "the mail was not delivered"
+is "$(ids | sort -u | wc -l | tr -d ' ')" 20 "every queued mail is delivered"
+
+# Two senders at once on 300 rows queued by SQL.
+contacts 300 b
+pg_sql "INSERT INTO tern.outbox (contact_id, id, template, category)
+        SELECT id, gen_random_uuid(), 'hello', 'marketing' FROM tern.contacts
+         WHERE email LIKE 'b%@example.org'"
+"$TERN" engine --send-only 2>"$dir/sender1.log" &
+s1=$!
+at_exit "kill $s1 2>/dev/null"
+"$TERN" engine --send-only 2>"$dir/sender2.log" &
+s2=$!
+at_exit "kill $s2 2>/dev/null"
+n=0
+while [ "$(outbox)" != "sent|320 " ] && [ $n -lt 600 ]; do
+    sleep 0.1
+    n=$((n + 1))
+done
+kill -TERM $s1 $s2
+wait $s1
+r1=$?
+wait $s2
+is "$r1 $? $(outbox)" "0 0 sent|320 " "two senders at once send all 300 rows and stop cleanly" ||
+    diag "$(cat "$dir/sender1.log" "$dir/sender2.log")"
+is "$(pg_sql "SELECT count(*) FROM tern.outbox WHERE attempts <> 1")" 0 \
+    "each row is submitted once"
+pf_wait_delivered 320 60 || diag "not everything arrived"
+is "$(ids | wc -l | tr -d ' ') $(ids | sort -u | wc -l | tr -d ' ')" "320 320" \
+    "every message is delivered exactly once"
+
+done_testing

@@ -41,6 +41,7 @@
 #include "engine/en_time.h"
 #include "engine/en_tz.h"
 #include "log.h"
+#include "tenant.h"
 #include "tplpath.h"
 #include "lua/lh_reg.h"
 
@@ -51,8 +52,9 @@
 
 /* A file as given on the command line and where it sits in the private tree. */
 struct tree_file {
-    const char *given;
-    char rel[PATH_MAX]; /* "journeys/welcome.lua", "lib/time.lua", "welcome.lua" */
+    const char *given;  /* owned when `module` (a path this command made) */
+    char rel[PATH_MAX]; /* "journeys/welcome.lua", "nl/journeys/x.lua", "lib/time.lua", "x.lua" */
+    bool module;
 };
 
 struct sim_args {
@@ -159,17 +161,54 @@ copy_file(const char *from, const char *to, char *err, size_t errlen)
 }
 
 /*
+ * Whether `dir` looks like the root of a scripts tree: it holds a journeys/
+ * folder (lib/ or policy.lua say too little: a source tree holding
+ * scripts/ has a lib/, a scratch folder may hold a policy.lua).
+ */
+static bool
+scripts_root(const char *dir, size_t len)
+{
+    struct stat sb;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%.*s/journeys", (int)len, dir);
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/*
+ * A scripts tree's tenant folder holding the folder at `parent` (as in
+ * scripts/nl/journeys/): its start and length, or 0 when there is none —
+ * the folder above must be a tenant name beside a journeys/ folder, so
+ * that `scripts/journeys/` itself is not taken for one.
+ */
+static size_t
+tenant_folder(const char *file, const char *parent, const char **start)
+{
+    if (parent <= file) return 0;
+    const char *end = parent - 1, *t = end;
+    while (t > file && t[-1] != '/')
+        t--;
+    size_t n = (size_t)(end - t);
+    if (!tenant_name_valid(t, n) || (n == 3 && strncmp(t, "lib", 3) == 0)) return 0;
+    if (!scripts_root(t > file ? file : ".", t > file ? (size_t)(t - 1 - file) : 1)) return 0;
+    *start = t;
+    return n;
+}
+
+/*
  * Where `file` goes in the private tree. A file in a scripts tree's
- * journeys/, segments/ or hooks/ folder keeps that folder, so the chunk name
- * and `require` resolve as under the engine; its tree's root goes into
- * `root` (the folder holding lib/). Anything else goes to the top level.
+ * journeys/, segments/ or hooks/ folder keeps that folder, and the tenant
+ * folder above it if any (scripts/nl/journeys/), so the chunk name, the
+ * tenant of what it registers and `require` resolve as under the engine;
+ * its tree's root goes into `root` (the folder holding lib/) and its
+ * tenant into `tenant`. Anything else goes to the top level.
  */
 static void
-tree_place(const char *file, char *rel, size_t rellen, char *root, size_t rootlen)
+tree_place(const char *file, char *rel, size_t rellen, char *root, size_t rootlen, char *tenant,
+           size_t tenantlen)
 {
     static const char *const folders[] = {"journeys", "segments", "hooks"};
-    const char *base = base_of(file);
-    *root = '\0';
+    const char *base = base_of(file), *t;
+    *root = *tenant = '\0';
     snprintf(rel, rellen, "%s", base);
     if (base == file) return;
     size_t dirlen = (size_t)(base - 1 - file);
@@ -179,7 +218,10 @@ tree_place(const char *file, char *rel, size_t rellen, char *root, size_t rootle
     size_t plen = (size_t)(file + dirlen - parent);
     for (size_t i = 0; i < sizeof folders / sizeof *folders; i++) {
         if (plen != strlen(folders[i]) || strncmp(parent, folders[i], plen) != 0) continue;
-        snprintf(rel, rellen, "%s/%s", folders[i], base);
+        size_t tn = tenant_folder(file, parent, &t);
+        if (tn) parent = t;
+        snprintf(tenant, tenantlen, "%.*s", (int)tn, tn ? t : "");
+        snprintf(rel, rellen, "%s%s%s/%s", tenant, tn ? "/" : "", folders[i], base);
         snprintf(root, rootlen, "%.*s", parent > file ? (int)(parent - 1 - file) : 1,
                  parent > file ? file : ".");
         return;
@@ -188,36 +230,41 @@ tree_place(const char *file, char *rel, size_t rellen, char *root, size_t rootle
 
 /* Copy `given` to DIR/REL, remembered for unmap and removal. */
 static int
-tree_add(struct sim_args *a, const char *dir, const char *given, const char *rel, char *err,
-         size_t errlen)
+tree_add(struct sim_args *a, const char *dir, const char *given, const char *rel, bool module,
+         char *err, size_t errlen)
 {
     struct tree_file *t = realloc(a->tree, (a->ntree + 1) * sizeof *t);
     if (!t) return snprintf(err, errlen, "out of memory"), -1;
     a->tree = t;
     t = &a->tree[a->ntree];
     t->given = given;
+    t->module = module;
     snprintf(t->rel, sizeof t->rel, "%s", rel);
     char to[PATH_MAX * 2];
     snprintf(to, sizeof to, "%s/%s", dir, rel);
-    char *slash = strrchr(to, '/');
-    *slash = '\0';
-    if (mkdir(to, 0700) < 0 && errno != EEXIST) {
-        snprintf(err, errlen, "%.200s: %s", rel, strerror(errno));
-        return -1;
+    for (char *slash = to + strlen(dir) + 1; (slash = strchr(slash, '/')); *slash++ = '/') {
+        *slash = '\0'; /* each folder of rel: "nl", then "nl/journeys" */
+        if (mkdir(to, 0700) < 0 && errno != EEXIST) {
+            snprintf(err, errlen, "%.200s: %s", rel, strerror(errno));
+            return -1;
+        }
     }
-    *slash = '/';
     if (copy_file(given, to, err, errlen) < 0) return -1;
     a->ntree++;
     return 0;
 }
 
-/* The modules of a scripts tree (the .lua files in ROOT/lib, not tests) go along, for `require`. */
+/*
+ * The modules of a scripts tree (the .lua files in ROOT/SUB/lib, not tests;
+ * SUB is "" or a tenant's folder "nl/") go along, for `require`.
+ */
 static int
-tree_add_modules(struct sim_args *a, const char *dir, const char *root, char *err, size_t errlen)
+tree_add_modules(struct sim_args *a, const char *dir, const char *root, const char *sub, char *err,
+                 size_t errlen)
 {
-    char libdir[PATH_MAX], rel[PATH_MAX], copied[PATH_MAX + 8];
-    snprintf(libdir, sizeof libdir, "%s/lib", root);
-    snprintf(copied, sizeof copied, "%s/lib", dir);
+    char libdir[PATH_MAX * 2], rel[PATH_MAX], copied[PATH_MAX * 2];
+    snprintf(libdir, sizeof libdir, "%s/%slib", root, sub);
+    snprintf(copied, sizeof copied, "%s/%slib", dir, sub);
     struct stat sb;
     if (stat(copied, &sb) == 0) return 0; /* this tree's modules are already there */
     DIR *d = opendir(libdir);
@@ -236,8 +283,8 @@ tree_add_modules(struct sim_args *a, const char *dir, const char *root, char *er
             break;
         }
         sprintf(given, "%s/%s", libdir, e->d_name);
-        snprintf(rel, sizeof rel, "lib/%s", e->d_name);
-        rc = tree_add(a, dir, given, rel, err, errlen);
+        snprintf(rel, sizeof rel, "%slib/%s", sub, e->d_name);
+        rc = tree_add(a, dir, given, rel, true, err, errlen);
         if (rc < 0) free(given); /* else freed with the tree (tree_free) */
     }
     closedir(d);
@@ -257,14 +304,16 @@ make_tree(struct sim_args *a, char *dir, size_t dirlen, char *err, size_t errlen
     }
     for (size_t i = 0; i < a->nfiles; i++) {
         size_t n = strlen(a->files[i]);
-        char rel[PATH_MAX], root[PATH_MAX];
+        char rel[PATH_MAX], root[PATH_MAX], tenant[TENANT_NAME_MAX + 2];
         if (n < 5 || strcmp(a->files[i] + n - 4, ".lua") != 0) {
             snprintf(err, errlen, "%s: not a .lua file", a->files[i]);
             return -1;
         }
-        tree_place(a->files[i], rel, sizeof rel, root, sizeof root);
-        if (tree_add(a, dir, a->files[i], rel, err, errlen) < 0) return -1;
-        if (*root && tree_add_modules(a, dir, root, err, errlen) < 0) return -1;
+        tree_place(a->files[i], rel, sizeof rel, root, sizeof root, tenant, sizeof tenant - 1);
+        if (*tenant) strcat(tenant, "/");
+        if (tree_add(a, dir, a->files[i], rel, false, err, errlen) < 0) return -1;
+        if (*tenant && tree_add_modules(a, dir, root, tenant, err, errlen) < 0) return -1;
+        if (*root && tree_add_modules(a, dir, root, "", err, errlen) < 0) return -1;
     }
     return 0;
 }
@@ -288,7 +337,7 @@ static void
 tree_free(struct sim_args *a)
 {
     for (size_t i = 0; i < a->ntree; i++)
-        if (strncmp(a->tree[i].rel, "lib/", 4) == 0) free((char *)a->tree[i].given);
+        if (a->tree[i].module) free((char *)a->tree[i].given);
     free(a->tree);
     a->tree = NULL;
     a->ntree = 0;

@@ -143,4 +143,17 @@ printf 'local bad = require "lib.bad"\nlocal j = journey "t" { entry = on "x.y" 
 run_tern simulate "$dir/tree/journeys/t.lua" --events x.y@0 --start $start --days 1
 like "$out" "error  start: $dir/tree/lib/bad.lua:1: " "an error in a required module names the module's path as given"
 
+# A journey in a tenant's folder (scripts/nl/journeys/) is that tenant's, as under the engine,
+# and may require the tenant's own modules.
+mkdir -p "$dir/scripts/journeys" "$dir/scripts/nl/journeys" "$dir/scripts/nl/lib"
+printf 'return { hi = function() return "hallo" end }\n' >"$dir/scripts/nl/lib/greet.lua"
+printf 'local g = require "nl.lib.greet"\nlocal j = journey "welcome_nl" { entry = on "x.y" }\nfunction j.start(c) c:set("greeting", g.hi()) return c:exit() end\nreturn j\n' \
+    >"$dir/scripts/nl/journeys/w.lua"
+run_tern simulate "$dir/scripts/nl/journeys/w.lua" --contact '{"tenant": "nl"}' --events x.y@0 \
+    --start $start --days 1
+like "$out" "welcome_nl  step  start: set greeting=\"hallo\"" \
+    "a tenant folder's journey runs for its tenant, with the tenant's own module"
+run_tern simulate "$dir/scripts/nl/journeys/w.lua" --events x.y@0 --start $start --days 1
+unlike "$out" "welcome_nl  enter" "and does not enroll a contact of another tenant"
+
 done_testing

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "lua/lh.h"
 
 const struct cli_command cli_commands[] = {
     {"migrate", cmd_migrate, "create or upgrade the database schema",
@@ -135,6 +136,20 @@ const struct cli_command cli_commands[] = {
      "  --once       run until nothing is due now, then exit\n"
      "  --no-send    leave the outbox to other processes (tern engine --send-only)\n"
      "  --send-only  only submit the outbox (no scripts); any number may run\n"},
+    {"segment", cmd_segment, "refresh segments by hand, or list them",
+     "segment refresh [NAME...]\n"
+     "       tern segment list [--json]\n\n"
+     "refresh: evaluate the segments under engine.scripts (every one, or those\n"
+     "named) over all their contacts now, as tern engine does every `refresh`,\n"
+     "and write who joined and who left (segment_memberships, with a\n"
+     "segment.entered or segment.left event each). Prints one line per segment;\n"
+     "a failing one is reported with its file:line and changes nothing.\n\n"
+     "list: every segment the database knows: name, kind (sql or lua), tenant,\n"
+     "current members, when it was last refreshed, and its last error.\n\n"
+     "  --json  list as one array of {\"name\", \"kind\", \"tenant\", \"members\",\n"
+     "          \"refreshed_at\", \"checked_at\", \"error\"}\n\n"
+     "Exit status: 0 done, 1 a refresh failed, 3 a segment was skipped because\n"
+     "another process was refreshing it.\n"},
     {"simulate", cmd_simulate, "run journeys for one contact on a virtual clock",
      "simulate JOURNEY.lua... [--policy FILE] [--contact JSON|@FILE] [--events SPEC]\n"
      "                   [--start ISO8601] [--days N] [--templates DIR] [--json]\n\n"
@@ -216,4 +231,21 @@ cli_connect(const struct config *cfg, const char *app_name)
     PGconn *conn = db_connect(&s, err, sizeof err);
     if (!conn) fprintf(stderr, "tern: %s\n", err);
     return conn;
+}
+
+struct lh_pool *
+cli_engine_scripts(const struct config *cfg, struct db_pool *db, char *err, size_t errlen)
+{
+    struct lh_limits lim;
+    lh_limits_default(&lim);
+    lim.mem_bytes = (size_t)cfg->lua.memory;
+    lim.call_ms = (unsigned)cfg->lua.call_timeout_ms;
+    struct lh_pool *pool = lh_pool_new(&lim, 1, err, errlen); /* one state: one loop */
+    struct lh_services svc = {.db = db, .templates_dir = cfg->engine.templates};
+    if (pool && (lh_pool_set_services(pool, &svc) < 0 ||
+                 lh_pool_reload(pool, cfg->engine.scripts, err, errlen) < 0)) {
+        lh_pool_free(pool);
+        return NULL;
+    }
+    return pool;
 }

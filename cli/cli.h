@@ -38,6 +38,16 @@ struct config *cli_config(struct cli *cli);
 /* Connect with the config's settings; on failure print why and return NULL. */
 PGconn *cli_connect(const struct config *cfg, const char *app_name);
 
+/*
+ * The scripts under engine.scripts in a pool of one state with the [lua]
+ * limits, db.query on `db` (its own connections: a step's query never
+ * waits for the caller's transaction). NULL with err.
+ */
+struct lh_pool;
+struct db_pool;
+struct lh_pool *cli_engine_scripts(const struct config *cfg, struct db_pool *db, char *err,
+                                   size_t errlen);
+
 /* Print "usage: tern <usage>" and the help text of a command to `out`. */
 void cli_usage(const struct cli_command *cmd, bool to_stderr);
 
@@ -62,6 +72,7 @@ int cmd_track(struct cli *cli, int argc, char **argv);
 int cmd_apikey(struct cli *cli, int argc, char **argv);
 int cmd_simulate(struct cli *cli, int argc, char **argv);
 int cmd_engine(struct cli *cli, int argc, char **argv);
+int cmd_segment(struct cli *cli, int argc, char **argv);
 
 extern const struct cli_command cli_commands[];
 

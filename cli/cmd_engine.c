@@ -56,25 +56,6 @@ signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-/* The scripts, with db.query on `db` (its own connections: a step's query never waits for the
- * batch transaction). */
-static struct lh_pool *
-load_scripts(const struct config *cfg, struct db_pool *db, char *err, size_t errlen)
-{
-    struct lh_limits lim;
-    lh_limits_default(&lim);
-    lim.mem_bytes = (size_t)cfg->lua.memory;
-    lim.call_ms = (unsigned)cfg->lua.call_timeout_ms;
-    struct lh_pool *pool = lh_pool_new(&lim, 1, err, errlen); /* one state: one loop */
-    struct lh_services svc = {.db = db, .templates_dir = cfg->engine.templates};
-    if (pool && (lh_pool_set_services(pool, &svc) < 0 ||
-                 lh_pool_reload(pool, cfg->engine.scripts, err, errlen) < 0)) {
-        lh_pool_free(pool);
-        return NULL;
-    }
-    return pool;
-}
-
 /* The outbox sender, or NULL (logged) when libcurl cannot start. */
 static struct en_sender *
 sender(const struct config *cfg)
@@ -120,7 +101,7 @@ run(const struct config *cfg, bool once, enum role role)
     if (role != ROLE_SENDER) {
         if (!(dbp = db_pool_new(&qdb, 1, err, sizeof err)))
             log_error(NULL, "%s", err), ok = false;
-        else if (!(pool = load_scripts(cfg, dbp, err, sizeof err)))
+        else if (!(pool = cli_engine_scripts(cfg, dbp, err, sizeof err)))
             log_error(NULL, "scripts: %s", err), ok = false;
     }
     if (ok && role != ROLE_JOURNEYS) ok = (snd = sender(cfg)) != NULL; /* it logs why not */

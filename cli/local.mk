@@ -38,6 +38,9 @@ EXTRA_DIST += tests/integration/simulate.t
 # tern engine: the journey scheduler on PostgreSQL (engine/en_sched.c).
 cli_tern_SOURCES += cli/cmd_engine.c
 
+# tern segment: refresh segments by hand and list them (engine/en_seg.h).
+cli_tern_SOURCES += cli/cmd_segment.c
+
 # tern stats: the funnel per journey and step, from PostgreSQL.
 cli_tern_SOURCES += cli/cmd_stats.c
 TESTS += tests/integration/stats.t

@@ -130,11 +130,16 @@ int en_step_run(struct lh_state *st, const struct en_input *in, struct en_decisi
 
 void en_decision_free(struct en_decision *d);
 
+/* The events a segment refresh writes for each contact that joins or leaves; data {"segment"}. */
+#define EN_SEGMENT_ENTERED "segment.entered"
+#define EN_SEGMENT_LEFT    "segment.left"
+
 /*
  * Does `event` ({"type", "data", ...}) fire one of the journey's `which`
  * triggers ("entry", "exit" or "goal")? Event triggers of the same type
  * match, through their `where` filter when they have one (run in `st`
- * under the call limits). 0, or -1 with "file:line: message" when a filter
+ * under the call limits); `in_segment "x"` matches a segment.entered
+ * event whose data.segment is "x". 0, or -1 with "file:line: message" when a filter
  * fails (the event then does not match).
  */
 int en_trigger_match(struct lh_state *st, const struct lh_journey_info *j, const char *which,

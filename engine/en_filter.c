@@ -1,7 +1,8 @@
 /*
  * en_filter.c - the Lua predicates around steps: trigger filters, segment where
  *
- * Each check is one protected call (lh_pcall) that pushes the predicate
+ * A segment trigger fires on the segment.entered event a refresh writes
+ * (en_seg.h). Each check is one protected call (lh_pcall) that pushes the predicate
  * and its argument and returns its truth: no C allocation crosses Lua.
  */
 #include "en_int.h"
@@ -37,17 +38,23 @@ pred_entry(lua_State *L)
     return 0;
 }
 
-static int
-run_pred(struct lh_state *st, struct pred *p, char *err, size_t errlen)
+int
+en_lua_protected(struct lh_state *st, lua_CFunction fn, void *arg, char *err, size_t errlen)
 {
     lua_State *L = lh_lua(st);
     lua_settop(L, 0);
-    lua_pushcfunction(L, pred_entry);
-    lua_pushlightuserdata(L, p);
+    lua_pushcfunction(L, fn);
+    lua_pushlightuserdata(L, arg);
     if (lh_pcall(st, 1, 0, err, errlen) == LUA_OK) return 0;
-    char *nl = strchr(err, '\n');
+    char *nl = strchr(err, '\n'); /* the first line names the script's file:line */
     if (nl) *nl = '\0';
     return -1;
+}
+
+static int
+run_pred(struct lh_state *st, struct pred *p, char *err, size_t errlen)
+{
+    return en_lua_protected(st, pred_entry, p, err, errlen);
 }
 
 static const struct lh_triggers *
@@ -58,6 +65,16 @@ triggers(const struct lh_journey_info *j, const char *which)
     return &j->goal;
 }
 
+/* An event trigger names the event's type; in_segment "x" fires on segment.entered of x. */
+static bool
+names(const struct lh_trigger *t, const char *type, const json_t *event)
+{
+    if (t->kind == LH_TRIGGER_EVENT) return strcmp(t->name, type) == 0;
+    if (strcmp(type, EN_SEGMENT_ENTERED) != 0) return false;
+    const json_t *seg = json_object_get(json_object_get(event, "data"), "segment");
+    return json_is_string(seg) && strcmp(json_string_value(seg), t->name) == 0;
+}
+
 int
 en_trigger_match(struct lh_state *st, const struct lh_journey_info *j, const char *which,
                  const json_t *event, bool *match, char *err, size_t errlen)
@@ -66,7 +83,7 @@ en_trigger_match(struct lh_state *st, const struct lh_journey_info *j, const cha
     const char *type = json_string_value(json_object_get(event, "type"));
     *match = false;
     for (size_t i = 0; type && i < t->n && !*match; i++) {
-        if (t->v[i].kind != LH_TRIGGER_EVENT || strcmp(t->v[i].name, type) != 0) continue;
+        if (!names(&t->v[i], type, event)) continue;
         if (!t->v[i].filtered) {
             *match = true;
             break;

@@ -14,6 +14,13 @@
 int en_lua_step(struct lh_state *st, const struct en_input *in, struct en_decision *d, char *err,
                 size_t errlen);
 
+/*
+ * Run fn with `arg` as its one light userdata argument in one protected
+ * call under the limits (lh_pcall). 0, or -1 with the error's first line
+ * ("file:line: message", no traceback) in err.
+ */
+int en_lua_protected(struct lh_state *st, lua_CFunction fn, void *arg, char *err, size_t errlen);
+
 /* Free the effects of `d` (sends, sets, emits, vars) and zero them. */
 void en_effects_free(struct en_decision *d);
 

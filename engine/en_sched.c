@@ -3,6 +3,8 @@
  */
 #include "en_sched.h"
 
+#include "en_seg.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -52,6 +54,16 @@ send_batches(struct en_sched *s, char *err, size_t errlen)
     return total;
 }
 
+/* Segments due for a refresh (en_seg.h); the memberships changed, or -1. */
+static int
+segments(struct en_sched *s, struct lh_state *st, const struct lh_reg *reg, char *err,
+         size_t errlen)
+{
+    int changed;
+    return en_seg_round(s->conn, st, reg, (int64_t)time(NULL), &changed, err, errlen) < 0 ? -1
+                                                                                          : changed;
+}
+
 static int
 steps(struct en_sched *s, struct lh_state *st, int *work, char *err, size_t errlen)
 {
@@ -60,9 +72,10 @@ steps(struct en_sched *s, struct lh_state *st, int *work, char *err, size_t errl
     struct en_pg_run r = {s->conn, st, reg, 0, s->batch};
     int in = batches(s, &r, en_pg_intake, err, errlen);
     int ran = in < 0 || stopping(s) ? 0 : batches(s, &r, en_pg_run_due, err, errlen);
+    int seg = in < 0 || ran < 0 || stopping(s) ? 0 : segments(s, st, reg, err, errlen);
     lh_reg_free(reg);
-    if (in < 0 || ran < 0) return -1;
-    *work += in + ran;
+    if (in < 0 || ran < 0 || seg < 0) return -1;
+    *work += in + ran + seg;
     return 0;
 }
 

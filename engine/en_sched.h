@@ -4,8 +4,9 @@
  * Owns: the order of work in one engine process. A round leases one Lua
  * state (a process without scripts only sends), reads what its generation registered, then takes events in
  * (en_pg_intake) and runs due enrollments (en_pg_run_due), batch after
- * batch until a batch comes back short, and hands the outbox to the
- * sender when one is set. Between rounds it sleeps `poll_ms` unless the
+ * batch until a batch comes back short, refreshes the segments that are
+ * due (en_seg_round: in full every `refresh`, else the contacts changed
+ * since the last look), and hands the outbox to the sender when one is set. Between rounds it sleeps `poll_ms` unless the
  * round found work. A stop request is honoured between batches (the
  * batch in flight commits first); a reload request reloads the scripts
  * between rounds, and a broken reload keeps the serving generation.

@@ -13,6 +13,8 @@ engine_libengine_a_SOURCES = \
 	engine/en_sim.h engine/en_sim.c engine/en_simspec.c \
 	engine/en_pg.h engine/en_pg_int.h engine/en_pg.c engine/en_pg_intake.c \
 	engine/en_pg_claim.c engine/en_pg_effects.c \
+	engine/en_seg.h engine/en_seg_int.h engine/en_pg_segment.c engine/en_pg_segsql.c \
+	engine/en_pg_seglua.c engine/en_pg_seground.c \
 	engine/en_sched.h engine/en_sched.c \
 	engine/en_send.h engine/en_send_int.h engine/en_send.c engine/en_send_msg.c \
 	engine/en_send_smtp.c
@@ -47,6 +49,7 @@ EXTRA_DIST += scripts/journeys/double_opt_in.lua templates/doi-confirm.tpl templ
 ENGINE_PG_TESTS = tests/integration/engine_journeys.t tests/integration/engine_postfix.t \
 	tests/integration/engine_intake.t tests/integration/engine_concurrency.t \
 	tests/integration/engine_daemon.t tests/integration/engine_rules.t \
-	tests/integration/engine_send.t
+	tests/integration/engine_send.t \
+	tests/integration/engine_segments.t
 TESTS += $(ENGINE_PG_TESTS)
 EXTRA_DIST += $(ENGINE_PG_TESTS) tests/integration/engine_fixture.sh

@@ -14,7 +14,8 @@ lib_libtern_a_SOURCES = \
 	lib/import.c lib/import.h \
 	lib/tenant.c lib/tenant.h \
 	lib/contact_view.c lib/contact_view.h \
-	lib/uuid.c lib/uuid.h
+	lib/uuid.c lib/uuid.h \
+	lib/sqlcond.c lib/sqlcond.h
 EXTRA_DIST += lib/README.md
 
 # What a program linking lib/ needs.
@@ -24,3 +25,8 @@ check_PROGRAMS += tests/unit/uuid_test
 tests_unit_uuid_test_CPPFLAGS = $(UNIT_CPPFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_uuid_test_LDADD = $(TERN_LIBS)
 TESTS += tests/unit/uuid_test
+
+check_PROGRAMS += tests/unit/sqlcond_test
+tests_unit_sqlcond_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_sqlcond_test_LDADD = $(TERN_LIBS)
+TESTS += tests/unit/sqlcond_test

@@ -14,6 +14,8 @@
 
 #include <lauxlib.h>
 
+#include "sqlcond.h"
+
 const char lh_reg_root_key = 0;
 
 /*
@@ -143,16 +145,21 @@ lh_reg_new_record(lua_State *L, struct lh_regctx *c)
 
 /*
  * ---------------------------------------------------------------
- * segment "name" { sql = "..." }  |  { where = fn, refresh = "1h" }
+ * segment "name" { sql = "..." }  |  { where = fn, refresh = "1h" }, [tenant = "nl"]
  * ---------------------------------------------------------------
  */
 
 static void
 set_segment_option(lua_State *L, const struct lh_regctx *c, const char *key, int val)
 {
+    char why[128];
     if (strcmp(key, "sql") == 0) {
         if (lua_type(L, val) != LUA_TSTRING || lua_rawlen(L, val) == 0)
             lh_reg_fail(L, c, "sql must be a non-empty string (an SQL condition on contacts)");
+        if (sqlcond_problem(lua_tostring(L, val), lua_rawlen(L, val), why, sizeof why))
+            lh_reg_fail(L, c, "sql: %s", why);
+    } else if (strcmp(key, "tenant") == 0) {
+        lh_reg_check_tenant_name(L, c, val);
     } else if (strcmp(key, "where") == 0) {
         if (!lua_isfunction(L, val))
             lh_reg_fail(L, c, "where must be a function(contact), got %s", luaL_typename(L, val));
@@ -168,13 +175,14 @@ set_segment_option(lua_State *L, const struct lh_regctx *c, const char *key, int
 static int
 segment_options(lua_State *L)
 {
-    static const char *const known[] = {"sql", "where", "refresh", NULL};
+    static const char *const known[] = {"sql", "where", "refresh", "tenant", NULL};
     struct lh_regctx c;
     lh_reg_ctx_from_upvalues(L, &c, "segment");
     lh_reg_new_record(L, &c);
     lua_pushinteger(L, 3600);
     lua_setfield(L, c.rec, "refresh");
     lh_reg_walk_options(L, &c, 1, NULL, known, set_segment_option);
+    lh_reg_folder_tenant(L, &c, "tenant", false); /* scripts/nl/...: tenant "nl" */
     bool sql = lua_getfield(L, c.rec, "sql") != LUA_TNIL;
     bool where = lua_getfield(L, c.rec, "where") != LUA_TNIL;
     lua_pop(L, 2);

@@ -87,8 +87,9 @@ struct lh_journey_info {
 struct lh_segment_info {
     char *name, *file;
     int line;
-    char *sql;         /* SQL condition, or NULL: a Lua where function */
+    char *sql;         /* SQL condition (lib/sqlcond checked), or NULL: a Lua where function */
     int64_t refresh_s; /* how often to re-evaluate (default 1h) */
+    char *tenant;      /* only this tenant's contacts, or NULL: every tenant */
 };
 
 /* "3/7d": at most `count` marketing sends per contact in `per_s` seconds. */

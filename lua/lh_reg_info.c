@@ -285,6 +285,7 @@ copy_segment(lua_State *L, int rec, void *out)
     si->line = (int)int_field(L, rec, "line", 0);
     si->sql = dup_field(L, rec, "sql");
     si->refresh_s = int_field(L, rec, "refresh", 3600);
+    si->tenant = dup_field(L, rec, "tenant");
 }
 
 static void
@@ -407,7 +408,8 @@ lh_reg_free(struct lh_reg *r)
         free_strings(j->steps, j->nsteps);
     }
     for (size_t i = 0; i < r->nsegments; i++)
-        free(r->segments[i].name), free(r->segments[i].file), free(r->segments[i].sql);
+        free(r->segments[i].name), free(r->segments[i].file), free(r->segments[i].sql),
+            free(r->segments[i].tenant);
     for (size_t i = 0; i < r->nhooks; i++)
         free(r->hooks[i].kind), free(r->hooks[i].file);
     free(r->journeys), free(r->segments), free(r->hooks);

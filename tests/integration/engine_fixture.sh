@@ -3,6 +3,7 @@
 # engine_setup: tern_test_db, then $dir/scripts/journeys/ (write journeys with
 # engine_journey NAME <<'LUA'), a config with [engine] pointing there, and
 # contact ann@example.com ($ann: her id).
+# engine_segment FILE <<'LUA': write $dir/scripts/segments/FILE.lua.
 # engine_once: run `tern engine --once` (status in $status, stderr in $err).
 # engine_due NAME: make every waiting enrollment of journey NAME due now, as
 # if its wait had passed.
@@ -18,6 +19,11 @@ engine_setup() {
 
 engine_journey() {
     cat >"$dir/scripts/journeys/$1.lua"
+}
+
+engine_segment() {
+    mkdir -p "$dir/scripts/segments"
+    cat >"$dir/scripts/segments/$1.lua"
 }
 
 engine_once() {

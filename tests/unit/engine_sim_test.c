@@ -217,6 +217,27 @@ segment_member_at_start_enters(void)
     expect(has("0 enter seg start"), "a contact in the segment at the start enters at once");
 }
 
+/* What the engine's intake sees when a refresh in PostgreSQL adds the contact to a segment. */
+static void
+segment_entered_event_fires_in_segment_entry(void)
+{
+    const struct lh_journey_info *seg = NULL;
+    for (size_t i = 0; i < sim.reg->njourneys; i++)
+        if (strcmp(sim.reg->journeys[i].name, "seg") == 0) seg = &sim.reg->journeys[i];
+    json_t *warm =
+        json_pack("{s:s, s:{s:s}}", "type", "segment.entered", "data", "segment", "warm");
+    json_t *cold =
+        json_pack("{s:s, s:{s:s}}", "type", "segment.entered", "data", "segment", "cold");
+    json_t *left = json_pack("{s:s, s:{s:s}}", "type", "segment.left", "data", "segment", "warm");
+    char err[256];
+    bool w = false, c = true, l = true;
+    en_trigger_match(sim.st, seg, "entry", warm, &w, err, sizeof err);
+    en_trigger_match(sim.st, seg, "entry", cold, &c, err, sizeof err);
+    en_trigger_match(sim.st, seg, "entry", left, &l, err, sizeof err);
+    ok(w && !c && !l, "in_segment \"warm\" fires on segment.entered of warm only");
+    json_decref(warm), json_decref(cold), json_decref(left);
+}
+
 static void
 cap_defers_the_lower_priority(void)
 {
@@ -263,6 +284,7 @@ main(void)
     set_joins_lua_segment_and_enters();
     contact_out_holds_what_the_steps_set();
     segment_member_at_start_enters();
+    segment_entered_event_fires_in_segment_entry();
     cap_defers_the_lower_priority();
     cap_skip_drops_the_mail_and_goes_on();
     transactional_is_never_capped();

@@ -134,9 +134,12 @@ engine_segment nl <<'LUA'
 segment "nl_scored" { sql = "(attributes->>'score')::int >= 50", tenant = "nl" }
 segment "nl_dutch" { where = function(contact) return contact.country == "NL" end, tenant = "nl" }
 LUA
-run_tern segment refresh nl_scored nl_dutch
+mkdir -p "$dir/scripts/nl/segments"
+echo 'segment "nl_folder" { where = function(contact) return true end }' >"$dir/scripts/nl/segments/all.lua"
+run_tern segment refresh nl_scored nl_dutch nl_folder
 is "$(members nl_scored)" "cas@example.com" "a tenant's SQL segment holds only that tenant's contacts"
 is "$(members nl_dutch)" "cas@example.com" "a tenant's Lua segment too"
+is "$(members nl_folder)" "cas@example.com" "a segment in scripts/nl/ is the nl tenant's"
 is "$(pg_sql "SELECT tenant FROM tern.segments WHERE name = 'nl_scored'")" "nl" "the segment's row names its tenant"
 
 # --- list ---

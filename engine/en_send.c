@@ -79,7 +79,11 @@ enum {
     R_SUPPRESSED
 };
 
-/* Take due rows and mark them `sending` in a transaction of their own. */
+/*
+ * Take due rows and mark them `sending` in a transaction of their own. Due
+ * means by the end of this second: `now` is whole seconds, and a row queued
+ * a moment ago (now() has microseconds) must not wait for the next round.
+ */
 static PGresult *
 claim(PGconn *conn, const char *now, int limit, char *err, size_t errlen)
 {
@@ -89,7 +93,7 @@ claim(PGconn *conn, const char *now, int limit, char *err, size_t errlen)
     return en_pg_query(
         conn,
         "WITH due AS (SELECT contact_id, id, next_attempt_at FROM outbox"
-        " WHERE status IN ('pending', 'retry') AND next_attempt_at <= to_timestamp($1)"
+        " WHERE status IN ('pending', 'retry') AND next_attempt_at < to_timestamp($1::bigint + 1)"
         " ORDER BY next_attempt_at, contact_id LIMIT $2 FOR UPDATE SKIP LOCKED),"
         " taken AS (UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1,"
         " next_attempt_at = to_timestamp($1) FROM due, contacts c"

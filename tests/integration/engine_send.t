@@ -51,6 +51,13 @@ is "$(($(pf_log | grep -c 'smtpd.*: connect from') - connects))" 3 \
 pf_wait_delivered 20 || bail_out "the mail was not delivered"
 is "$(ids | sort -u | wc -l | tr -d ' ')" 20 "every queued mail is delivered"
 
+contacts 1 c
+pg_sql "INSERT INTO tern.outbox (contact_id, id, template)
+        SELECT id, gen_random_uuid(), 'hello' FROM tern.contacts WHERE email = 'c1@example.org'"
+run_tern engine --once --send-only
+is "$(pg_sql "SELECT o.status FROM tern.outbox o JOIN tern.contacts c ON c.id = o.contact_id
+               WHERE c.email = 'c1@example.org'")" sent "a mail queued a moment ago goes out at once"
+
 # Two senders at once on 300 rows queued by SQL.
 contacts 300 b
 pg_sql "INSERT INTO tern.outbox (contact_id, id, template, category)
@@ -63,7 +70,7 @@ at_exit "kill $s1 2>/dev/null"
 s2=$!
 at_exit "kill $s2 2>/dev/null"
 n=0
-while [ "$(outbox)" != "sent|320 " ] && [ $n -lt 600 ]; do
+while [ "$(outbox)" != "sent|321 " ] && [ $n -lt 600 ]; do
     sleep 0.1
     n=$((n + 1))
 done
@@ -71,12 +78,12 @@ kill -TERM $s1 $s2
 wait $s1
 r1=$?
 wait $s2
-is "$r1 $? $(outbox)" "0 0 sent|320 " "two senders at once send all 300 rows and stop cleanly" ||
+is "$r1 $? $(outbox)" "0 0 sent|321 " "two senders at once send all 300 rows and stop cleanly" ||
     diag "$(cat "$dir/sender1.log" "$dir/sender2.log")"
 is "$(pg_sql "SELECT count(*) FROM tern.outbox WHERE attempts <> 1")" 0 \
     "each row is submitted once"
-pf_wait_delivered 320 60 || diag "not everything arrived"
-is "$(ids | wc -l | tr -d ' ') $(ids | sort -u | wc -l | tr -d ' ')" "320 320" \
+pf_wait_delivered 321 60 || diag "not everything arrived"
+is "$(ids | wc -l | tr -d ' ') $(ids | sort -u | wc -l | tr -d ' ')" "321 321" \
     "every message is delivered exactly once"
 
 done_testing

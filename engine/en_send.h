@@ -23,7 +23,9 @@
  * it has none), To the contact, and the control headers X-Tern-Message
  * (the outbox id), X-Tern-Journey, X-Tern-Step, X-Tern-Category,
  * X-Tern-Template, X-Tern-Tenant and X-Tern-Data (the send's data JSON,
- * base64). Templates are found by lib/tplpath, the tenant's own first.
+ * base64), and X-Tern-Preheader (the template's preheader, when it has an
+ * HTML part to show it in). Templates are found by lib/tplpath, the
+ * tenant's own first.
  *
  * Depends on: libcurl, libpq, jansson, lib/tplfile, lib/tplpath, lib/b64,
  * lib/buf, lib/log.

@@ -107,14 +107,18 @@ control_headers(struct buf *out, const struct en_mail *m)
            base64_lines(out, m->data, strlen(m->data), true);
 }
 
-/* From and Subject (and Reply-To) from the template's header block. */
+/*
+ * From and Subject (and Reply-To) from the template's header block, and
+ * its preheader as X-Tern-Preheader for the milter to render into the top
+ * of the HTML part (a text-only mail has nowhere to show one).
+ */
 static int
 template_headers(const struct en_send_cfg *cfg, const struct tplfile *f, struct buf *out,
                  char *from, size_t fromlen, char *err, size_t errlen)
 {
-    struct buf v[TPLFILE_PREHEADER] = {BUF_INIT, BUF_INIT, BUF_INIT};
+    struct buf v[TPLFILE_PREHEADER + 1] = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
     bool ok = true;
-    for (int k = TPLFILE_SUBJECT; ok && k < TPLFILE_PREHEADER; k++)
+    for (int k = TPLFILE_SUBJECT; ok && k <= TPLFILE_PREHEADER; k++)
         if (f->source[k]) ok = buf_append(&v[k], f->source[k], f->source_len[k]);
     const char *fr = v[TPLFILE_FROM].len && !strstr(buf_str(&v[TPLFILE_FROM]), "{{")
                          ? buf_str(&v[TPLFILE_FROM])
@@ -130,11 +134,13 @@ template_headers(const struct en_send_cfg *cfg, const struct tplfile *f, struct 
         !(header_line(out, "From", fr) &&
           (!v[TPLFILE_SUBJECT].len || header_line(out, "Subject", buf_str(&v[TPLFILE_SUBJECT]))) &&
           (!v[TPLFILE_REPLY_TO].len ||
-           header_line(out, "Reply-To", buf_str(&v[TPLFILE_REPLY_TO]))))) {
+           header_line(out, "Reply-To", buf_str(&v[TPLFILE_REPLY_TO]))) &&
+          (!v[TPLFILE_PREHEADER].len || !f->source[TPLFILE_HTML] ||
+           header_line(out, "X-Tern-Preheader", buf_str(&v[TPLFILE_PREHEADER]))))) {
         snprintf(err, errlen, "a header of the template holds a line break, or out of memory");
         rc = -1;
     }
-    for (int k = 0; k < TPLFILE_PREHEADER; k++)
+    for (int k = 0; k <= TPLFILE_PREHEADER; k++)
         buf_free(&v[k]);
     return rc;
 }

@@ -76,6 +76,13 @@ int links_rewrite_text(const char *in, size_t len, const struct links_opts *opts
  */
 size_t links_html_body_end(const char *in, size_t len);
 
+/*
+ * Offset at which to insert markup at the top of the visible document:
+ * just past the first <body ...> tag outside comments, else past the first
+ * </head>, else past the first <html ...>, else 0. Used for a preheader.
+ */
+size_t links_html_body_start(const char *in, size_t len);
+
 /* Append `s` escaped for a double-quoted HTML attribute (& < > " '). */
 void links_attr_escape(struct buf *out, const char *s, size_t len);
 

@@ -4,6 +4,7 @@
  * SYNOPSIS
  *     links_rewrite_html(in, len, opts, fn, ctx, out, &n, err, errlen)
  *     links_html_body_end(in, len)
+ *     links_html_body_start(in, len)
  *
  * DESCRIPTION
  *     The tokenizer (links_html_scan.c) reports every tag; a link is the
@@ -84,4 +85,34 @@ links_html_body_end(const char *in, size_t len)
     html_scan(in, len, on_end_tag, &b);
     if (b.body != SIZE_MAX) return b.body;
     return b.html != SIZE_MAX ? b.html : len;
+}
+
+struct body_start {
+    size_t body, head, html; /* just past the first <body>, </head>, <html>; SIZE_MAX: none */
+};
+
+static int
+on_top_tag(void *ctx, const struct html_tag *t)
+{
+    struct body_start *b = ctx;
+    if (t->in_conditional) return 0; /* Outlook-only markup is not the top */
+    if (!t->end_tag && links_name_is(t->name, t->name_len, "body")) {
+        b->body = t->stop;
+        return 1; /* nothing after it matters */
+    }
+    if (t->end_tag && b->head == SIZE_MAX && links_name_is(t->name, t->name_len, "head"))
+        b->head = t->stop;
+    if (!t->end_tag && b->html == SIZE_MAX && links_name_is(t->name, t->name_len, "html"))
+        b->html = t->stop;
+    return 0;
+}
+
+size_t
+links_html_body_start(const char *in, size_t len)
+{
+    struct body_start b = {SIZE_MAX, SIZE_MAX, SIZE_MAX};
+    html_scan(in, len, on_top_tag, &b);
+    if (b.body != SIZE_MAX) return b.body;
+    if (b.head != SIZE_MAX) return b.head;
+    return b.html != SIZE_MAX ? b.html : 0;
 }

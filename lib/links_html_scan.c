@@ -253,6 +253,7 @@ tag(struct scan *s, size_t at, bool end_tag, int *rc)
     t.in_conditional = s->depth > 0;
     size_t after = attributes(s, name + t.name_len, &t);
     if (!after) return s->len; /* cut off by the end of input */
+    t.stop = after;
     *rc = s->fn(s->ctx, &t);
     return is_raw_text(&t) ? raw_text_end(s, after, &t) : after;
 }

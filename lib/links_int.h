@@ -96,6 +96,7 @@ struct html_tag {
     bool end_tag;
     bool in_conditional;          /* inside <!--[if ...]> ... <![endif]--> */
     size_t start;                 /* offset of '<' */
+    size_t stop;                  /* offset just past its '>' */
     bool has_href;                /* the first href attribute, when there is one: */
     size_t href_start, href_stop; /* its value, without quotes */
     char href_quote;              /* '"', '\'' or 0 (unquoted) */

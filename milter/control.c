@@ -33,6 +33,7 @@ ctl_free(struct ctl *c)
     free(c->template_name);
     free(c->tenant);
     json_decref(c->data);
+    free(c->preheader);
     ctl_init(c);
 }
 
@@ -199,6 +200,11 @@ apply(struct ctl *c, const char *key, char *v, char *err, size_t errlen)
         return set_name(&c->template_name, v, "X-Tern-Template", err, errlen);
     if (strcasecmp(key, "Tenant") == 0)
         return set_name(&c->tenant, v, "X-Tern-Tenant", err, errlen);
+    if (strcasecmp(key, "Preheader") == 0) { /* any text: a template, checked when rendered */
+        free(c->preheader);
+        c->preheader = v;
+        return 0;
+    }
     if (strcasecmp(key, "Message") == 0)
         rc = set_message(c, v, err, errlen);
     else if (strcasecmp(key, "Category") == 0)

@@ -13,6 +13,8 @@
  *     X-Tern-Track     all (default) | clicks | opens | none
  *     X-Tern-Template  template name, recorded (extension)
  *     X-Tern-Tenant    tenant of the recipient's contact (extension)
+ *     X-Tern-Preheader the preview text's template source, RFC 2047 words
+ *                      allowed; rendered as text (extension)
  *
  * A bad value is refused with a reason and leaves the default in place,
  * so a typo in one header never stops the mail. Values are bounded.
@@ -38,7 +40,8 @@ struct ctl {
     char *journey, *step, *template_name, *tenant;
     enum ctl_category category;
     bool track_clicks, track_opens;
-    json_t *data; /* object or NULL */
+    json_t *data;    /* object or NULL */
+    char *preheader; /* as sent (unfolded, trimmed) or NULL */
 };
 
 void ctl_init(struct ctl *c);

@@ -13,6 +13,7 @@ milter_libmilter_tern_a_SOURCES = \
 	milter/tracking.c milter/tracking.h \
 	milter/view.c milter/view.h \
 	milter/rewrite.c milter/rewrite.h \
+	milter/preheader.c milter/preheader.h \
 	milter/contact_cache.c milter/contact_cache.h \
 	milter/record.c milter/mrecord.h \
 	milter/hook.c milter/hook.h

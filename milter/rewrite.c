@@ -15,6 +15,7 @@
 #include "links.h"
 #include "log.h"
 #include "mime.h"
+#include "preheader.h"
 #include "tenant.h"
 #include "tpl.h"
 #include "tracking.h"
@@ -32,7 +33,8 @@ struct rw {
     char login_tenant[TENANT_NAME_MAX + 1]; /* milter.sasl_tenants' tenant of the login */
     const char *recipient;
     bool clicks, opens;
-    struct buf subject; /* rendered, UTF-8, for the record */
+    struct buf subject;   /* rendered, UTF-8, for the record */
+    struct buf preheader; /* its hidden element for the first HTML leaf; empty: none */
     struct links_opts lopts;
 };
 
@@ -281,6 +283,22 @@ out:
     return rc;
 }
 
+/* X-Tern-Preheader rendered as text, as the hidden element the first HTML leaf gets. */
+static int
+do_preheader(struct rw *rw, char *err, size_t errlen)
+{
+    const char *src = rw->job->msg->ctl.preheader;
+    if (!src) return 0;
+    struct buf dec = BUF_INIT, text = BUF_INIT;
+    mime_header_decode(src, &dec);
+    int rc = render(buf_str(&dec), dec.len, "preheader", rw->view, TPL_TEXT, &text, err, errlen);
+    if (rc == 0 && text.len && !preheader_markup(buf_str(&text), text.len, &rw->preheader))
+        rc = oom(err, errlen);
+    buf_free(&dec);
+    buf_free(&text);
+    return rc;
+}
+
 /* ---- 5. text leaves ---- */
 
 static int
@@ -338,6 +356,11 @@ on_leaf(void *ctx, const struct mime_leaf *leaf, struct buf *out, char *err, siz
         goto out;
     if (track_links(rw, leaf, &rendered, &linked, err, errlen) < 0) goto out;
     if (html && leaf->html_index == 0 && add_markup(rw, &linked, err, errlen) < 0) goto out;
+    if (html && leaf->html_index == 0 && rw->preheader.len &&
+        !preheader_insert(&linked, &rw->preheader)) {
+        rc = oom(err, errlen);
+        goto out;
+    }
     if (linked.len == leaf->len && memcmp(buf_str(&linked), leaf->text, leaf->len) == 0) {
         rc = 0; /* unchanged: the part stays byte-identical */
         goto out;
@@ -433,8 +456,8 @@ pipeline(struct rw *rw, struct plan *p, char *err, size_t errlen)
     struct view_in vi = {rw->contact,  &rw->job->msg->ctl, rw->message_id,
                          rw->category, rw->hook_view,      &rw->trk};
     if (!(rw->view = view_build(&vi, err, errlen))) return -1;
-    if (do_subject(rw, p, err, errlen) < 0 || do_body(rw, p, err, errlen) < 0 ||
-        do_list_unsubscribe(rw, p, err, errlen) < 0)
+    if (do_subject(rw, p, err, errlen) < 0 || do_preheader(rw, err, errlen) < 0 ||
+        do_body(rw, p, err, errlen) < 0 || do_list_unsubscribe(rw, p, err, errlen) < 0)
         return -1;
     if (!milter_msg_plan_strip(rw->job->msg, p)) return oom(err, errlen);
     do_record(rw);
@@ -455,5 +478,6 @@ rw_process(struct milter_job *job, struct plan *plan, char *err, size_t errlen)
     json_decref(rw.view);
     json_decref(rw.hook_view);
     buf_free(&rw.subject);
+    buf_free(&rw.preheader);
     return rc;
 }

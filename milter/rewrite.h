@@ -17,7 +17,9 @@
  *      text/html and text context for text/plain, leniently; then its
  *      http(s) links become click URLs (lib/links.h) unless clicks are
  *      off; the first HTML leaf gets the open pixel (unless opens are off)
- *      and, with track.honeypot, the honeypot link, before </body>;
+ *      and, with track.honeypot, the honeypot link, before </body>, and
+ *      X-Tern-Preheader, rendered as text, as a hidden element just past
+ *      <body> (milter/preheader.h);
  *   6. List-Unsubscribe and List-Unsubscribe-Post for marketing mail to a
  *      known contact; top-level Content-Type/Content-Transfer-Encoding
  *      changes (and MIME-Version when missing) as header operations;

@@ -25,6 +25,7 @@ LUA
 cat >"$dir/templates/hello.tpl" <<'TPL'
 subject: Hello {{contact.first_name}}
 from: News <news@example.com>
+preheader: For you, {{contact.first_name}} & friends
 
 --- html
 <p>Hi {{contact.first_name}}, use {{data.coupon}}: <a href="https://shop.example/a">shop</a></p>
@@ -62,6 +63,8 @@ is "$(pg_sql "SELECT o.status || ' ' || o.attempts || ' ' || (o.next_attempt_at 
 is "$(parts "$got" subject)" "Hello Zoë" "the journey mail's subject is rendered by the milter"
 like "$(parts "$got" text)" "Hi Zoë, use ZOE10" "the send's data and the contact fill the template"
 like "$(parts "$got" text)" 'href="https://t.example.com/c/' "the journey mail's link is tracked"
+like "$(parts "$got" text)" '^<div style="display:none;[^"]*">For you, Zoë &amp; friends</div><p>Hi Zoë' \
+    "the template's preheader, rendered, is the hidden first element of the HTML part"
 is "$(parts "$got" header X-Tern-Message)$(parts "$got" header X-Tern-Data)" "" \
     "the control headers are removed before delivery"
 

@@ -735,6 +735,24 @@ body_end_is_last_body_tag(void)
 }
 
 static void
+body_start_is_after_first_body_tag(void)
+{
+    const char *in = "<html><!-- <body> --><body class=\"a>b\"><p>x</p><body>";
+    is_int(links_html_body_start(in, strlen(in)), strstr(in, "<p>") - in,
+           "just past the first <body ...> outside comments, quoted '>' included");
+    const char *h = "<HTML><head><title>t</title></head ><p>x</p>";
+    is_int(links_html_body_start(h, strlen(h)), strstr(h, "<p>") - h, "else past the </head>");
+    const char *html = "<html lang=\"en\"><p>x</p>";
+    is_int(links_html_body_start(html, strlen(html)), strstr(html, "<p>") - html,
+           "else past the <html>");
+    const char *none = "<p>x</p>";
+    is_int(links_html_body_start(none, strlen(none)), 0, "else the start");
+    const char *mso = "<!--[if mso]><body><![endif]--><body>x";
+    is_int(links_html_body_start(mso, strlen(mso)), strrchr(mso, '>') + 1 - mso,
+           "not a <body> only Outlook sees");
+}
+
+static void
 attr_escape_escapes_five_characters(void)
 {
     struct buf b = BUF_INIT;
@@ -896,6 +914,7 @@ main(void)
     truncated_and_garbage_html();
     unterminated_quote_swallows_the_rest();
     body_end_is_last_body_tag();
+    body_start_is_after_first_body_tag();
     attr_escape_escapes_five_characters();
     text_trailing_punctuation_not_swallowed();
     text_url_in_angle_brackets_and_parens();

@@ -317,6 +317,41 @@ unmapped_login_uses_x_tern_tenant(void)
     finish(&h);
 }
 
+/* html_msg with `header` in front; the delivered text. */
+static const char *
+send_with(HX *h, const char *header)
+{
+    struct buf m = BUF_INIT;
+    buf_printf(&m, "%s\n%s", header, html_msg);
+    send1(h, m.data);
+    buf_free(&m);
+    return hx_delivered_text(h);
+}
+
+static void
+preheader_is_the_hidden_first_element_of_the_body(void)
+{
+    HX h;
+    start(&h, NULL);
+    const char *body = send_with(&h, "X-Tern-Preheader: Hi {{contact.first_name}} & <friends>");
+    like(body, "<html><body><div style=\"display:none;", "a hidden element just past <body>");
+    like(body, "mso-hide:all\">Hi Zo\xc3\xab &amp; &lt;friends&gt;</div><p>Hi",
+         "holding the preheader rendered as text, then escaped");
+    ok(!hx_delivered_header(&h, "X-Tern-Preheader"), "X-Tern-Preheader removed");
+    finish(&h);
+}
+
+static void
+preheader_in_encoded_words_is_decoded(void)
+{
+    HX h;
+    start(&h, NULL);
+    /* "Für dich" */
+    const char *body = send_with(&h, "X-Tern-Preheader: =?UTF-8?B?RsO8ciBkaWNo?=");
+    like(body, "mso-hide:all\">F\xc3\xbcr dich</div>", "RFC 2047 words are decoded first");
+    finish(&h);
+}
+
 int
 main(void)
 {
@@ -338,6 +373,8 @@ main(void)
     mapped_login_looks_up_its_tenant();
     mapped_login_cannot_name_another_tenant();
     unmapped_login_uses_x_tern_tenant();
+    preheader_is_the_hidden_first_element_of_the_body();
+    preheader_in_encoded_words_is_decoded();
     milter_shell_set_gen(NULL);
     tok_keyring_free(ring);
     return tap_done();

@@ -1,0 +1,28 @@
+/*
+ * preheader.h - the preview text at the top of a managed message's HTML
+ *
+ * Owns: where a rendered preheader (X-Tern-Preheader, the `preheader:` of
+ * a template, doc/templates.md) goes. Mail clients show the first text of
+ * the HTML body next to the subject in the message list; the usual
+ * convention, followed here, is a hidden element at the very top of the
+ * body holding that text, so the reader sees it in the list and not in the
+ * message. The text is rendered as plain text (like the subject) and
+ * HTML-escaped here, where it becomes markup.
+ *
+ * Depends on: lib/links (where the body starts, escaping), lib/buf.
+ */
+#ifndef TERN_MILTER_PREHEADER_H
+#define TERN_MILTER_PREHEADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+/* Append the hidden element holding `text` (plain UTF-8, escaped here) to `out`. */
+bool preheader_markup(const char *text, size_t len, struct buf *out);
+
+/* Insert `markup` into `html` just past its <body> tag (lib/links). False when out of memory. */
+bool preheader_insert(struct buf *html, const struct buf *markup);
+
+#endif

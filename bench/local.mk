@@ -13,3 +13,8 @@ bench_hook_bench_LDADD = $(LH_LIBS)
 EXTRA_DIST += bench/hook.sh
 EXTRA_DIST += bench/track.sh
 CLEANFILES += $(EXTRA_PROGRAMS)
+EXTRA_PROGRAMS += bench/milter_bench
+bench_milter_bench_SOURCES = bench/milter_bench.c tests/unit/milter_harness.c \
+	tests/unit/milter_harness.h
+bench_milter_bench_CPPFLAGS = $(MILTER_TEST_CPPFLAGS) -I$(top_srcdir)/tests/unit
+bench_milter_bench_LDADD = $(MILTER_TERN_LIBS)

@@ -10,7 +10,9 @@
 #   3. tern milter managing every message (render, links, pixel, headers,
 #      record to the spool, contact from a private PostgreSQL).
 # Prints msg/s for each, the ratio tern / no-op (goal >= 0.9) and tern's
-# CPU time per message. Needs root, postfix, smtp-source, smtp-sink.
+# CPU time per message, then the same message's CPU in-process
+# (bench/milter_bench: the callbacks without libmilter, sockets, database
+# or spool). Needs root, postfix, smtp-source, smtp-sink.
 #
 # Usage: bench/milter.sh [COUNT]   (TERN: the binary, default build/cli/tern;
 #        TERN_PERF=FILE runs tern under `perf record -g` into FILE, and the
@@ -19,6 +21,7 @@ set -eu
 count=${1:-2000}
 top=$(cd "$(dirname "$0")/.." && pwd)
 TERN=${TERN:-$top/build/cli/tern}
+BUILD=$(dirname "$(dirname "$TERN")")
 TERN_SRCDIR=$top
 TERN_TMPDIR=${TERN_TMPDIR:-$top/bench/out}
 export TERN TERN_SRCDIR TERN_TMPDIR
@@ -93,3 +96,6 @@ hz=$(getconf CLK_TCK)
 echo "tern milter:  $tern msg/s"
 echo "ratio tern / no-op: $(echo "$tern $noop" | awk '{ printf "%.2f", $1 / $2 }') (goal >= 0.9)"
 echo "tern CPU per message: $(echo "$c0 $c1 $hz $count" | awk '{ printf "%.2f ms", ($2 - $1) * 1000 / $3 / ($4 + 20) }')"
+if make -s -C "$BUILD" bench/milter_bench >/dev/null 2>&1; then
+    echo "tern in-process: $("$BUILD/bench/milter_bench" "$work/news.eml" "$count" 2>/dev/null) us CPU per message"
+fi

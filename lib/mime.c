@@ -78,7 +78,7 @@ set_header(struct rewrite *r, const struct mime_loc *loc, const struct mime_span
                 (vlen > 0 && value[vlen - 1] == '\n' ? true : buf_putc(&line, '\n'));
     bool present = span->end > span->start;
     good = good && mime_splices_take(&r->splices, present ? span->start : loc->insert_at,
-                                     present ? span->end : loc->insert_at, &line);
+                                     present ? span->end : loc->insert_at, &line, false);
     buf_free(&line);
     return good;
 }
@@ -137,10 +137,13 @@ replace_leaf(struct rewrite *r, const struct mime_loc *loc, const struct buf *te
         mime_encoded_free(&enc);
         return 0;
     }
-    bool good = rc > 0 && (!shares_boundary_newline(r->doc, loc) || enc.body.len == 0 ||
-                           buf_putc(&enc.body, '\n')); /* the boundary needs its own line end */
+    bool good =
+        rc > 0 &&
+        (!shares_boundary_newline(r->doc, loc) || enc.body.len == 0 ||
+         buf_puts(&enc.body, enc.crlf ? "\r\n" : "\n")); /* the boundary needs its own line end */
     good = good && (loc->top ? report_headers(r, ct, &enc) : splice_headers(r, loc, ct, &enc));
-    good = good && mime_splices_take(&r->splices, loc->body.start, loc->body.end, &enc.body);
+    good =
+        good && mime_splices_take(&r->splices, loc->body.start, loc->body.end, &enc.body, enc.crlf);
     mime_encoded_free(&enc);
     free(ct);
     if (!good) return oom(r);

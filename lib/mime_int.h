@@ -9,6 +9,8 @@
  *                  Content-Transfer-Encoding header lines);
  *   mime_text.c    decode a leaf to UTF-8 and encode new UTF-8 text back
  *                  into a charset and a 7-bit transfer encoding;
+ *   mime_qp.c      quoted-printable, CRLF line ends (its own header,
+ *                  lib/mime_qp.h: it needs no GMime);
  *   mime_ctype.c   the charset parameter of a Content-Type value, edited
  *                  as written;
  *   mime_splice.c  the list of byte-range replacements and the new body
@@ -81,7 +83,8 @@ bool mime_utf8_clean(const char *s, size_t n, struct buf *out);
 
 /* A leaf re-encoded: the new body and what changes in its headers. */
 struct mime_encoded {
-    struct buf body;      /* LF line ends, 7-bit */
+    struct buf body;      /* 7-bit; CRLF line ends when `crlf`, else LF */
+    bool crlf;            /* quoted-printable (lib/mime_qp.h) writes CRLF itself */
     bool to_utf8;         /* its charset becomes utf-8 */
     const char *encoding; /* new Content-Transfer-Encoding value or NULL */
 };
@@ -110,8 +113,9 @@ int mime_ctype_with_charset(GMimeContentType *was, const char *v, size_t n, cons
 
 struct mime_splice {
     size_t start, end; /* replaced range of the document, end >= start */
-    char *text;        /* owned; LF line ends */
+    char *text;        /* owned; LF line ends, or CRLF when `crlf` */
     size_t len;
+    bool crlf;    /* written as it is; else each LF becomes CRLF */
     unsigned seq; /* insertion order, to keep inserts at one offset in order */
 };
 
@@ -123,8 +127,8 @@ struct mime_splices {
 /* Replace [start, end) with `len` bytes at `text` (copied). False on ENOMEM. */
 bool mime_splices_add(struct mime_splices *s, size_t start, size_t end, const char *text,
                       size_t len);
-/* Take ownership of the text of `b` (reset afterwards). False on ENOMEM. */
-bool mime_splices_take(struct mime_splices *s, size_t start, size_t end, struct buf *b);
+/* Take ownership of the text of `b` (reset afterwards), CRLF already when `crlf`. False on ENOMEM. */
+bool mime_splices_take(struct mime_splices *s, size_t start, size_t end, struct buf *b, bool crlf);
 /* Write d->data from `from` to its end with the splices applied, LF -> CRLF. */
 bool mime_splices_apply(struct mime_splices *s, const struct mime_doc *d, size_t from,
                         struct buf *out);

@@ -14,7 +14,7 @@
 #include <string.h>
 
 static bool
-push(struct mime_splices *s, size_t start, size_t end, char *text, size_t len)
+push(struct mime_splices *s, size_t start, size_t end, char *text, size_t len, bool crlf)
 {
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 8;
@@ -23,7 +23,7 @@ push(struct mime_splices *s, size_t start, size_t end, char *text, size_t len)
         s->v = v;
         s->cap = cap;
     }
-    s->v[s->n] = (struct mime_splice){start, end, text, len, (unsigned)s->n};
+    s->v[s->n] = (struct mime_splice){start, end, text, len, crlf, (unsigned)s->n};
     s->n++;
     return true;
 }
@@ -35,15 +35,15 @@ mime_splices_add(struct mime_splices *s, size_t start, size_t end, const char *t
     if (!copy) return false;
     memcpy(copy, text, len);
     copy[len] = '\0';
-    if (push(s, start, end, copy, len)) return true;
+    if (push(s, start, end, copy, len, false)) return true;
     free(copy);
     return false;
 }
 
 bool
-mime_splices_take(struct mime_splices *s, size_t start, size_t end, struct buf *b)
+mime_splices_take(struct mime_splices *s, size_t start, size_t end, struct buf *b, bool crlf)
 {
-    if (!push(s, start, end, b->data, b->len)) return false;
+    if (!push(s, start, end, b->data, b->len, crlf)) return false;
     *b = (struct buf)BUF_INIT;
     return true;
 }
@@ -82,8 +82,9 @@ mime_splices_apply(struct mime_splices *s, const struct mime_doc *d, size_t from
     for (size_t i = 0; i < s->n; i++) {
         const struct mime_splice *sp = &s->v[i];
         if (sp->start < at || sp->end < sp->start) return false; /* cannot happen */
+        const char *text = sp->text ? sp->text : "";
         if (!mime_put_crlf(out, d->data + at, sp->start - at) ||
-            !mime_put_crlf(out, sp->text ? sp->text : "", sp->len))
+            !(sp->crlf ? buf_append(out, text, sp->len) : mime_put_crlf(out, text, sp->len)))
             return false;
         at = sp->end;
     }

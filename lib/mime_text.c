@@ -9,9 +9,9 @@
  *
  * Encoding first tries the leaf's own charset, strictly (no
  * transliteration): text it cannot hold switches the leaf to UTF-8. The
- * bytes are then quoted-printable (GMime's encoder: lines <= 76, 7-bit), or
- * base64 in the rare case a QP line would begin with an enclosing
- * boundary and so cut the multipart short.
+ * bytes are then quoted-printable (lib/mime_qp.c: lines <= 76, 7-bit, CRLF
+ * written at once), or base64 (GMime's encoder) in the rare case a QP line
+ * would begin with an enclosing boundary and so cut the multipart short.
  */
 #include "mime_int.h"
 
@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mime_qp.h"
 #include "utf8.h"
 
 #define REPLACEMENT    "\xEF\xBF\xBD" /* U+FFFD */
@@ -284,9 +285,11 @@ static bool
 encode_body(const struct mime_loc *loc, const char *text, size_t len, struct mime_encoded *enc)
 {
     GMimeContentEncoding te = GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
-    if (!transfer_encode(te, text, len, &enc->body)) return false;
+    if (!mime_qp_encode(text, len, &enc->body)) return false;
+    enc->crlf = true;
     if (hits_boundary(loc, enc->body.data, enc->body.len)) {
         te = GMIME_CONTENT_ENCODING_BASE64;
+        enc->crlf = false;
         if (!transfer_encode(te, text, len, &enc->body)) return false;
     }
     if (loc->cte.end == loc->cte.start || g_mime_part_get_content_encoding(loc->part) != te)
@@ -316,6 +319,7 @@ void
 mime_encoded_free(struct mime_encoded *enc)
 {
     buf_free(&enc->body);
+    enc->crlf = false;
     enc->to_utf8 = false;
     enc->encoding = NULL;
 }

@@ -22,23 +22,8 @@
 
 static const char *const cases[] = {"newsletter", "order", "html8bit", "signed", "latin"};
 
-static int
-zoe(void *ctx, const char *tenant, const char *email, json_t **out, char *err, size_t errlen)
-{
-    (void)ctx, (void)err, (void)errlen;
-    *out = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)42, "email", email, "tenant", tenant,
-                     "first_name", "Zo\xc3\xab");
-    return 1;
-}
-
-static int
-no_record(void *ctx, const struct rec_message *m, char *err, size_t errlen)
-{
-    (void)ctx, (void)m, (void)err, (void)errlen;
-    return 0;
-}
-
-static const struct milter_deps deps = {.contact = zoe, .record = no_record, .process = rw_process};
+static const struct milter_deps deps = {
+    .contact = hx_contact_zoe, .record = hx_no_record, .process = rw_process};
 
 /* The delivered form of golden/milter/NAME.eml into `out`. */
 static bool

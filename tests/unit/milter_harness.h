@@ -89,7 +89,16 @@ const char *hx_delivered_header(const HX *h, const char *name);
  */
 const char *hx_delivered_text(HX *h);
 
-/* Read a file under $TERN_SRCDIR (or the source tree) into `out`. False if unreadable. */
+/*
+ * milter_deps for a single known recipient: the contact Zoë (id 42, the
+ * recipient's address, the tenant asked for), and a record that keeps
+ * nothing.
+ */
+int hx_contact_zoe(void *ctx, const char *tenant, const char *email, json_t **out, char *err,
+                   size_t errlen);
+int hx_no_record(void *ctx, const struct rec_message *m, char *err, size_t errlen);
+
+/* Read a file under $TERN_SRCDIR (or the source tree; an absolute path as it is) into `out`. False if unreadable. */
 bool hx_read_file(const char *relpath, struct buf *out);
 
 #endif

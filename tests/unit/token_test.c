@@ -115,6 +115,34 @@ payload_of(const char *tok, unsigned char *out, size_t cap)
  * round trips
  * --------------------------------------------------------------------- */
 
+/*
+ * The MAC is HMAC-SHA256 of the payload, whatever the secret's length:
+ * shorter than a SHA-256 block, exactly one, and longer (hashed first).
+ */
+static void
+mac_is_hmac_sha256_for_every_key_length(void)
+{
+    static const size_t lengths[] = {32, 64, 65, 200, 256};
+    int same = 0;
+    for (size_t i = 0; i < sizeof lengths / sizeof *lengths; i++) {
+        unsigned char secret[256], payload[4096], mac[32];
+        char spec[3 + B64_ENCODED_SIZE(256)] = "kx:";
+        unsigned maclen = 0;
+        for (size_t j = 0; j < lengths[i]; j++)
+            secret[j] = (unsigned char)(j * 7 + i);
+        b64_encode(secret, lengths[i], B64_STD, spec + 3);
+        struct tok_keyring *r = ring_of(spec, NULL);
+        struct tok_claims c = click("https://shop.example/a");
+        char *tok = r ? issue(r, &c) : NULL;
+        size_t n = tok ? payload_of(tok, payload, sizeof payload) : 0;
+        HMAC(EVP_sha256(), secret, (int)lengths[i], payload, n, mac, &maclen);
+        same += n > 0 && memcmp(payload + n, mac, TOK_MAC_LEN) == 0;
+        free(tok);
+        tok_keyring_free(r);
+    }
+    is_int(same, 5, "keys of 32, 64, 65, 200 and 256 bytes sign as OpenSSL's HMAC does");
+}
+
 static void
 click_round_trips(void)
 {
@@ -915,6 +943,7 @@ purpose_names_round_trip(void)
 int
 main(void)
 {
+    mac_is_hmac_sha256_for_every_key_length();
     click_round_trips();
     anonymous_click_round_trips();
     open_round_trips();

@@ -36,10 +36,13 @@ const struct cli_command cli_commands[] = {
      "  --batch N      rows per batch (default 50000)\n\n"
      "Exit status: 0 all rows imported, 3 some rows rejected, 1 the import failed.\n"},
     {"event", cmd_event, "record an event for a contact",
-     "event TYPE (--email ADDR | --contact ID) [--tenant NAME] [--data JSON] [--at TIME]\n\n"
+     "event TYPE (--email ADDR | --contact ID) [--tenant NAME] [--data JSON] [--at TIME]\n"
+     "           [--idempotency-key KEY]\n\n"
      "Record an event (e.g. order.placed) as the events API would, so journeys\n"
      "react to it. TYPE is lower-case dotted words. --data is a JSON object;\n"
-     "--at an ISO 8601 time (default: now). Prints the event id.\n"},
+     "--at an ISO 8601 time with a zone (default: now). An unknown address\n"
+     "becomes a pending contact of the tenant; a contact id must exist. A KEY\n"
+     "used before in the tenant records nothing new. Prints the event id.\n"},
     {"render", cmd_render, "render a template to standard output",
      "render TEMPLATE [--data JSON|@FILE] [--partials DIR] [--part NAME] [--strict]\n"
      "                   [--tenant NAME] [--contact EMAIL]\n\n"

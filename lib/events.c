@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -32,6 +33,79 @@ ev_type_problem(const char *type)
             return "event type may only hold a-z, 0-9, '_' and '.'";
     }
     if (!dot) return "event type needs a dotted name like order.placed";
+    return NULL;
+}
+
+static bool
+digits(const char *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i])) return false;
+    return true;
+}
+
+/* The value of `n` digits at `s` (checked by the caller). */
+static int
+number(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+/* "Z", "+01:00" or "-05:30" as seconds east of UTC; false when it is none of these. */
+static bool
+zone_offset(const char *p, int *secs)
+{
+    if (strcmp(p, "Z") == 0) return (*secs = 0), true;
+    if ((p[0] != '+' && p[0] != '-') || strlen(p) != 6 || !digits(p + 1, 2) || p[3] != ':' ||
+        !digits(p + 4, 2) || number(p + 1, 2) > 23 || number(p + 4, 2) > 59)
+        return false;
+    *secs = (number(p + 1, 2) * 60 + number(p + 4, 2)) * 60 * (p[0] == '-' ? -1 : 1);
+    return true;
+}
+
+/* Microseconds of a fraction ".123" at `*p` (moved past it); -1 when malformed. */
+static int64_t
+fraction(const char **p)
+{
+    if (**p != '.') return 0;
+    int n = 0;
+    while (isdigit((unsigned char)(*p)[1 + n]))
+        n++;
+    if (n == 0 || n > 6) return -1;
+    int64_t us = number(*p + 1, n);
+    for (int i = n; i < 6; i++)
+        us *= 10;
+    *p += 1 + n;
+    return us;
+}
+
+const char *
+ev_time_parse(const char *s, int64_t *us)
+{
+    static const char *const bad = "must be ISO 8601 with a zone, like 2026-03-01T12:00:00Z";
+    if (strlen(s) < 20 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
+        !digits(s + 8, 2) || s[10] != 'T' || !digits(s + 11, 2) || s[13] != ':' ||
+        !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2))
+        return bad;
+    struct tm tm = {.tm_year = number(s, 4) - 1900,
+                    .tm_mon = number(s + 5, 2) - 1,
+                    .tm_mday = number(s + 8, 2),
+                    .tm_hour = number(s + 11, 2),
+                    .tm_min = number(s + 14, 2),
+                    .tm_sec = number(s + 17, 2)};
+    struct tm want = tm;
+    const char *p = s + 19;
+    int64_t frac = fraction(&p);
+    int zone;
+    if (frac < 0 || !zone_offset(p, &zone)) return bad;
+    time_t t = timegm(&tm); /* normalizes 02-30 to 03-02: compare to catch it */
+    if (tm.tm_mon != want.tm_mon || tm.tm_mday != want.tm_mday || tm.tm_hour != want.tm_hour ||
+        tm.tm_min != want.tm_min || tm.tm_sec != want.tm_sec || want.tm_year < 0)
+        return "is not a real date and time";
+    *us = ((int64_t)t - zone) * 1000000 + frac;
     return NULL;
 }
 

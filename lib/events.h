@@ -27,6 +27,14 @@ struct ev_new {
 /* NULL when `type` is acceptable, else why not. */
 const char *ev_type_problem(const char *type);
 
+/*
+ * Parse an ISO 8601 time with a zone, `2026-03-01T12:00:00Z`,
+ * `2026-03-01T13:00:00.250+01:00` (up to six fraction digits), into Unix
+ * microseconds. NULL on success, else why not: every field is checked
+ * (no 2026-02-30), so a time accepted here is one PostgreSQL accepts.
+ */
+const char *ev_time_parse(const char *s, int64_t *us);
+
 /* NULL when `json` is a JSON object (what event data must be), else why not. */
 const char *ev_data_problem(const char *json, char *why, size_t len);
 

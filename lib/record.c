@@ -258,3 +258,53 @@ rec_encode_preferences(const struct rec_change *c, struct buf *out, char *err, s
     }
     return emit(o, out, err, errlen);
 }
+
+static const char *
+api_event_problem(const struct rec_api_event *ev)
+{
+    if (!ev->type) return "event type is missing";
+    const char *bad = ev_type_problem(ev->type);
+    if (bad) return bad;
+    if (!ev->tenant || !*ev->tenant) return "an event from outside needs a tenant";
+    if (!ev->email == !(ev->contact_id > 0)) return "give exactly one of email and contact_id";
+    if (ev->idem_key && (!*ev->idem_key || strlen(ev->idem_key) > REC_IDEM_MAX))
+        return "idempotency key must be 1 to 128 bytes";
+    return NULL;
+}
+
+bool
+rec_new_event_id(int64_t now_us, char out[37])
+{
+    unsigned char raw[16];
+    if (!uuid_v7(raw, (now_us ? now_us : rec_now_us()) / 1000)) return false;
+    tok_uuid_format(raw, out);
+    return true;
+}
+
+int
+rec_encode_api_event(const struct rec_api_event *ev, struct buf *out, char *err, size_t errlen)
+{
+    const char *bad = api_event_problem(ev);
+    if (bad) return fail(err, errlen, bad);
+    int64_t now = rec_now_us(), accepted = ev->accepted_us ? ev->accepted_us : now;
+    char id[37];
+    if (!*ev->id) return fail(err, errlen, "an event from outside needs its id");
+    if (event_id(ev->id, id, err, errlen) < 0) return -1;
+    json_t *o = json_object();
+    int rc = 0;
+    bool ok = o && put_str(o, "kind", KIND_API_EVENT) && put_str(o, "id", id) &&
+              put_str(o, "tenant", ev->tenant) && put_str(o, "key_id", ev->key_id) &&
+              put_str(o, "email", ev->email) &&
+              (ev->contact_id <= 0 || put_int(o, "contact_id", ev->contact_id)) &&
+              put_str(o, "type", ev->type) &&
+              put_int(o, "occurred_us", ev->occurred_us ? ev->occurred_us : now) &&
+              put_object_text(o, "data", ev->data, &rc, err, errlen) &&
+              put_str(o, "idempotency_key", ev->idem_key) && put_str(o, "source", ev->source) &&
+              put_int(o, "accepted_us", accepted);
+    if (!ok) {
+        if (rc == 0) fail(err, errlen, "out of memory");
+        json_decref(o);
+        return -1;
+    }
+    return emit(o, out, err, errlen);
+}

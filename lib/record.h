@@ -22,6 +22,13 @@
  *                  the contact.confirmed event
  *     preferences  attributes merged into contacts.attributes, plus the
  *                  preferences.updated event
+ *     api_event    an event of the events API or `tern event`, placed at
+ *                  apply time: its contact found in its tenant by id or by
+ *                  address (an unknown address becomes a `pending` contact
+ *                  of that tenant), its idempotency key claimed per tenant
+ *                  (tern.event_idempotency: the first event with a key
+ *                  wins); an unknown contact id is kept in
+ *                  tern.event_rejects with the reason, and logged
  *
  * Encoding (doc/spool.md has every field): {"kind": "event", "id": ...,
  * "occurred_us": ..., ...}; a change is its event's fields plus "list",
@@ -40,7 +47,8 @@
  * its event's first insert, so a replay never undoes a later change.
  *
  * Depends on: lib/buf, lib/db, lib/events, lib/token (UUID text), lib/log,
- * jansson, libpq, OpenSSL (random and SHA-1 for ids). Needs migration 0005.
+ * jansson, libpq, OpenSSL (random and SHA-1 for ids). Needs migrations 0005
+ * and 0010.
  *
  * DIAGNOSTICS
  *     Encoders: -1 and the reason ("event type needs a dotted name like
@@ -95,6 +103,24 @@ struct rec_change {
     const char *attrs;   /* preferences: JSON object merged into attributes */
 };
 
+#define REC_IDEM_MAX 128 /* bytes of an idempotency key */
+
+/* An event from outside (the events API, `tern event`): its contact is found
+ * when the record is applied, so it can be accepted while PostgreSQL is away. */
+struct rec_api_event {
+    char id[37];          /* UUID, given when it is accepted (rec_new_event_id) */
+    const char *tenant;   /* where the contact is looked up (or created) */
+    const char *key_id;   /* the API key; NULL from tern event */
+    const char *email;    /* exactly one of email and contact_id */
+    long long contact_id; /* 0: by email */
+    const char *type;     /* "order.placed" */
+    int64_t occurred_us;  /* 0: now */
+    const char *data;     /* JSON object text, NULL for {} */
+    const char *idem_key; /* idempotency key, 1 to 128 bytes; NULL: none */
+    const char *source;   /* "api" or "cli" */
+    int64_t accepted_us;  /* when it was accepted (0: now) */
+};
+
 /* The id of a message's email.sent event: a UUIDv5 of the message id, the
  * same on every replay. -1 when `message_id` is not a UUID. */
 int rec_sent_event_id(const char *message_id, char out[37]);
@@ -104,6 +130,11 @@ int rec_encode_message(const struct rec_message *msg, struct buf *out, char *err
 int rec_encode_unsubscribe(const struct rec_change *c, struct buf *out, char *err, size_t errlen);
 int rec_encode_confirm(const struct rec_change *c, struct buf *out, char *err, size_t errlen);
 int rec_encode_preferences(const struct rec_change *c, struct buf *out, char *err, size_t errlen);
+/* A new event id: a version 7 UUID of `now_us` (0: now), so ids sort by acceptance. False
+ * when there are no random bytes. */
+bool rec_new_event_id(int64_t now_us, char out[37]);
+
+int rec_encode_api_event(const struct rec_api_event *ev, struct buf *out, char *err, size_t errlen);
 
 /*
  * Apply `n` encoded records in one transaction on `conn`. A record that

@@ -30,12 +30,14 @@
 #include "log.h"
 
 /* Kinds in the order a batch applies them. */
-enum kind { K_MESSAGE, K_EVENT, K_CONFIRM, K_UNSUBSCRIBE, K_PREFERENCES, K_COUNT };
+enum kind { K_MESSAGE, K_EVENT, K_API, K_CONFIRM, K_UNSUBSCRIBE, K_PREFERENCES, K_COUNT };
 
-static const char *const kind_names[K_COUNT] = {KIND_MESSAGE, KIND_EVENT, KIND_CONFIRM,
-                                                KIND_UNSUBSCRIBE, KIND_PREFERENCES};
-static const char *const kind_sql[K_COUNT] = {SQL_MESSAGES, SQL_EVENTS, SQL_CONFIRM,
-                                              SQL_UNSUBSCRIBE, SQL_PREFERENCES};
+static const char *const kind_names[K_COUNT] = {KIND_MESSAGE, KIND_EVENT,       KIND_API_EVENT,
+                                                KIND_CONFIRM, KIND_UNSUBSCRIBE, KIND_PREFERENCES};
+static const char *const kind_sql[K_COUNT] = {SQL_MESSAGES, SQL_EVENTS,      SQL_API_EVENTS,
+                                              SQL_CONFIRM,  SQL_UNSUBSCRIBE, SQL_PREFERENCES};
+/* A statement a kind runs first, over the same rows (NULL: none). */
+static const char *const kind_pre_sql[K_COUNT] = {[K_API] = SQL_API_CONTACTS};
 
 enum outcome { APPLIED, REFUSED, RETRY };
 
@@ -89,6 +91,15 @@ decode_message(json_t *o)
     return json_object_set_new(o, "event_id", json_string(sent)) == 0 ? NULL : "out of memory";
 }
 
+static const char *
+decode_api_event(json_t *o)
+{
+    const char *why = decode_event(o);
+    if (why) return why;
+    if (!json_is_string(json_object_get(o, "tenant"))) return "no tenant";
+    return move_time(o, "accepted_us", "accepted_at") ? NULL : "no accepted_us time";
+}
+
 static int
 kind_of(const char *name)
 {
@@ -110,6 +121,7 @@ decode(const struct spool_rec *rec, struct row *r)
     int k = kind_of(json_string_value(json_object_get(o, "kind")));
     const char *why = k < 0            ? "unknown kind (written by a newer tern?)"
                       : k == K_MESSAGE ? decode_message(o)
+                      : k == K_API     ? decode_api_event(o)
                                        : decode_event(o);
     if (!why && k == K_PREFERENCES && !json_is_object(json_object_get(o, "attrs")))
         why = "preferences without an attrs object";
@@ -197,7 +209,30 @@ exec_simple(PGconn *conn, const char *sql, char *err, size_t errlen)
     return o;
 }
 
-/* Run the statement of `kind` over a JSON array of its rows. */
+/* Rows a statement returns are records it set aside, (id, reason): say so. */
+static void
+log_set_aside(const PGresult *res, enum kind kind)
+{
+    for (int i = 0; i < PQntuples(res); i++)
+        log_warn("-", "spooled %s %s kept in tern.event_rejects: %s", kind_names[kind],
+                 PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+}
+
+static enum outcome
+exec_one(PGconn *conn, const char *sql, enum kind kind, const char *rows, char *err, size_t errlen)
+{
+    const char *params[] = {rows};
+    PGresult *res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+    enum outcome o =
+        st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? APPLIED : classify(conn, res);
+    if (o != APPLIED) db_error(conn, res, err, errlen);
+    if (st == PGRES_TUPLES_OK) log_set_aside(res, kind);
+    PQclear(res);
+    return o;
+}
+
+/* Run the statements of `kind` over a JSON array of its rows. */
 static enum outcome
 exec_rows(PGconn *conn, enum kind kind, json_t *array, char *err, size_t errlen)
 {
@@ -206,12 +241,10 @@ exec_rows(PGconn *conn, enum kind kind, json_t *array, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return RETRY;
     }
-    const char *params[] = {text};
-    PGresult *res = PQexecParams(conn, kind_sql[kind], 1, NULL, params, NULL, NULL, 0);
+    enum outcome o =
+        kind_pre_sql[kind] ? exec_one(conn, kind_pre_sql[kind], kind, text, err, errlen) : APPLIED;
+    if (o == APPLIED) o = exec_one(conn, kind_sql[kind], kind, text, err, errlen);
     free(text);
-    enum outcome o = PQresultStatus(res) == PGRES_COMMAND_OK ? APPLIED : classify(conn, res);
-    if (o != APPLIED) db_error(conn, res, err, errlen);
-    PQclear(res);
     return o;
 }
 

@@ -17,6 +17,7 @@
 #define KIND_UNSUBSCRIBE "unsubscribe"
 #define KIND_CONFIRM     "confirm"
 #define KIND_PREFERENCES "preferences"
+#define KIND_API_EVENT   "api_event"
 
 /* "2026-12-01T17:54:54.123456Z" from Unix microseconds; `out` holds 32 bytes. */
 void rec_iso_time(int64_t us, char out[32]);

@@ -62,13 +62,17 @@
  * tenant or everywhere) records nothing, and of several requests for one
  * contact and list in a batch only the first is kept. */
 #define UNSUBSCRIBE_ROWS                                                                           \
-    "WITH asked AS (" CHANGE_ROWS("list text") "),"                                                \
-    " r AS (SELECT DISTINCT ON (a.contact_id, coalesce(a.list, '')) a.* FROM asked a"              \
-    " LEFT JOIN tern.contacts c ON c.id = a.contact_id"                                            \
-    " WHERE NOT CASE WHEN a.list IS NULL THEN coalesce(c.status = 'unsubscribed', false)"          \
-    " ELSE EXISTS (SELECT 1 FROM tern.suppressions s WHERE lower(s.email) = lower(c.email)"        \
-    " AND (s.tenant IS NULL OR s.tenant = c.tenant) AND s.scope = a.list) END"                     \
-    " ORDER BY a.contact_id, coalesce(a.list, ''), a.occurred_at, a.id)"
+    "WITH asked AS (" CHANGE_ROWS(                                                                 \
+        "list text") "),"                                                                          \
+                     " r AS (SELECT DISTINCT ON (a.contact_id, coalesce(a.list, '')) a.* FROM "    \
+                     "asked a"                                                                     \
+                     " LEFT JOIN tern.contacts c ON c.id = a.contact_id"                           \
+                     " WHERE NOT CASE WHEN a.list IS NULL THEN coalesce(c.status = "               \
+                     "'unsubscribed', false)"                                                      \
+                     " ELSE EXISTS (SELECT 1 FROM tern.suppressions s WHERE lower(s.email) = "     \
+                     "lower(c.email)"                                                              \
+                     " AND (s.tenant IS NULL OR s.tenant = c.tenant) AND s.scope = a.list) END"    \
+                     " ORDER BY a.contact_id, coalesce(a.list, ''), a.occurred_at, a.id)"
 
 /* All mail: the contact's status. One list or category: a suppression of
  * the contact's address in its tenant. */
@@ -102,5 +106,49 @@
     FRESH_CHANGES("attrs jsonb")                                                                   \
     " UPDATE tern.contacts c SET attributes = c.attributes || f.attrs, updated_at = now()"         \
     " FROM fresh f WHERE c.id = f.contact_id"
+
+/* Events from outside (api_event). Two statements, so the second one sees
+ * the contacts the first made: an unknown address becomes a `pending`
+ * contact of the tenant (transactional mail may go to it, marketing waits
+ * for consent). Then each event is placed: its contact by id or by address
+ * within its tenant; an idempotency key claimed per tenant, the first
+ * event holding it (in acceptance order) being the one written; a contact
+ * id the tenant does not have set aside in event_rejects. The statement
+ * returns the set-aside events (id, reason) for the log. Replays change
+ * nothing: the claim, the reject and the event are all keyed by the id. */
+#define API_COLS                                                                                   \
+    "id uuid, tenant text, key_id text, email text, contact_id bigint, type text,"                 \
+    " occurred_at timestamptz, source text, data jsonb, idempotency_key text,"                     \
+    " accepted_at timestamptz"
+
+#define SQL_API_CONTACTS                                                                           \
+    "INSERT INTO tern.contacts (tenant, email, status)"                                            \
+    " SELECT DISTINCT ON (r.tenant, lower(r.email)) r.tenant, r.email, 'pending'"                  \
+    " FROM jsonb_to_recordset($1::jsonb) AS r(tenant text, email text)"                            \
+    " WHERE r.email IS NOT NULL AND NOT EXISTS (SELECT 1 FROM tern.contacts c"                     \
+    " WHERE c.tenant = r.tenant AND lower(c.email) = lower(r.email))"                              \
+    " ORDER BY r.tenant, lower(r.email) ON CONFLICT DO NOTHING"
+
+#define SQL_API_EVENTS                                                                             \
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(" API_COLS ")),"                  \
+    " placed AS (SELECT r.*, CASE WHEN r.contact_id IS NOT NULL"                                   \
+    " THEN (SELECT c.id FROM tern.contacts c WHERE c.id = r.contact_id AND c.tenant = r.tenant)"   \
+    " ELSE (SELECT c.id FROM tern.contacts c WHERE c.tenant = r.tenant"                            \
+    " AND lower(c.email) = lower(r.email)) END AS cid FROM r),"                                    \
+    " rejected AS (INSERT INTO tern.event_rejects (id, tenant, key_id, item, reason, accepted_at)" \
+    " SELECT id, tenant, key_id, jsonb_strip_nulls(to_jsonb(p) - 'cid'),"                          \
+    " CASE WHEN contact_id IS NOT NULL THEN 'no such contact in tenant ' || tenant"                \
+    " ELSE 'no contact with this address in tenant ' || tenant END, accepted_at"                   \
+    " FROM placed p WHERE cid IS NULL ON CONFLICT (id) DO NOTHING RETURNING id, reason),"          \
+    " claimed AS (INSERT INTO tern.event_idempotency (tenant, idempotency_key, event_id, key_id)"  \
+    " SELECT tenant, idempotency_key, id, key_id FROM placed"                                      \
+    " WHERE cid IS NOT NULL AND idempotency_key IS NOT NULL ORDER BY accepted_at, id"              \
+    " ON CONFLICT DO NOTHING RETURNING event_id),"                                                 \
+    " ins AS (INSERT INTO tern.events (id, contact_id, type, occurred_at, source, data)"           \
+    " SELECT id, cid, type, occurred_at, coalesce(source, 'api'), coalesce(data, '{}')"            \
+    " FROM placed WHERE cid IS NOT NULL"                                                           \
+    " AND (idempotency_key IS NULL OR id IN (SELECT event_id FROM claimed))"                       \
+    " ON CONFLICT DO NOTHING)"                                                                     \
+    " SELECT id, reason FROM rejected"
 
 #endif

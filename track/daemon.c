@@ -20,6 +20,7 @@
 #include "burst.h"
 #include "db.h"
 #include "gen.h"
+#include "memo.h"
 #include "log.h"
 #include "metrics.h"
 #include "server.h"
@@ -28,9 +29,10 @@
 #include "worker.h"
 
 #define BURST_SLOTS    65536
-#define STOP_GRACE_MS  5000 /* suspended requests finishing their sync */
-#define DRAIN_GRACE_MS 5000 /* the drain emptying the spool at shutdown */
-#define API_WORKERS    2    /* threads writing events API batches */
+#define IDEM_SLOTS     16384 /* recent idempotency keys remembered (memo.h) */
+#define STOP_GRACE_MS  5000  /* suspended requests finishing their sync */
+#define DRAIN_GRACE_MS 5000  /* the drain emptying the spool at shutdown */
+#define API_WORKERS    2     /* threads writing events API batches */
 /* Records per drain transaction. Each batch costs a PostgreSQL commit and a
  * spool cursor sync, both on the disk the spool's group commits wait for:
  * fewer, larger batches leave the disk to the clicks. */
@@ -127,7 +129,8 @@ open_services(struct daemon *d)
     d->shared.metrics = tr_metrics_new();
     d->shared.burst = burst_new(BURST_SLOTS, d->cfg->track.burst_window_ms * 1000);
     d->shared.keys = apikeys_new();
-    if (!d->shared.metrics || !d->shared.burst || !d->shared.keys) {
+    d->shared.idem = memo_new(IDEM_SLOTS);
+    if (!d->shared.metrics || !d->shared.burst || !d->shared.keys || !d->shared.idem) {
         log_error("-", "out of memory");
         return -1;
     }
@@ -228,6 +231,7 @@ stop_all(struct daemon *d)
     spool_close(d->shared.spool);
     db_pool_free(d->shared.db);
     apikeys_free(d->shared.keys);
+    memo_free(d->shared.idem);
     burst_free(d->shared.burst);
     tr_metrics_free(d->shared.metrics);
 }

@@ -3,11 +3,20 @@
  *
  * In the HTTP thread, without touching the database: check the key (an
  * in-memory copy, apikeys.h) and its rate limit, parse the body (one event
- * object, or an array of up to API_BATCH_MAX) and validate every item.
- * Then on a worker thread: one SQL statement resolves each item's contact
- * within the key's tenant, claims its idempotency key and inserts its
- * event, all in one transaction, so a batch is written exactly once
- * however often a client retries it. The answer lists every item:
+ * object, or an array of up to API_BATCH_MAX) and validate every item:
+ * syntax, sizes and types are answered at once, per item.
+ *
+ * Then on a worker thread, every valid item is given its event id (a
+ * UUIDv7) and appended to the spool like a click; the answer goes out once
+ * the group commit made them durable, and the drain writes them into
+ * PostgreSQL (record kind api_event, record.h), where contacts are found,
+ * unknown addresses become pending contacts and idempotency keys are
+ * settled. Before spooling, when PostgreSQL answers within a moment, one
+ * read-only query rejects contact ids the key's tenant does not have and
+ * finds the first event of idempotency keys already written; the recent
+ * keys this tracker accepted itself answer repeats that have not reached
+ * PostgreSQL yet (memo.h). PostgreSQL away: items are spooled unchecked
+ * and the drain settles them. The answer lists every item:
  *
  *     202 {"accepted": 2, "duplicates": 1, "rejected": 1, "results": [
  *          {"index": 0, "status": "accepted", "id": "<uuid>"},
@@ -16,15 +25,8 @@
  *
  * 202 when at least one item was accepted or was a duplicate, 422 when
  * none was, 400 for a body that is not JSON, 401 for a bad key, 429 over
- * the rate limit, 503 when PostgreSQL is unreachable (nothing written;
- * retry with the same idempotency keys). Unknown contacts are rejected
- * per item, never created: a shop must not be able to grow the audience
- * by posting addresses.
- *
- * The API writes to PostgreSQL directly rather than through the spool:
- * it needs PostgreSQL anyway to find contacts by address and to make
- * idempotency keys exact, and a committed transaction is at least as
- * durable as the spool.
+ * the rate limit, 503 with Retry-After when the spool refuses (full):
+ * nothing was accepted, retry.
  */
 #define LOG_MODULE "api"
 
@@ -40,15 +42,19 @@
 #include "endpoints.h"
 #include "events.h"
 #include "gen.h"
+#include "memo.h"
 #include "log.h"
+#include "record.h"
+#include "spool.h"
 
 #define API_BATCH_MAX 1000
-#define IDEM_MAX      128
+#define CHECK_WAIT_MS 250 /* how long the checks wait for a database connection */
 
 struct api_job {
     struct tr_job base;
     char key_id[APIKEY_ID_LEN + 1];
     char tenant[64];
+    int64_t now_us;  /* when the request came */
     json_t *results; /* one object per item, rejected ones already filled */
     json_t *valid;   /* the items to write, each with its "index" */
 };
@@ -56,35 +62,6 @@ struct api_job {
 /* ---------------------------------------------------------------------
  * validating items (no database)
  * --------------------------------------------------------------------- */
-
-static bool
-digits(const char *s, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (!isdigit((unsigned char)s[i])) return false;
-    return true;
-}
-
-/* 2026-03-01T12:00:00[.123456](Z|+01:00): what PostgreSQL will parse the same way. */
-static bool
-iso8601(const char *s)
-{
-    if (strlen(s) < 20 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
-        !digits(s + 8, 2) || s[10] != 'T' || !digits(s + 11, 2) || s[13] != ':' ||
-        !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2))
-        return false;
-    const char *p = s + 19;
-    if (*p == '.') {
-        int n = 0;
-        while (isdigit((unsigned char)p[1 + n]))
-            n++;
-        if (n == 0 || n > 6) return false;
-        p += 1 + n;
-    }
-    if (strcmp(p, "Z") == 0) return true;
-    return (p[0] == '+' || p[0] == '-') && strlen(p) == 6 && digits(p + 1, 2) && p[3] == ':' &&
-           digits(p + 4, 2);
-}
 
 static const char *
 check_contact(json_t *item)
@@ -135,12 +112,18 @@ item_problem(json_t *item, char *why, size_t n)
     json_t *data = json_object_get(item, "data");
     if (data && !json_is_object(data)) return "data: must be a JSON object";
     json_t *at = json_object_get(item, "occurred_at");
-    if (at && (!json_is_string(at) || !iso8601(json_string_value(at))))
+    int64_t us;
+    if (at && !json_is_string(at))
         return "occurred_at: must be ISO 8601 with a zone, like 2026-03-01T12:00:00Z";
+    if (at && (bad = ev_time_parse(json_string_value(at), &us))) {
+        snprintf(why, n, "occurred_at: %s", bad);
+        return why;
+    }
     json_t *idem = json_object_get(item, "idempotency_key");
-    if (idem &&
-        (!json_is_string(idem) || !json_string_length(idem) || json_string_length(idem) > IDEM_MAX))
-        return "idempotency_key: must be a string of 1 to 128 characters";
+    if (idem && (!json_is_string(idem) || !json_string_length(idem) ||
+                 json_string_length(idem) > REC_IDEM_MAX ||
+                 strlen(json_string_value(idem)) != json_string_length(idem)))
+        return "idempotency_key: must be a string of 1 to 128 bytes";
     return NULL;
 }
 
@@ -189,79 +172,167 @@ sort_items(json_t *items, struct api_job *job)
 }
 
 /* ---------------------------------------------------------------------
- * writing (worker thread)
+ * checking with PostgreSQL, when it answers (worker thread)
  * --------------------------------------------------------------------- */
 
-/* One statement: resolve contacts, claim idempotency keys, insert events, report each item. */
-static const char write_sql[] =
-    "WITH items AS ("
-    "  SELECT (item->>'index')::int AS idx, item FROM jsonb_array_elements($1::jsonb) AS t(item)"
-    "), resolved AS MATERIALIZED ("
-    "  SELECT idx, item, gen_random_uuid() AS new_id,"
-    "         CASE WHEN item ? 'contact_id'"
-    "              THEN (SELECT c.id FROM tern.contacts c"
-    "                     WHERE c.id = (item->>'contact_id')::bigint AND c.tenant = $2)"
-    "              ELSE (SELECT c.id FROM tern.contacts c"
-    "                     WHERE c.tenant = $2 AND lower(c.email) = lower(item->>'email')) END"
-    "           AS contact_id"
-    "    FROM items"
-    "), claimed AS ("
-    "  INSERT INTO tern.api_idempotency (key_id, idempotency_key, event_id)"
-    "  SELECT $3, item->>'idempotency_key', new_id FROM resolved"
-    "   WHERE contact_id IS NOT NULL AND item ? 'idempotency_key'"
-    "  ON CONFLICT DO NOTHING RETURNING event_id"
-    "), inserted AS ("
-    "  INSERT INTO tern.events (id, contact_id, type, occurred_at, source, data)"
-    "  SELECT new_id, contact_id, item->>'type',"
-    "         coalesce((item->>'occurred_at')::timestamptz, now()), 'api',"
-    "         coalesce(item->'data', '{}'::jsonb)"
-    "    FROM resolved"
-    "   WHERE contact_id IS NOT NULL"
-    "     AND (NOT item ? 'idempotency_key' OR new_id IN (SELECT event_id FROM claimed))"
-    "  RETURNING id"
-    ")"
-    " SELECT r.idx,"
-    "        CASE WHEN r.contact_id IS NULL THEN 'unknown'"
-    "             WHEN r.new_id IN (SELECT id FROM inserted) THEN 'accepted'"
-    "             ELSE 'duplicate' END,"
-    "        CASE WHEN r.new_id IN (SELECT id FROM inserted) THEN r.new_id"
-    "             ELSE (SELECT a.event_id FROM tern.api_idempotency a"
-    "                    WHERE a.key_id = $3 AND a.idempotency_key = r.item->>'idempotency_key')"
-    "        END"
-    "   FROM resolved r ORDER BY r.idx";
+/* For each item with a contact id or an idempotency key: is the contact the
+ * tenant's, and which event holds the key already. */
+static const char check_sql[] =
+    "SELECT (i->>'index')::int,"
+    "       NOT i ? 'contact_id' OR EXISTS (SELECT 1 FROM tern.contacts c"
+    "        WHERE c.id = (i->>'contact_id')::bigint AND c.tenant = $2),"
+    "       (SELECT k.event_id FROM tern.event_idempotency k"
+    "         WHERE k.tenant = $2 AND k.idempotency_key = i->>'idempotency_key')"
+    "  FROM jsonb_array_elements($1::jsonb) AS t(i)";
 
+/* The fields the check needs, of the items that have any; NULL when none has. */
 static json_t *
-written(PGresult *res, int row, const char *tenant)
+check_items(const struct api_job *job)
 {
-    json_int_t idx = strtoll(PQgetvalue(res, row, 0), NULL, 10);
-    const char *status = PQgetvalue(res, row, 1);
-    if (strcmp(status, "unknown") == 0) {
-        char why[128];
-        snprintf(why, sizeof why, "no such contact in tenant %s", tenant);
-        return rejected((size_t)idx, why);
+    json_t *a = json_array(), *item;
+    size_t i;
+    json_array_foreach(job->valid, i, item)
+    {
+        json_t *id = json_object_get(item, "contact_id"),
+               *key = json_object_get(item, "idempotency_key");
+        if ((id || key) &&
+            json_array_append_new(a, json_pack("{s:O, s:O*, s:O*}", "index",
+                                               json_object_get(item, "index"), "contact_id", id,
+                                               "idempotency_key", key)))
+            break;
     }
-    return json_pack("{s:I, s:s, s:s?}", "index", idx, "status", status, "id",
-                     PQgetisnull(res, row, 2) ? NULL : PQgetvalue(res, row, 2));
+    if (json_array_size(a)) return a;
+    json_decref(a);
+    return NULL;
 }
 
-/* Run the statement; -1 with `err` when nothing was written. */
-static int
-write_items(struct api_job *job, PGconn *conn, char *err, size_t errlen)
+static void
+checked(struct api_job *job, PGresult *res)
 {
-    char *items = json_dumps(job->valid, JSON_COMPACT);
-    if (!items) return snprintf(err, errlen, "out of memory"), -1;
-    const char *params[] = {items, job->tenant, job->key_id};
-    PGresult *res = PQexecParams(conn, write_sql, 3, NULL, params, NULL, NULL, 0);
-    free(items);
-    int rc = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : -1;
-    for (int row = 0; rc == 0 && row < PQntuples(res); row++) {
-        json_t *r = written(res, row, job->tenant);
-        size_t idx = (size_t)json_integer_value(json_object_get(r, "index"));
-        if (!r || json_array_set_new(job->results, idx, r)) rc = -1;
+    char why[128];
+    for (int row = 0; row < PQntuples(res); row++) {
+        size_t idx = (size_t)strtoull(PQgetvalue(res, row, 0), NULL, 10);
+        json_t *r = NULL;
+        if (strcmp(PQgetvalue(res, row, 1), "t") != 0) {
+            snprintf(why, sizeof why, "no such contact in tenant %s", job->tenant);
+            r = rejected(idx, why);
+        } else if (!PQgetisnull(res, row, 2)) {
+            r = json_pack("{s:I, s:s, s:s}", "index", (json_int_t)idx, "status", "duplicate", "id",
+                          PQgetvalue(res, row, 2));
+        }
+        if (r) json_array_set_new(job->results, idx, r);
     }
-    if (rc < 0) db_error(conn, res, err, errlen);
+}
+
+/* Run the checks when PostgreSQL answers; without it the drain settles everything. */
+static void
+check_known(struct api_job *job, struct db_pool *db)
+{
+    json_t *items = check_items(job);
+    char err[512] = "PostgreSQL is not connected";
+    PGconn *conn = items && db ? db_lease(db, CHECK_WAIT_MS, err, sizeof err) : NULL;
+    char *text = conn ? json_dumps(items, JSON_COMPACT) : NULL;
+    json_decref(items);
+    if (!text) {
+        if (items) log_debug(job->key_id, "events spooled unchecked: %s", err);
+        if (conn) db_release(db, conn);
+        return;
+    }
+    const char *params[] = {text, job->tenant};
+    PGresult *res = PQexecParams(conn, check_sql, 2, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) == PGRES_TUPLES_OK)
+        checked(job, res);
+    else
+        log_debug(job->key_id, "events spooled unchecked: %s",
+                  db_error(conn, res, err, sizeof err));
     PQclear(res);
+    free(text);
+    db_release(db, conn);
+}
+
+/* ---------------------------------------------------------------------
+ * spooling (worker thread)
+ * --------------------------------------------------------------------- */
+
+/* Encode one item as an api_event record with event id `id`. */
+static int
+encode_item(const struct api_job *job, json_t *item, const char *id, int64_t now, struct buf *out,
+            char *err, size_t errlen)
+{
+    struct rec_api_event ev = {
+        .tenant = job->tenant,
+        .key_id = job->key_id,
+        .email = json_string_value(json_object_get(item, "email")),
+        .contact_id = json_integer_value(json_object_get(item, "contact_id")),
+        .type = json_string_value(json_object_get(item, "type")),
+        .idem_key = json_string_value(json_object_get(item, "idempotency_key")),
+        .source = "api",
+        .accepted_us = now,
+    };
+    memcpy(ev.id, id, sizeof ev.id - 1); /* a UUID text: exactly 36 bytes */
+    const char *at = json_string_value(json_object_get(item, "occurred_at"));
+    if (at) ev_time_parse(at, &ev.occurred_us); /* validated in the HTTP thread */
+    json_t *data = json_object_get(item, "data");
+    char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+    ev.data = text;
+    int rc = data && !text ? -1 : rec_encode_api_event(&ev, out, err, errlen);
+    if (data && !text) snprintf(err, errlen, "out of memory");
+    free(text);
     return rc;
+}
+
+static json_t *
+accepted(size_t index, const char *status, const char *id)
+{
+    return json_pack("{s:I, s:s, s:s}", "index", (json_int_t)index, "status", status, "id", id);
+}
+
+/* Spool one item; its result, or NULL when the spool refused it (`err` says why). */
+static json_t *
+spool_item(struct api_job *job, const struct tr_gen *g, json_t *item, int64_t now,
+           struct tr_reply *rp, char *err, size_t errlen)
+{
+    size_t idx = (size_t)json_integer_value(json_object_get(item, "index"));
+    const char *key = json_string_value(json_object_get(item, "idempotency_key"));
+    char id[MEMO_VALUE_MAX + 1], memo_key[MEMO_KEY_MAX + 1];
+    if (!rec_new_event_id(now, id)) return snprintf(err, errlen, "no random bytes"), NULL;
+    snprintf(memo_key, sizeof memo_key, "%s\x1f%s", job->tenant, key ? key : "");
+    if (key && !memo_claim(g->shared->idem, memo_key, id, sizeof id))
+        return accepted(idx, "duplicate", id); /* accepted earlier, maybe not yet drained */
+    struct buf rec = BUF_INIT;
+    uint64_t seq;
+    int rc = encode_item(job, item, id, now, &rec, err, errlen);
+    if (rc == 0) rc = spool_append(g->shared->spool, rec.data, rec.len, &seq, err, errlen);
+    buf_free(&rec);
+    if (rc < 0) {
+        if (key) memo_forget(g->shared->idem, memo_key, id);
+        return NULL;
+    }
+    rp->must_sync = true;
+    rp->sync_seq = seq;
+    return accepted(idx, "accepted", id);
+}
+
+/* Spool every item not settled yet. False when the spool refused the first one. */
+static bool
+spool_items(struct api_job *job, const struct tr_gen *g, struct tr_reply *rp)
+{
+    char err[512] = "no spool", why[600];
+    int64_t now = job->now_us;
+    bool refused = !g->shared->spool;
+    size_t i;
+    json_t *item;
+    json_array_foreach(job->valid, i, item)
+    {
+        size_t idx = (size_t)json_integer_value(json_object_get(item, "index"));
+        if (!json_is_null(json_array_get(job->results, idx))) continue; /* settled by a check */
+        json_t *r = refused ? NULL : spool_item(job, g, item, now, rp, err, sizeof err);
+        if (!r && !refused) log_warn(job->key_id, "events not accepted: %s", err);
+        refused = refused || !r;
+        if (!r) snprintf(why, sizeof why, "not accepted (%s): send it again", err);
+        json_array_set_new(job->results, idx, r ? r : rejected(idx, why));
+    }
+    return rp->must_sync || !refused;
 }
 
 static void
@@ -293,18 +364,13 @@ static void
 job_run(struct tr_job *base, const struct tr_gen *g, struct tr_reply *rp)
 {
     struct api_job *job = (struct api_job *)base;
-    char err[512] = "PostgreSQL is not connected";
-    struct db_pool *db = g->shared->db;
-    PGconn *conn = json_array_size(job->valid) && db ? db_lease(db, 2000, err, sizeof err) : NULL;
-    if (json_array_size(job->valid) && (!conn || write_items(job, conn, err, sizeof err) < 0)) {
-        log_warn(job->key_id, "events not written: %s", err);
-        if (conn) db_release(db, conn);
-        tr_reply_status_text(rp, 503, "PostgreSQL unavailable, nothing was written; retry");
-        rp->retry_after = 5;
+    check_known(job, g->shared->db);
+    if (spool_items(job, g, rp)) {
+        answer_results(job, rp);
         return;
     }
-    if (conn) db_release(db, conn);
-    answer_results(job, rp);
+    tr_reply_status_text(rp, 503, "The event spool is full, nothing was accepted; retry");
+    rp->retry_after = 5;
 }
 
 static void
@@ -388,6 +454,7 @@ tr_ep_events(const struct tr_gen *g, const struct tr_request *rq, struct tr_repl
     struct api_job *job = calloc(1, sizeof *job);
     if (!job) return -1;
     job->base = (struct tr_job){job_run, job_free};
+    job->now_us = rq->now_us;
     if (!authorized(g, rq, job, rp)) {
         free(job);
         return 0;

@@ -58,7 +58,11 @@ enum tr_body {
 /*
  * Work an endpoint leaves for a worker thread because it may block on
  * PostgreSQL (the events API). `run` finishes the reply; `free` releases
- * the job. The connection stays suspended meanwhile.
+ * the job. The connection stays suspended meanwhile. A job that appends
+ * records to the spool itself (the events API, which answers per item)
+ * sets the reply's must_sync and sync_seq; records the endpoint left in
+ * its tr_record are appended after the job ran. Either way the reply is
+ * sent once they are durable.
  */
 struct tr_job {
     void (*run)(struct tr_job *job, const struct tr_gen *g, struct tr_reply *rp);
@@ -74,6 +78,8 @@ struct tr_reply {
     bool bearer;          /* 401: add WWW-Authenticate: Bearer */
     unsigned retry_after; /* 429, 503: seconds (0: no header) */
     struct tr_job *job;   /* NULL, or the rest of the work (freed with the reply) */
+    bool must_sync;       /* a job appended records up to sync_seq itself: */
+    uint64_t sync_seq;    /* the reply goes out once they are durable */
 };
 
 /* What must be on disk before the reply goes out: encoded records (lib/record.h). */

@@ -34,6 +34,7 @@ struct spool_drain;
 struct db_pool;
 struct tr_worker;
 struct apikeys;
+struct memo;
 
 /* What lives as long as the process, whatever the generation. */
 struct tr_shared {
@@ -44,6 +45,7 @@ struct tr_shared {
     struct db_pool *_Atomic db;        /* NULL: PostgreSQL not reached yet */
     struct tr_worker *worker;          /* runs the events API's database work */
     struct apikeys *keys;              /* active events API keys */
+    struct memo *idem;                 /* idempotency keys accepted recently (memo.h) */
 };
 
 struct tr_gen {

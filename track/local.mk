@@ -12,6 +12,7 @@ track_libtrack_a_SOURCES = \
 	track/ep_ops.c \
 	track/apikey.c track/apikey.h track/apikeys.c track/apikeys.h \
 	track/worker.c track/worker.h \
+	track/memo.c track/memo.h \
 	track/form.c track/form.h \
 	track/pages.c track/pages.h track/pages_int.h track/pages_builtin.c \
 	track/metrics.c track/metrics.h \
@@ -69,10 +70,13 @@ TESTS += tests/integration/track_http.t tests/integration/track_pages.t \
 EXTRA_DIST += tests/integration/track_fixture.sh tests/integration/track_http.t \
 	tests/integration/track_pages.t tests/integration/track_api.t tests/integration/track_ops.t
 
-# No acknowledged click lost: kill -9 under load; PostgreSQL stopped under load.
-TESTS += tests/integration/track_crash.t tests/integration/track_outage.t
+# No acknowledged click or events API item lost: kill -9 under load; PostgreSQL
+# stopped under load.
+TESTS += tests/integration/track_crash.t tests/integration/track_outage.t \
+	tests/integration/track_api_crash.t tests/integration/track_api_outage.t
 EXTRA_DIST += tests/integration/track_crash.t tests/integration/track_outage.t \
-	tests/integration/track_load.py
+	tests/integration/track_api_crash.t tests/integration/track_api_outage.t \
+	tests/integration/track_load.py tests/integration/track_load.sh
 
 # Documentation and deployment files.
 EXTRA_DIST += doc/track.md contrib/systemd/tern-track.service contrib/nginx/tern-track.conf

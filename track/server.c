@@ -250,6 +250,24 @@ unavailable(struct req *r, const char *why)
     r->rp.retry_after = 5;
 }
 
+/* Append the endpoint's records; -1 (503 already set) when the spool refuses. */
+static int
+append_records(struct req *r, uint64_t *seq)
+{
+    struct spool *sp = r->gen->shared->spool;
+    char err[512];
+    if (!sp) {
+        unavailable(r, "no spool");
+        return -1;
+    }
+    for (size_t i = 0; i < r->rec.n; i++)
+        if (spool_append(sp, r->rec.recs[i].data, r->rec.recs[i].len, seq, err, sizeof err) < 0) {
+            unavailable(r, err);
+            return -1;
+        }
+    return 0;
+}
+
 /* Append every record and ask for a sync; -1 (503 already set) when the spool refuses. */
 static int
 spool_records(struct req *r)
@@ -257,15 +275,7 @@ spool_records(struct req *r)
     struct spool *sp = r->gen->shared->spool;
     char err[512];
     uint64_t seq = 0;
-    if (!sp) {
-        unavailable(r, "no spool");
-        return -1;
-    }
-    for (size_t i = 0; i < r->rec.n; i++)
-        if (spool_append(sp, r->rec.recs[i].data, r->rec.recs[i].len, &seq, err, sizeof err) < 0) {
-            unavailable(r, err);
-            return -1;
-        }
+    if (append_records(r, &seq) < 0) return -1;
     r->sync = SYNC_PENDING;
     if (spool_sync_async(sp, seq, on_synced, r, err, sizeof err) < 0) {
         r->sync = SYNC_NONE;
@@ -322,12 +332,20 @@ run_endpoint(struct req *r)
     }
 }
 
-/* On a worker thread: finish the endpoint's job, then wake the request like a sync does. */
+/* On a worker thread: finish the endpoint's job, spool what it left, and wake
+ * the request once that is durable (on_synced, from the sync thread) or at once. */
 static void
 run_job(void *arg)
 {
     struct req *r = arg;
+    char err[512];
     r->rp.job->run(r->rp.job, r->gen, &r->rp);
+    uint64_t seq = r->rp.sync_seq;
+    bool sync = r->rp.must_sync || r->rec.n;
+    if (r->rec.n && append_records(r, &seq) < 0) sync = false;
+    if (sync && spool_sync_async(r->gen->shared->spool, seq, on_synced, r, err, sizeof err) == 0)
+        return;
+    if (sync) unavailable(r, err);
     on_synced(r, 0);
 }
 

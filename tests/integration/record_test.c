@@ -292,6 +292,59 @@ unsubscribes_for_one_scope_in_a_batch_record_one_event(void)
     batch_free(&b);
 }
 
+static struct rec_api_event
+api_event(const char *id, const char *email, const char *idem_key, int64_t accepted_us)
+{
+    struct rec_api_event ev = {.tenant = "default",
+                               .key_id = "0a1b2c3d",
+                               .email = email,
+                               .type = "order.placed",
+                               .occurred_us = T0,
+                               .idem_key = idem_key,
+                               .source = "api",
+                               .accepted_us = accepted_us};
+    snprintf(ev.id, sizeof ev.id, "%s", id);
+    return ev;
+}
+
+static void
+api_events_with_one_idempotency_key_keep_the_first(void)
+{
+    struct batch b = {0};
+    struct rec_api_event late =
+        api_event("99999999-9999-4999-8999-999999999992", "ann@example.com", "order-9", T0 + 2);
+    struct rec_api_event early =
+        api_event("99999999-9999-4999-8999-999999999991", "ann@example.com", "order-9", T0 + 1);
+    rec_encode_api_event(&late, slot(&b), err, sizeof err);
+    rec_encode_api_event(&early, slot(&b), err, sizeof err);
+    size_t skipped = 9;
+    ok(apply(&b, &skipped) == 0 && skipped == 0, "two API events with one idempotency key apply");
+    is_str(q("SELECT string_agg(id::text, ',') FROM tern.events WHERE type = 'order.placed'"),
+           "99999999-9999-4999-8999-999999999991", "only the one accepted first is written");
+    ok(apply(&b, &skipped) == 0 && skipped == 0, "replayed, they apply again");
+    is_int(q_int("SELECT count(*) FROM tern.events WHERE type = 'order.placed'"), 1,
+           "without a second event");
+    batch_free(&b);
+}
+
+static void
+api_event_for_an_unknown_contact_id_is_kept_aside(void)
+{
+    struct batch b = {0};
+    struct rec_api_event ev = api_event("99999999-9999-4999-8999-999999999993", NULL, NULL, T0);
+    ev.contact_id = 987654;
+    rec_encode_api_event(&ev, slot(&b), err, sizeof err);
+    size_t skipped = 9;
+    ok(apply(&b, &skipped) == 0 && skipped == 0, "an API event for an unknown contact id applies");
+    is_str(q("SELECT reason || ' ' || (item->>'contact_id') FROM tern.event_rejects"
+             " WHERE id = '99999999-9999-4999-8999-999999999993'"),
+           "no such contact in tenant default 987654", "kept in event_rejects with its reason");
+    is_int(
+        q_int("SELECT count(*) FROM tern.events WHERE id = '99999999-9999-4999-8999-999999999993'"),
+        0, "and not as an event");
+    batch_free(&b);
+}
+
 static void
 confirm_subscribes_a_pending_contact_with_its_consent(void)
 {
@@ -521,6 +574,8 @@ main(void)
     unsubscribe_from_one_list_adds_a_suppression();
     second_unsubscribe_from_a_list_records_nothing();
     unsubscribes_for_one_scope_in_a_batch_record_one_event();
+    api_events_with_one_idempotency_key_keep_the_first();
+    api_event_for_an_unknown_contact_id_is_kept_aside();
     confirm_subscribes_a_pending_contact_with_its_consent();
     preferences_merge_into_attributes_in_order();
     applying_the_same_batch_twice_changes_nothing();

@@ -30,6 +30,7 @@
 
 #define BURST_SLOTS    65536
 #define IDEM_SLOTS     16384 /* recent idempotency keys remembered (memo.h) */
+#define TENANT_SLOTS   16384 /* contacts whose tenant is remembered (their pages) */
 #define STOP_GRACE_MS  5000  /* suspended requests finishing their sync */
 #define DRAIN_GRACE_MS 5000  /* the drain emptying the spool at shutdown */
 #define API_WORKERS    2     /* threads writing events API batches */
@@ -130,7 +131,9 @@ open_services(struct daemon *d)
     d->shared.burst = burst_new(BURST_SLOTS, d->cfg->track.burst_window_ms * 1000);
     d->shared.keys = apikeys_new();
     d->shared.idem = memo_new(IDEM_SLOTS);
-    if (!d->shared.metrics || !d->shared.burst || !d->shared.keys || !d->shared.idem) {
+    d->shared.tenants = memo_new(TENANT_SLOTS);
+    if (!d->shared.metrics || !d->shared.burst || !d->shared.keys || !d->shared.idem ||
+        !d->shared.tenants) {
         log_error("-", "out of memory");
         return -1;
     }
@@ -232,6 +235,7 @@ stop_all(struct daemon *d)
     db_pool_free(d->shared.db);
     apikeys_free(d->shared.keys);
     memo_free(d->shared.idem);
+    memo_free(d->shared.tenants);
     burst_free(d->shared.burst);
     tr_metrics_free(d->shared.metrics);
 }

@@ -13,6 +13,9 @@
  * (the drain drops it, record_sql.h).
  * The preference form starts from what the contact saved, read on a worker
  * thread (defaults when PostgreSQL is away): a rare page, not a click.
+ * When some tenant has its own pages (pages.h), a page is rendered in the
+ * contact's tenant: known from a cache, or else looked up on a worker
+ * thread (the default pages when PostgreSQL is away or slow).
  * An unsubscribe token for the list "all" leaves all mail (the contact's
  * status); any other list is a suppression of that list or category.
  */
@@ -30,15 +33,69 @@
 #include "form.h"
 #include "gen.h"
 #include "log.h"
+#include "memo.h"
 #include "metrics.h"
 
-/* Render `page` with `view` (consumed) as the reply. -1 on failure. */
+#define TENANT_TTL_US  (300 * 1000000LL) /* how long a contact's tenant is believed */
+#define TENANT_WAIT_MS 250               /* how long a page waits for a connection */
+
+/* ---------------------------------------------------------------------
+ * the contact's tenant, for its pages
+ * --------------------------------------------------------------------- */
+
+static void
+contact_key(int64_t contact, char key[24])
+{
+    snprintf(key, 24, "%lld", (long long)contact);
+}
+
+/* The cached tenant of `contact` into `tenant`; false when the cache does not know. */
+static bool
+cached_tenant(const struct tr_gen *g, int64_t contact, int64_t now_us, char tenant[64])
+{
+    char key[24];
+    contact_key(contact, key);
+    return memo_get(g->shared->tenants, key, now_us - TENANT_TTL_US, tenant, 64);
+}
+
+/* The tenant of `contact`, from the cache or PostgreSQL (worker thread); NULL for the
+ * default pages (PostgreSQL away, no such contact). */
+static const char *
+lookup_tenant(const struct tr_gen *g, int64_t contact, int64_t now_us, char tenant[64],
+              const char *tag)
+{
+    if (cached_tenant(g, contact, now_us, tenant)) return tenant;
+    char err[256] = "not connected", key[24];
+    struct db_pool *db = g->shared->db;
+    PGconn *conn = db ? db_lease(db, TENANT_WAIT_MS, err, sizeof err) : NULL;
+    if (!conn) {
+        log_debug(tag, "default pages: %s", err);
+        return NULL;
+    }
+    contact_key(contact, key);
+    const char *params[] = {key};
+    PGresult *res = PQexecParams(conn, "SELECT tenant FROM tern.contacts WHERE id = $1", 1, NULL,
+                                 params, NULL, NULL, 0);
+    bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+    if (!ok) log_warn(tag, "tenant not read: %s", db_error(conn, res, err, sizeof err));
+    snprintf(tenant, 64, "%s", ok && PQntuples(res) ? PQgetvalue(res, 0, 0) : "");
+    PQclear(res);
+    db_release(db, conn);
+    if (ok) memo_put(g->shared->tenants, key, tenant, now_us);
+    return ok && *tenant ? tenant : NULL;
+}
+
+/* ---------------------------------------------------------------------
+ * pages
+ * --------------------------------------------------------------------- */
+
+/* Render `page` of `tenant` with `view` (consumed) as the reply. -1 on failure. */
 static int
-page(const struct tr_gen *g, const char *tag, unsigned status, const char *name, json_t *view,
-     struct tr_reply *rp)
+render(const struct tr_gen *g, const char *tag, const char *tenant, unsigned status,
+       const char *name, json_t *view, struct tr_reply *rp)
 {
     char err[512] = "out of memory";
-    int rc = view ? tr_pages_render(g->pages, name, view, &rp->body, err, sizeof err) : -1;
+    int rc = view ? tr_pages_render(g->pages, tenant, name, view, &rp->body, err, sizeof err) : -1;
     json_decref(view);
     if (rc < 0) {
         log_error(tag, "%s", err);
@@ -46,6 +103,61 @@ page(const struct tr_gen *g, const char *tag, unsigned status, const char *name,
     }
     rp->status = status;
     rp->kind = TR_BODY_HTML;
+    return 0;
+}
+
+/* A page whose contact's tenant must be looked up first: rendered on a worker. */
+struct page_job {
+    struct tr_job base;
+    int64_t contact, now_us;
+    unsigned status;
+    const char *name; /* a page name: static text */
+    json_t *view;
+    char ip[TR_IP_MAX];
+};
+
+static void
+page_job_run(struct tr_job *base, const struct tr_gen *g, struct tr_reply *rp)
+{
+    struct page_job *job = (struct page_job *)base;
+    char tenant[64];
+    const char *t = lookup_tenant(g, job->contact, job->now_us, tenant, job->ip);
+    json_t *view = job->view;
+    job->view = NULL;
+    if (render(g, job->ip, t, job->status, job->name, view, rp) < 0)
+        tr_reply_status_text(rp, 500, "Internal error");
+}
+
+static void
+page_job_free(struct tr_job *base)
+{
+    struct page_job *job = (struct page_job *)base;
+    json_decref(job->view);
+    free(job);
+}
+
+/*
+ * Answer with page `name` of the contact's tenant (`view` is consumed): at
+ * once when no tenant has its own pages or the tenant is cached, else on a
+ * worker thread. -1 on failure.
+ */
+static int
+page(const struct tr_gen *g, const struct tr_request *rq, int64_t contact, unsigned status,
+     const char *name, json_t *view, struct tr_reply *rp)
+{
+    char tenant[64];
+    if (!tr_pages_per_tenant(g->pages)) return render(g, rq->ip, NULL, status, name, view, rp);
+    if (cached_tenant(g, contact, rq->now_us, tenant))
+        return render(g, rq->ip, *tenant ? tenant : NULL, status, name, view, rp);
+    struct page_job *job = view ? calloc(1, sizeof *job) : NULL;
+    if (!job) {
+        json_decref(view);
+        return -1;
+    }
+    *job = (struct page_job){
+        {page_job_run, page_job_free}, contact, rq->now_us, status, name, view, ""};
+    memcpy(job->ip, rq->ip, sizeof job->ip);
+    rp->job = &job->base; /* any record the endpoint made is spooled after it (server.c) */
     return 0;
 }
 
@@ -105,7 +217,7 @@ tr_ep_unsubscribe(const struct tr_gen *g, const struct tr_request *rq, struct tr
     if (!tr_ep_verified(g, rq, TOK_UNSUBSCRIBE, &c, rp)) return 0;
     bool everything = !c.list[0] || strcmp(c.list, "all") == 0;
     json_t *view = everything ? json_object() : json_pack("{s:s}", "list", c.list);
-    if (rq->method != TR_POST) return page(g, rq->ip, 200, "unsubscribe", view, rp);
+    if (rq->method != TR_POST) return page(g, rq, c.contact, 200, "unsubscribe", view, rp);
 
     char message[TOK_UUID_STRLEN + 1];
     struct rec_change ch;
@@ -122,7 +234,7 @@ tr_ep_unsubscribe(const struct tr_gen *g, const struct tr_request *rq, struct tr
         json_decref(view);
         return -1;
     }
-    return page(g, rq->ip, 200, "unsubscribed", view, rp);
+    return page(g, rq, c.contact, 200, "unsubscribed", view, rp);
 }
 
 /* ---------------------------------------------------------------------
@@ -135,14 +247,14 @@ tr_ep_confirm(const struct tr_gen *g, const struct tr_request *rq, struct tr_rep
 {
     struct tok_claims c;
     if (!tr_ep_verified(g, rq, TOK_CONFIRM, &c, rp)) return 0;
-    if (rq->method != TR_POST) return page(g, rq->ip, 200, "confirm", json_object(), rp);
+    if (rq->method != TR_POST) return page(g, rq, c.contact, 200, "confirm", json_object(), rp);
     char message[TOK_UUID_STRLEN + 1];
     struct rec_change ch;
     change_init(&ch, rq, &c, "contact.confirmed", message);
     ch.purpose = "marketing";
     ch.event.data = "{\"source\":\"double-opt-in\"}";
     if (record_change(rq, &ch, rec_encode_confirm, rec) < 0) return -1;
-    return page(g, rq->ip, 200, "confirmed", json_object(), rp);
+    return page(g, rq, c.contact, 200, "confirmed", json_object(), rp);
 }
 
 /* ---------------------------------------------------------------------
@@ -264,7 +376,7 @@ preferences_save(const struct tr_gen *g, const struct tr_request *rq, const stru
     if (!prefs) return -1;
     const char *bad = prefs_parse(g, rq, prefs);
     if (bad) {
-        int rc = page(g, rq->ip, 400, "preferences", prefs_view(g, prefs, bad), rp);
+        int rc = page(g, rq, c->contact, 400, "preferences", prefs_view(g, prefs, bad), rp);
         json_decref(prefs);
         return rc;
     }
@@ -276,13 +388,13 @@ preferences_save(const struct tr_gen *g, const struct tr_request *rq, const stru
     ch.attrs = ch.event.data = attrs;
     int rc = attrs ? record_change(rq, &ch, rec_encode_preferences, rec) : -1;
     free(attrs);
-    return rc < 0 ? -1 : page(g, rq->ip, 200, "preferences_saved", json_object(), rp);
+    return rc < 0 ? -1 : page(g, rq, c->contact, 200, "preferences_saved", json_object(), rp);
 }
 
 /* The GET form starts from what the contact saved; read on a worker thread. */
 struct prefs_job {
     struct tr_job base;
-    int64_t contact;
+    int64_t contact, now_us;
     char ip[TR_IP_MAX];
 };
 
@@ -320,7 +432,11 @@ prefs_job_run(struct tr_job *base, const struct tr_gen *g, struct tr_reply *rp)
 {
     struct prefs_job *job = (struct prefs_job *)base;
     json_t *prefs = saved_prefs(g->shared->db, job->contact, job->ip);
-    if (page(g, job->ip, 200, "preferences", prefs_view(g, prefs, NULL), rp) < 0)
+    char tenant[64];
+    const char *t = tr_pages_per_tenant(g->pages)
+                        ? lookup_tenant(g, job->contact, job->now_us, tenant, job->ip)
+                        : NULL;
+    if (render(g, job->ip, t, 200, "preferences", prefs_view(g, prefs, NULL), rp) < 0)
         tr_reply_status_text(rp, 500, "Internal error");
     json_decref(prefs);
 }
@@ -342,6 +458,7 @@ tr_ep_preferences(const struct tr_gen *g, const struct tr_request *rq, struct tr
     if (!job) return -1;
     job->base = (struct tr_job){prefs_job_run, prefs_job_free};
     job->contact = c.contact;
+    job->now_us = rq->now_us;
     memcpy(job->ip, rq->ip, sizeof job->ip);
     rp->job = &job->base;
     return 0;

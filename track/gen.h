@@ -46,6 +46,7 @@ struct tr_shared {
     struct tr_worker *worker;          /* runs the events API's database work */
     struct apikeys *keys;              /* active events API keys */
     struct memo *idem;                 /* idempotency keys accepted recently (memo.h) */
+    struct memo *tenants;              /* contact id -> tenant, for its pages */
 };
 
 struct tr_gen {

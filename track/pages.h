@@ -3,11 +3,13 @@
  *
  * Owns: the page templates (Mustache, lib/tpl, HTML-escaped by default so
  * everything echoed is escaped) and rendering them. Built-in pages are
- * compiled into the binary; a file DIR/NAME.mustache in track.pages
- * replaces the page NAME (and `layout`, which every built-in page extends
- * with {{<layout}}). Every page is compiled when the generation is built,
- * so a broken override stops start-up or a reload with its file:line,
- * never a visitor's request.
+ * compiled into the binary; a file DIR/NAME.mustache (or DIR/NAME) in
+ * track.pages replaces the page NAME (and `layout`, which every built-in
+ * page extends with {{<layout}}). A folder DIR/<tenant> holds one tenant's
+ * overrides, found first for that tenant's contacts by the rule of
+ * lib/tplpath (the one `tern render --tenant` uses). Every page of every
+ * tenant is compiled when the generation is built, so a broken override
+ * stops start-up or a reload with its file:line, never a visitor's request.
  *
  *     layout              the frame: {{$title}} and {{$body}} blocks
  *     unsubscribe         GET /u/: a button; view: list (absent: all mail)
@@ -18,7 +20,7 @@
  *                         checked}, pause_until, error
  *     preferences_saved   after POST /p/
  *
- * Depends on: lib/tpl, lib/buf, jansson.
+ * Depends on: lib/tpl, lib/tplpath, lib/buf, jansson.
  *
  * DIAGNOSTICS
  *     "pages DIR/unsubscribe.mustache: line 3, column 9: section \"list\"
@@ -27,6 +29,7 @@
 #ifndef TERN_TRACK_PAGES_H
 #define TERN_TRACK_PAGES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -39,8 +42,12 @@ struct tr_pages;
 struct tr_pages *tr_pages_new(const char *dir, char *err, size_t errlen);
 void tr_pages_free(struct tr_pages *p);
 
-/* Render page `name` with `view`, appending to `out`. -1 with a reason. Thread-safe. */
-int tr_pages_render(struct tr_pages *p, const char *name, json_t *view, struct buf *out, char *err,
-                    size_t errlen);
+/* Whether any tenant has its own pages (else the tenant need not be looked up). */
+bool tr_pages_per_tenant(const struct tr_pages *p);
+
+/* Render page `name` of `tenant` (NULL, or one without a folder: the default
+ * pages) with `view`, appending to `out`. -1 with a reason. Thread-safe. */
+int tr_pages_render(struct tr_pages *p, const char *tenant, const char *name, json_t *view,
+                    struct buf *out, char *err, size_t errlen);
 
 #endif

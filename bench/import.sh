@@ -18,20 +18,9 @@
 #        or set TERN to the binary)
 set -eu
 rows=${1:-1000000}
-top=$(cd "$(dirname "$0")/.." && pwd)
-TERN=${TERN:-$top/build/cli/tern}
-TERN_SRCDIR=$top
-TERN_TMPDIR=${TERN_TMPDIR:-$top/bench/out}
-export TERN TERN_SRCDIR TERN_TMPDIR
-. "$top/tests/lib/tap.sh"
-. "$top/tests/lib/pg.sh"
-. "$top/tests/lib/tern.sh"
+. "$(dirname "$0")/common.sh"
 
-mkdir -p "$TERN_TMPDIR"
-work=$(mktemp -d "$(pg_scratch_root)/bench-import.XXXXXX")
-chmod 755 "$work"
-at_exit "pg_stop '$work/pg'; rm -rf '$work'"
-pg_start "$work/pg" durable
+bench_cluster import
 tern_conf "$work/tern.conf"
 "$TERN" migrate >/dev/null
 
@@ -44,37 +33,6 @@ awk -v n="$rows" 'BEGIN {
 }' >"$csv"
 chmod 644 "$csv"
 size=$(du -h "$csv" | cut -f1)
-
-now() { date +%s.%N; }
-
-# CPU seconds of the cluster so far: live processes, plus the postmaster's
-# reaped children (backends that have exited).
-server_cpu() {
-    pm=$(head -n 1 "$work/pg/data/postmaster.pid")
-    { cat "/proc/$pm/stat"; for c in $(ps -o pid= --ppid "$pm"); do cat "/proc/$c/stat" 2>/dev/null || :; done; } |
-        awk -v pm="$pm" -v hz="$(getconf CLK_TCK)" '
-            { s += $14 + $15; if ($1 == pm) s += $16 + $17 } END { printf "%.2f\n", s / hz }'
-}
-
-# CPU seconds of this shell's finished children, from `times` (its second
-# line), which must run in this shell, not in a $(...) subshell.
-children_cpu() {
-    awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); printf "%.2f\n", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$1"
-}
-
-# leg NAME COMMAND...: checkpoint, run, record wall and CPU seconds in $work/NAME
-leg() {
-    name=$1; shift
-    pg_sql CHECKPOINT
-    s0=$(server_cpu) t0=$(now)
-    times >"$work/times0"
-    "$@"
-    times >"$work/times1"
-    t1=$(now)
-    sleep 1 # let the backends exit and be reaped, so their CPU time is counted
-    s1=$(server_cpu)
-    echo "$t0 $t1 $(children_cpu "$work/times0") $(children_cpu "$work/times1") $s0 $s1" >"$work/$name"
-}
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 pg_sql "CREATE TABLE bare (email text, first_name text, last_name text, country text, orders text, signup_source text)"

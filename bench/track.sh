@@ -21,20 +21,12 @@
 # Usage: bench/track.sh [DURATION]   (TERN: the binary, default build/cli/tern)
 set -eu
 duration=${1:-10}
-top=$(cd "$(dirname "$0")/.." && pwd)
-TERN=${TERN:-$top/build/cli/tern}
-TERN_SRCDIR=$top
-TERN_TMPDIR=${TERN_TMPDIR:-$top/bench/out}
-export TERN TERN_SRCDIR TERN_TMPDIR
-. "$top/tests/lib/tap.sh"
-. "$top/tests/lib/pg.sh"
-. "$top/tests/lib/tern.sh"
+. "$(dirname "$0")/common.sh"
 . "$top/tests/integration/track_fixture.sh"
 
 for tool in nginx wrk curl python3; do
     command -v $tool >/dev/null || { echo "bench/track.sh: $tool is not installed" >&2; exit 1; }
 done
-mkdir -p "$TERN_TMPDIR"
 work=$(mktemp -d "$TERN_TMPDIR/bench-track.XXXXXX")
 chmod 755 "$work"
 at_exit "rm -rf '$work'"

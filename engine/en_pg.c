@@ -1,8 +1,8 @@
 /*
  * en_pg.c - the PostgreSQL store's shared parts: queries, history, reads
  *
- * Everything here runs in the caller's transaction and only reads, except
- * en_pg_log_step. Parameters are always bound, never spliced into SQL.
+ * Everything here runs in the caller's transaction and only reads.
+ * Parameters are always bound, never spliced into SQL.
  */
 #include "en_pg_int.h"
 
@@ -62,39 +62,6 @@ en_pg_journey(const struct lh_reg *reg, const char *name)
     for (size_t i = 0; i < reg->njourneys; i++)
         if (strcmp(reg->journeys[i].name, name) == 0) return &reg->journeys[i];
     return NULL;
-}
-
-int
-en_pg_history(PGconn *conn, const char *contact_id, const char *journey, struct en_history *h,
-              char *err, size_t errlen)
-{
-    const char *p[] = {contact_id, journey};
-    PGresult *res = en_pg_query(
-        conn,
-        "SELECT count(*) FILTER (WHERE status IN ('active', 'waiting', 'parked')), count(*),"
-        " coalesce(extract(epoch FROM max(ended_at))::bigint, 0)"
-        " FROM enrollments WHERE contact_id = $1 AND journey = $2",
-        2, p, err, errlen);
-    if (!res) return -1;
-    h->active = atoll(PQgetvalue(res, 0, 0)) > 0;
-    h->entered = atoll(PQgetvalue(res, 0, 1)) > 0;
-    h->ended_at = atoll(PQgetvalue(res, 0, 2));
-    PQclear(res);
-    return 0;
-}
-
-int
-en_pg_log_step(PGconn *conn, const char *contact_id, const char *enrollment_id, int seq,
-               const char *journey, const char *step, const char *outcome, const char *detail,
-               char *err, size_t errlen)
-{
-    char s[16];
-    snprintf(s, sizeof s, "%d", seq);
-    const char *p[] = {contact_id, enrollment_id, s, journey, step, outcome, detail};
-    return en_pg_cmd(conn,
-                     "INSERT INTO enrollment_steps (contact_id, enrollment_id, seq, journey, step,"
-                     " outcome, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                     7, p, err, errlen);
 }
 
 /* ---- c:count and c:in_segment ---- */

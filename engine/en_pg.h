@@ -39,7 +39,7 @@
 
 #include "en.h"
 
-#define EN_PG_BATCH 100 /* rows per transaction (DESIGN.md 7) */
+#define EN_PG_BATCH 500 /* rows per transaction (DESIGN.md 7) */
 
 struct en_pg_run {
     PGconn *conn;

@@ -4,12 +4,21 @@
  * The claim locks up to `limit` due rows FOR UPDATE SKIP LOCKED (another
  * engine takes the others) and handles them in contact order, so two
  * engines lock contacts in the same order and never deadlock; a
- * contact's enrollments run the higher priority first, so it wins a cap. Each row
- * runs under a savepoint: an SQL failure of one enrollment parks it and
- * leaves the rest of the batch alone. Every step run writes one
- * enrollment_steps row keyed (contact, enrollment, seq) with seq taken
- * from the locked row, so a step commits once — a crash before COMMIT
- * leaves nothing, and a second engine never sees the row while it is held.
+ * contact's enrollments run the higher priority first, so it wins a cap.
+ * Every step run writes one enrollment_steps row keyed (contact,
+ * enrollment, seq) with seq taken from the locked row, so a step commits
+ * once -- a crash before COMMIT leaves nothing, and a second engine never
+ * sees the row while it is held.
+ *
+ * A batch runs set-based (en_pg_batch.c): one statement locks and reads
+ * all its contacts (FOR NO KEY UPDATE, in id order), one reads the trigger
+ * events, the steps run, and one statement each writes the step rows, the
+ * contacts' changes and the enrollment rows. Sends, cap checks, emitted
+ * events and the store's reads reach the database as the steps make them,
+ * so a later enrollment of the same contact sees them. When a statement
+ * of the batch fails, the batch rolls back and is claimed again and run
+ * one enrollment at a time, each under a savepoint: the one whose SQL
+ * fails is parked with the error, the others commit.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,17 +46,42 @@ enum {
     C_TENANT
 };
 
-/* One claimed enrollment while its steps run. */
-struct enr {
+struct order {
+    int row;
+    int64_t contact;
+    int priority;
+};
+
+/* One contact of the batch: the view its steps read (changed along), the change to write. */
+struct slot {
+    int64_t id;
+    json_t *contact;
+    struct en_pg_delta delta;
+};
+
+/* The claimed rows, in the order they run, and what a part of them reads and writes. */
+struct batch {
     const struct en_pg_run *r;
     PGresult *rows;
+    struct order *o;
+    int n;
+    struct slot *slots; /* the part's contacts, by id */
+    int nslots;
+    json_t *events;                /* the part's trigger events: id -> c.event */
+    json_t *steps, *enrs, *deltas; /* rows to write at the end of the part */
+};
+
+/* One claimed enrollment while its steps run. */
+struct enr {
+    struct batch *b;
     int row;
     const char *contact_id, *id;
     const struct lh_journey_info *j;
     char step[LH_REG_NAME_MAX + 1];
     int seq, attempts;
-    json_t *vars, *contact, *event;
-    struct en_pg_delta delta; /* the contact's changes, written with the row */
+    json_t *vars;
+    struct slot *slot;   /* its contact */
+    const json_t *event; /* c.event, or NULL */
     /* the row's next state */
     const char *status;
     char end_reason[EN_REASON_MAX]; /* "" for none */
@@ -59,7 +93,8 @@ struct enr {
 static const char *
 col(const struct enr *e, int c)
 {
-    return PQgetisnull(e->rows, e->row, c) ? NULL : PQgetvalue(e->rows, e->row, c);
+    PGresult *rows = e->b->rows;
+    return PQgetisnull(rows, e->row, c) ? NULL : PQgetvalue(rows, e->row, c);
 }
 
 static void
@@ -69,47 +104,47 @@ set_wake(struct enr *e, int64_t at)
 }
 
 static int
-log_step(struct enr *e, const char *outcome, const char *detail, char *err, size_t errlen)
+oom(char *err, size_t errlen)
 {
-    return en_pg_log_step(e->r->conn, e->contact_id, e->id, ++e->seq, col(e, C_JOURNEY), e->step,
-                          outcome, detail, err, errlen);
+    snprintf(err, errlen, "out of memory");
+    return -1;
 }
 
-/* ---- writing the row ---- */
+static int
+log_step(struct enr *e, const char *outcome, const char *detail, char *err, size_t errlen)
+{
+    if (en_pg_step_row(e->b->steps, e->contact_id, e->id, ++e->seq, col(e, C_JOURNEY), e->step,
+                       outcome, detail) < 0)
+        return oom(err, errlen);
+    return 0;
+}
+
+/* ---- the row's next state ---- */
+
+/* Written with the part's other rows by one statement. */
+static const char enrs_sql[] =
+    "UPDATE enrollments e SET status = x.status, step = x.step, step_seq = x.seq,"
+    " vars = x.vars, wake_at = to_timestamp(x.wake_at), wait_event = x.wait_event,"
+    " wait_matched = x.wait_matched, trigger_event = x.trigger_event, attempts = x.attempts,"
+    " last_error = x.last_error, end_reason = x.end_reason, updated_at = now(),"
+    " ended_at = CASE WHEN x.status IN ('exited', 'completed') THEN now() END"
+    " FROM jsonb_to_recordset($1::jsonb) AS x(contact_id bigint, id bigint, status text,"
+    " step text, seq int, vars jsonb, wake_at bigint, wait_event text, wait_matched text,"
+    " trigger_event uuid, attempts int, last_error text, end_reason text)"
+    " WHERE e.contact_id = x.contact_id AND e.id = x.id";
 
 static int
-write_row(struct enr *e, char *err, size_t errlen)
+add_row(struct enr *e, char *err, size_t errlen)
 {
-    char seq[16], attempts[16], *vars = json_dumps(e->vars, JSON_COMPACT);
-    if (!vars) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    snprintf(seq, sizeof seq, "%d", e->seq);
-    snprintf(attempts, sizeof attempts, "%d", e->attempts);
-    const char *p[] = {e->contact_id,
-                       e->id,
-                       e->status,
-                       e->next_step,
-                       seq,
-                       vars,
-                       e->wake_at[0] ? e->wake_at : NULL,
-                       e->wait_event,
-                       e->wait_matched[0] ? e->wait_matched : NULL,
-                       e->keep_event ? col(e, C_TRIGGER) : NULL,
-                       attempts,
-                       e->last_error,
-                       e->end_reason[0] ? e->end_reason : NULL};
-    int rc = en_pg_cmd(e->r->conn,
-                       "UPDATE enrollments SET status = $3, step = $4, step_seq = $5,"
-                       " vars = $6::jsonb, wake_at = to_timestamp($7::bigint), wait_event = $8,"
-                       " wait_matched = $9, trigger_event = $10, attempts = $11,"
-                       " last_error = $12, end_reason = $13, updated_at = now(),"
-                       " ended_at = CASE WHEN $3 IN ('exited', 'completed') THEN now() END"
-                       " WHERE contact_id = $1 AND id = $2",
-                       13, p, err, errlen);
-    free(vars);
-    return rc;
+    json_t *row = json_pack(
+        "{s:s, s:s, s:s, s:s, s:i, s:O, s:s?, s:s?, s:s?, s:s?, s:i, s:s?, s:s?}", "contact_id",
+        e->contact_id, "id", e->id, "status", e->status, "step", e->next_step, "seq", e->seq,
+        "vars", e->vars, "wake_at", e->wake_at[0] ? e->wake_at : NULL, "wait_event", e->wait_event,
+        "wait_matched", e->wait_matched[0] ? e->wait_matched : NULL, "trigger_event",
+        e->keep_event ? col(e, C_TRIGGER) : NULL, "attempts", e->attempts, "last_error",
+        e->last_error, "end_reason", e->end_reason[0] ? e->end_reason : NULL);
+    if (!row || json_array_append_new(e->b->enrs, row) < 0) return oom(err, errlen);
+    return 0;
 }
 
 /* A script error (or a failure of this enrollment's SQL): retry later with back-off. */
@@ -119,7 +154,7 @@ park(struct enr *e, const char *reason)
     e->attempts++;
     e->status = "parked";
     snprintf(e->next_step, sizeof e->next_step, "%s", e->step);
-    set_wake(e, e->r->now + en_pg_backoff(e->attempts));
+    set_wake(e, e->b->r->now + en_pg_backoff(e->attempts));
     free(e->last_error);
     e->last_error = strdup(reason);
     e->keep_event = true;
@@ -169,8 +204,10 @@ outcome(enum en_kind k)
 static int
 settle(struct enr *e, struct en_decision *d, char *err, size_t errlen)
 {
-    struct en_pg_step s = {e->r,    e->j,       e->contact_id, e->id,      col(e, C_TENANT),
-                           e->step, e->seq + 1, e->event,      e->contact, &e->delta};
+    const struct en_pg_run *r = e->b->r;
+    struct en_pg_step s = {
+        r,          e->j,     e->contact_id,    e->id,          col(e, C_TENANT), e->step,
+        e->seq + 1, e->event, e->slot->contact, &e->slot->delta};
     int64_t free_at;
     const struct lh_cap *cap;
     int sent;
@@ -182,9 +219,9 @@ settle(struct enr *e, struct en_decision *d, char *err, size_t errlen)
         rerun_at(e, d->wake_at);
         return log_step(e, "deferred", "outside the window", err, errlen);
     }
-    if (d->nsends && e->r->reg->policy.on_cap == LH_ON_CAP_DEFER) {
+    if (d->nsends && r->reg->policy.on_cap == LH_ON_CAP_DEFER) {
         if (en_pg_cap_free_at(&s, &free_at, &cap, err, errlen) < 0) return -1;
-        if (free_at > e->r->now) {
+        if (free_at > r->now) {
             rerun_at(e, free_at);
             return log_step(e, "capped", d->sends[0].template_name, err, errlen);
         }
@@ -212,7 +249,7 @@ settle(struct enr *e, struct en_decision *d, char *err, size_t errlen)
 static int
 run_steps(struct enr *e, char *err, size_t errlen)
 {
-    struct en_pg_store sc = {e->r->conn, e->contact_id};
+    struct en_pg_store sc = {e->b->r->conn, e->contact_id};
     struct en_store store = en_pg_store(&sc);
     for (int hop = 0;; hop++) {
         if (hop == GO_MAX) {
@@ -223,54 +260,22 @@ run_steps(struct enr *e, char *err, size_t errlen)
             return log_step(e, "error", why, err, errlen);
         }
         struct en_enrollment row = {e->j->name, e->step, e->vars, NULL, NULL};
-        struct en_input in = {e->j, &row, e->contact, e->event, e->r->now, &store};
+        struct en_input in = {e->j, &row, e->slot->contact, e->event, e->b->r->now, &store};
         struct en_decision d;
-        en_step_run(e->r->st, &in, &d);
+        en_step_run(e->b->r->st, &in, &d);
         int rc = settle(e, &d, err, errlen);
         en_decision_free(&d);
         if (rc != 1) return rc;
     }
 }
 
-/* ---- loading one claimed row ---- */
-
-static int
-load_event(struct enr *e, char *err, size_t errlen)
-{
-    const char *p[] = {col(e, C_TRIGGER)};
-    if (!p[0]) return 0;
-    PGresult *res = en_pg_query(e->r->conn,
-                                "SELECT type, extract(epoch FROM occurred_at)::bigint, data::text"
-                                " FROM events WHERE id = $1 LIMIT 1",
-                                1, p, err, errlen);
-    if (!res) return -1;
-    if (PQntuples(res) == 1)
-        e->event =
-            en_pg_event_json(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
-    PQclear(res);
-    return 0;
-}
-
-static int
-load(struct enr *e, char *err, size_t errlen)
-{
-    const char *p[] = {e->contact_id};
-    if (en_pg_cmd(e->r->conn, "SELECT 1 FROM contacts WHERE id = $1 FOR NO KEY UPDATE", 1, p, err,
-                  errlen) < 0)
-        return -1;
-    if (contact_view_by_id(e->r->conn, atoll(e->contact_id), &e->contact, err, errlen) != 1) {
-        if (!e->contact) snprintf(err, errlen, "contact %s is gone", e->contact_id);
-        return -1;
-    }
-    return load_event(e, err, errlen);
-}
+/* ---- one enrollment ---- */
 
 /* The step to run, or an end: a vanished journey or step exits (with an alert). */
 static bool
 runnable(struct enr *e)
 {
     char why[EN_REASON_MAX];
-    snprintf(e->step, sizeof e->step, "%s", col(e, C_STEP));
     if (!e->j || !en_journey_has_step(e->j, e->step)) {
         snprintf(why, sizeof why, "%s \"%s\" vanished at a reload", e->j ? "step" : "journey",
                  e->j ? e->step : col(e, C_JOURNEY));
@@ -282,15 +287,163 @@ runnable(struct enr *e)
 }
 
 static int
+by_slot_id(const void *key, const void *elem)
+{
+    int64_t k = *(const int64_t *)key, id = ((const struct slot *)elem)->id;
+    return k < id ? -1 : k > id;
+}
+
+static int
 handle(struct enr *e, char *err, size_t errlen)
 {
-    if (!(e->vars = json_loads(col(e, C_VARS), 0, NULL))) {
+    struct batch *b = e->b;
+    if (!e->vars) {
         snprintf(err, errlen, "enrollment vars are not JSON, or out of memory");
         return -1;
     }
     if (!runnable(e)) return log_step(e, "exit", e->end_reason, err, errlen);
-    if (load(e, err, errlen) < 0) return -1;
+    int64_t id = atoll(e->contact_id);
+    e->slot = bsearch(&id, b->slots, (size_t)b->nslots, sizeof *b->slots, by_slot_id);
+    if (!e->slot) {
+        snprintf(err, errlen, "contact %s is gone", e->contact_id);
+        return -1;
+    }
+    if (col(e, C_TRIGGER)) e->event = json_object_get(b->events, col(e, C_TRIGGER));
     return run_steps(e, err, errlen);
+}
+
+/* The enrollment as claimed, before any step ran. */
+static void
+enr_init(struct enr *e, struct batch *b, int row)
+{
+    *e = (struct enr){.b = b, .row = row};
+    e->contact_id = col(e, C_CONTACT), e->id = col(e, C_ID);
+    e->j = en_pg_journey(b->r->reg, col(e, C_JOURNEY));
+    e->seq = atoi(col(e, C_SEQ)), e->attempts = atoi(col(e, C_ATTEMPTS));
+    e->vars = json_loads(col(e, C_VARS), 0, NULL);
+    snprintf(e->step, sizeof e->step, "%s", col(e, C_STEP));
+}
+
+static void
+enr_free(struct enr *e)
+{
+    json_decref(e->vars);
+    free(e->wait_event), free(e->last_error);
+}
+
+static int
+run_enr(struct batch *b, int row, char *err, size_t errlen)
+{
+    struct enr e;
+    enr_init(&e, b, row);
+    int rc = handle(&e, err, errlen);
+    if (rc == 0) rc = add_row(&e, err, errlen);
+    enr_free(&e);
+    return rc;
+}
+
+/* This enrollment's SQL failed (its part rolled back): park it with the reason. */
+static int
+park_enr(struct batch *b, int row, const char *why, char *err, size_t errlen)
+{
+    struct enr e;
+    enr_init(&e, b, row);
+    if (!e.vars) e.vars = json_object();
+    park(&e, why);
+    int rc = add_row(&e, err, errlen);
+    enr_free(&e);
+    return rc;
+}
+
+/* ---- a part of the batch: read, run, write ---- */
+
+/* Lock and read the contacts of enrollments [from, to), in id order. */
+static int
+load_contacts(struct batch *b, int from, int to, char *err, size_t errlen)
+{
+    struct en_pg_array ids = EN_PG_ARRAY_INIT;
+    for (int i = from; i < to; i++)
+        en_pg_array_add(&ids, PQgetvalue(b->rows, b->o[i].row, C_CONTACT));
+    const char *lit = en_pg_array_end(&ids);
+    PGresult *res = lit ? contact_view_rows(b->r->conn, lit, true, err, errlen) : NULL;
+    if (!lit) oom(err, errlen);
+    en_pg_array_free(&ids);
+    if (!res) return -1;
+    int n = PQntuples(res), rc = 0;
+    if (!(b->slots = calloc((size_t)n + 1, sizeof *b->slots))) rc = oom(err, errlen);
+    for (int i = 0; rc == 0 && i < n; i++, b->nslots++) {
+        struct slot *sl = &b->slots[i];
+        sl->id = atoll(PQgetvalue(res, i, 0));
+        if (!(sl->contact = json_loads(PQgetvalue(res, i, 1), 0, NULL))) rc = oom(err, errlen);
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* The trigger events of enrollments [from, to), as c.event by id. */
+static int
+load_events(struct batch *b, int from, int to, char *err, size_t errlen)
+{
+    struct en_pg_array ids = EN_PG_ARRAY_INIT;
+    for (int i = from; i < to; i++)
+        if (!PQgetisnull(b->rows, b->o[i].row, C_TRIGGER))
+            en_pg_array_add(&ids, PQgetvalue(b->rows, b->o[i].row, C_TRIGGER));
+    if (ids.b.len == 0) return 0;
+    const char *p[] = {en_pg_array_end(&ids)};
+    PGresult *res = p[0] ? en_pg_query(b->r->conn,
+                                       "SELECT id, type, extract(epoch FROM occurred_at)::bigint,"
+                                       " data::text FROM events WHERE id = ANY($1::uuid[])",
+                                       1, p, err, errlen)
+                         : NULL;
+    if (!p[0]) oom(err, errlen);
+    en_pg_array_free(&ids);
+    if (!res) return -1;
+    for (int i = 0; i < PQntuples(res); i++) /* data that is not JSON: no c.event, as before */
+        json_object_set_new(
+            b->events, PQgetvalue(res, i, 0),
+            en_pg_event_json(PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3)));
+    PQclear(res);
+    return 0;
+}
+
+static int
+write_part(struct batch *b, char *err, size_t errlen)
+{
+    PGconn *c = b->r->conn;
+    for (int i = 0; i < b->nslots; i++)
+        if (en_pg_delta_row(b->deltas, b->slots[i].id, &b->slots[i].delta) < 0)
+            return oom(err, errlen);
+    if (en_pg_rows_write(c, EN_PG_STEPS_SQL, b->steps, err, errlen) < 0) return -1;
+    if (en_pg_rows_write(c, EN_PG_DELTAS_SQL, b->deltas, err, errlen) < 0) return -1;
+    return en_pg_rows_write(c, enrs_sql, b->enrs, err, errlen);
+}
+
+/* Forget the part's contacts, events and unwritten rows. */
+static void
+drop_part(struct batch *b)
+{
+    for (int i = 0; i < b->nslots; i++) {
+        json_decref(b->slots[i].contact);
+        en_pg_delta_free(&b->slots[i].delta);
+    }
+    free(b->slots);
+    b->slots = NULL, b->nslots = 0;
+    json_object_clear(b->events);
+    json_array_clear(b->steps), json_array_clear(b->enrs), json_array_clear(b->deltas);
+}
+
+/* Enrollments [from, to): their contacts locked and read, their steps run, their rows written. */
+static int
+run_part(struct batch *b, int from, int to, char *err, size_t errlen)
+{
+    if (from == to) return 0;
+    int rc = load_contacts(b, from, to, err, errlen);
+    if (rc == 0) rc = load_events(b, from, to, err, errlen);
+    for (int i = from; rc == 0 && i < to; i++)
+        rc = run_enr(b, b->o[i].row, err, errlen);
+    if (rc == 0) rc = write_part(b, err, errlen);
+    drop_part(b);
+    return rc;
 }
 
 static int
@@ -299,42 +452,25 @@ savepoint(PGconn *c, const char *cmd, char *err, size_t errlen)
     return en_pg_cmd(c, cmd, 0, NULL, err, errlen);
 }
 
+/* After a failed batch: each enrollment under its savepoint; one whose SQL fails is parked. */
 static int
-run_one(const struct en_pg_run *r, PGresult *rows, int i, char *err, size_t errlen)
+one_by_one(struct batch *b, char *err, size_t errlen)
 {
-    struct enr e = {.r = r, .rows = rows, .row = i};
-    e.contact_id = col(&e, C_CONTACT), e.id = col(&e, C_ID);
-    e.j = en_pg_journey(r->reg, col(&e, C_JOURNEY));
-    e.seq = atoi(col(&e, C_SEQ)), e.attempts = atoi(col(&e, C_ATTEMPTS));
-    if (savepoint(r->conn, "SAVEPOINT enr", err, errlen) < 0) return -1;
-    char why[EN_REASON_MAX];
-    int rc = handle(&e, why, sizeof why);
-    if (rc == 0) rc = en_pg_delta_flush(r->conn, e.contact_id, &e.delta, why, sizeof why);
-    if (rc == 0) rc = write_row(&e, why, sizeof why);
-    if (rc == 0) {
-        rc = savepoint(r->conn, "RELEASE SAVEPOINT enr", err, errlen);
-    } else { /* this enrollment's SQL failed: undo its part, park it */
-        rc = savepoint(r->conn, "ROLLBACK TO SAVEPOINT enr", err, errlen);
-        json_decref(e.vars), e.vars = json_loads(col(&e, C_VARS), 0, NULL);
-        if (!e.vars) e.vars = json_object();
-        e.seq = atoi(col(&e, C_SEQ)), e.attempts = atoi(col(&e, C_ATTEMPTS));
-        snprintf(e.step, sizeof e.step, "%s", col(&e, C_STEP)); /* before any c:go hop */
-        free(e.wait_event), e.wait_event = NULL, e.wait_matched[0] = '\0';
-        e.end_reason[0] = '\0';
-        park(&e, why);
-        if (rc == 0) rc = write_row(&e, err, errlen);
+    PGconn *c = b->r->conn;
+    for (int i = 0; i < b->n; i++) {
+        char why[EN_REASON_MAX];
+        if (savepoint(c, "SAVEPOINT enr", err, errlen) < 0) return -1;
+        if (run_part(b, i, i + 1, why, sizeof why) < 0) {
+            if (savepoint(c, "ROLLBACK TO SAVEPOINT enr", err, errlen) < 0) return -1;
+            if (park_enr(b, b->o[i].row, why, err, errlen) < 0) return -1;
+            if (en_pg_rows_write(c, enrs_sql, b->enrs, err, errlen) < 0) return -1;
+        }
+        if (savepoint(c, "RELEASE SAVEPOINT enr", err, errlen) < 0) return -1;
     }
-    json_decref(e.vars), json_decref(e.contact), json_decref(e.event);
-    free(e.wait_event), free(e.last_error);
-    en_pg_delta_free(&e.delta);
-    return rc;
+    return 0;
 }
 
-struct order {
-    int row;
-    int64_t contact;
-    int priority;
-};
+/* ---- the claim ---- */
 
 /* Contact order (no deadlocks between engines); within a contact the higher priority first. */
 static int
@@ -359,15 +495,24 @@ run_order(const struct en_pg_run *r, PGresult *rows)
     return o;
 }
 
-int
-en_pg_run_due(const struct en_pg_run *r, char *err, size_t errlen)
+static void
+unclaim(struct batch *b)
 {
+    PQclear(b->rows), free(b->o);
+    b->rows = NULL, b->o = NULL, b->n = 0;
+}
+
+/* BEGIN, and lock up to r->limit due rows in b, in the order they run. 0 or -1. */
+static int
+claim(struct batch *b, char *err, size_t errlen)
+{
+    const struct en_pg_run *r = b->r;
     char now[24], limit[16];
     snprintf(now, sizeof now, "%lld", (long long)r->now);
     snprintf(limit, sizeof limit, "%d", r->limit);
     const char *p[] = {now, limit};
     if (en_pg_cmd(r->conn, "BEGIN", 0, NULL, err, errlen) < 0) return -1;
-    PGresult *rows = en_pg_query(
+    b->rows = en_pg_query(
         r->conn,
         "WITH due AS (SELECT contact_id, id, journey, step, step_seq, status, vars::text,"
         " wait_event, trigger_event, attempts, tenant FROM enrollments"
@@ -375,14 +520,53 @@ en_pg_run_due(const struct en_pg_run *r, char *err, size_t errlen)
         " ORDER BY wake_at LIMIT $2 FOR UPDATE SKIP LOCKED)"
         " SELECT * FROM due ORDER BY contact_id, id", /* run_order sorts by priority too */
         2, p, err, errlen);
-    int n = rows ? PQntuples(rows) : -1, rc = rows ? 0 : -1;
-    struct order *o = rows ? run_order(r, rows) : NULL;
-    if (rows && !o) snprintf(err, errlen, "out of memory"), rc = -1;
-    for (int i = 0; rc == 0 && i < n; i++)
-        rc = run_one(r, rows, o[i].row, err, errlen);
-    free(o);
-    PQclear(rows);
-    if (rc == 0) rc = en_pg_commit(r->conn, err, errlen);
+    if (!b->rows) return -1;
+    b->n = PQntuples(b->rows);
+    if (!(b->o = run_order(r, b->rows))) return oom(err, errlen);
+    return 0;
+}
+
+static int
+batch_new(struct batch *b, const struct en_pg_run *r, char *err, size_t errlen)
+{
+    *b = (struct batch){.r = r};
+    b->events = json_object(), b->steps = json_array();
+    b->enrs = json_array(), b->deltas = json_array();
+    return b->events && b->steps && b->enrs && b->deltas ? 0 : oom(err, errlen);
+}
+
+static void
+batch_free(struct batch *b)
+{
+    unclaim(b);
+    json_decref(b->events), json_decref(b->steps);
+    json_decref(b->enrs), json_decref(b->deltas);
+}
+
+/* The whole batch at once; when that fails, rolled back and claimed again one by one. */
+static int
+run_batch(struct batch *b, char *err, size_t errlen)
+{
+    PGconn *c = b->r->conn;
+    char why[EN_REASON_MAX];
+    if (claim(b, err, errlen) < 0) return -1;
+    if (run_part(b, 0, b->n, why, sizeof why) == 0 && en_pg_commit(c, why, sizeof why) == 0)
+        return 0;
+    log_warn(NULL, "a batch of %d enrollments failed, running them one by one: %s", b->n, why);
+    en_pg_rollback(c);
+    unclaim(b);
+    if (claim(b, err, errlen) < 0 || one_by_one(b, err, errlen) < 0) return -1;
+    return en_pg_commit(c, err, errlen);
+}
+
+int
+en_pg_run_due(const struct en_pg_run *r, char *err, size_t errlen)
+{
+    struct batch b;
+    int rc = batch_new(&b, r, err, errlen);
+    if (rc == 0) rc = run_batch(&b, err, errlen);
     if (rc < 0) en_pg_rollback(r->conn);
+    int n = b.n;
+    batch_free(&b);
     return rc < 0 ? -1 : n;
 }

@@ -145,37 +145,6 @@ en_pg_delta_free(struct en_pg_delta *x)
     *x = (struct en_pg_delta){0};
 }
 
-int
-en_pg_delta_flush(PGconn *conn, const char *contact_id, struct en_pg_delta *x, char *err,
-                  size_t errlen)
-{
-    if (!x->any) return 0;
-    json_t *drop = json_array();
-    const char *k;
-    json_t *v;
-    json_object_foreach(x->drop, k, v) json_array_append_new(drop, json_string(k));
-    char score[40], *pt = json_dumps(x->patch, JSON_COMPACT), *dt = json_dumps(drop, JSON_COMPACT);
-    json_decref(drop);
-    snprintf(score, sizeof score, "%.17g", x->score);
-    int rc = -1;
-    if (pt && dt) {
-        const char *p[] = {contact_id, dt, pt, score};
-        rc = en_pg_cmd(conn,
-                       "UPDATE contacts c SET updated_at = now(), attributes = CASE WHEN"
-                       " $4::numeric = 0 THEN n.a ELSE jsonb_set(n.a, '{score}', to_jsonb("
-                       "coalesce(CASE WHEN jsonb_typeof(n.a->'score') = 'number'"
-                       " THEN (n.a->>'score')::numeric END, 0) + $4::numeric)) END"
-                       " FROM (SELECT (attributes - ARRAY(SELECT jsonb_array_elements_text("
-                       "$2::jsonb))) || $3::jsonb AS a FROM contacts WHERE id = $1) n"
-                       " WHERE c.id = $1",
-                       4, p, err, errlen);
-    } else {
-        snprintf(err, errlen, "out of memory");
-    }
-    free(pt), free(dt);
-    return rc;
-}
-
 /* The same change on the contact the next c:go hop reads. */
 static int
 mirror_contact(json_t *c, const struct en_decision *d)

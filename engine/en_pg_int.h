@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "buf.h"
 #include "en_pg.h"
 #include "en_rules.h"
 
@@ -29,10 +30,6 @@ int en_pg_commit(PGconn *conn, char *err, size_t errlen);
 /* The journey called `name` in `reg`, or NULL. */
 const struct lh_journey_info *en_pg_journey(const struct lh_reg *reg, const char *name);
 
-/* The contact's past in one journey (for en_may_enter). 0 or -1. */
-int en_pg_history(PGconn *conn, const char *contact_id, const char *journey, struct en_history *h,
-                  char *err, size_t errlen);
-
 /* Reads of c:count and c:in_segment for one contact, in the caller's transaction. */
 struct en_pg_store {
     PGconn *conn;
@@ -40,19 +37,14 @@ struct en_pg_store {
 };
 struct en_store en_pg_store(struct en_pg_store *ctx);
 
-/* Write one enrollment_steps row (the idempotency key). 0 or -1. */
-int en_pg_log_step(PGconn *conn, const char *contact_id, const char *enrollment_id, int seq,
-                   const char *journey, const char *step, const char *outcome, const char *detail,
-                   char *err, size_t errlen);
-
 /* {"type", "at", "data"} as a step's c.event (a new reference), or NULL when out of memory
  * or `data` is not JSON. */
 json_t *en_pg_event_json(const char *type, const char *epoch, const char *data);
 
 /*
  * A contact's c:set and c:score over the steps (c:go hops) of one claim,
- * written in one UPDATE: every UPDATE of contacts runs the tenant check
- * trigger, the dearest statement of a step.
+ * written with the batch's other contacts in one UPDATE: every UPDATE of
+ * contacts runs the tenant check trigger, the dearest statement of a step.
  */
 struct en_pg_delta {
     json_t *patch; /* attributes set */
@@ -60,9 +52,38 @@ struct en_pg_delta {
     double score;  /* added after the patch */
     bool any;
 };
-int en_pg_delta_flush(PGconn *conn, const char *contact_id, struct en_pg_delta *x, char *err,
-                      size_t errlen);
 void en_pg_delta_free(struct en_pg_delta *x);
+
+/* ---- set-based reads and writes of a batch (en_pg_batch.c) ---- */
+
+/* A PostgreSQL array literal, "{a,b}", for `= ANY($1)`; the values must be ids (digits, uuids). */
+struct en_pg_array {
+    struct buf b;
+    bool ok; /* false after an allocation failed */
+};
+#define EN_PG_ARRAY_INIT                                                                           \
+    {                                                                                              \
+        BUF_INIT, true                                                                             \
+    }
+void en_pg_array_add(struct en_pg_array *a, const char *v);
+/* The literal ("{}" when empty), or NULL when out of memory. */
+const char *en_pg_array_end(struct en_pg_array *a);
+void en_pg_array_free(struct en_pg_array *a);
+
+/*
+ * Run `sql`, a statement that takes the JSON array `rows` as $1 (through
+ * jsonb_to_recordset), unless `rows` is empty; `rows` is emptied. 0 or -1.
+ */
+int en_pg_rows_write(PGconn *conn, const char *sql, json_t *rows, char *err, size_t errlen);
+
+/* enrollment_steps rows, one per step run (the idempotency key): a row for EN_PG_STEPS_SQL. */
+extern const char EN_PG_STEPS_SQL[];
+int en_pg_step_row(json_t *rows, const char *contact_id, const char *enrollment_id, int seq,
+                   const char *journey, const char *step, const char *outcome, const char *detail);
+
+/* A contact's pending change as a row for EN_PG_DELTAS_SQL (none when !x->any). 0 or -1. */
+extern const char EN_PG_DELTAS_SQL[];
+int en_pg_delta_row(json_t *rows, int64_t contact_id, const struct en_pg_delta *x);
 
 /* What a step's effects are written for: one step run of one enrollment. */
 struct en_pg_step {

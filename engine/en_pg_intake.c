@@ -3,8 +3,8 @@
  *
  * One transaction per batch: lock the cursor (SKIP LOCKED: while another
  * engine holds it, this one skips the intake), take the horizon
- * pg_snapshot_xmin(pg_current_snapshot()) — every transaction below it has
- * ended, so no event below it can still appear — read up to `limit`
+ * pg_snapshot_xmin(pg_current_snapshot()) -- every transaction below it has
+ * ended, so no event below it can still appear -- read up to `limit`
  * events after the cursor and below the horizon in (xid, id) order,
  * handle each, move the cursor, commit. An event whose writer is still
  * running waits for a later batch instead of being skipped for good.
@@ -18,6 +18,13 @@
  * due is left for the next batch, so it meets the enrollment after that
  * step ran, as in tern simulate (an entry, then an exit, of one contact
  * in one batch must not find the entry's step unrun).
+ *
+ * Set-based: the batch reads its contacts' tenants, live enrollments
+ * (locked FOR UPDATE, in contact order) and histories with one statement
+ * each, decides in memory -- an enrollment an earlier event of the batch
+ * ended is no longer live, and counts in the history -- and writes the
+ * ends, the matched waits, the entries and their step rows with one
+ * statement each.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,123 +36,171 @@
 #include "log.h"
 
 #define LIVE "status IN ('active', 'waiting', 'parked')"
+#define EVENT_COLS                                                                                 \
+    "id, contact_id, type, extract(epoch FROM occurred_at)::bigint AS at, data::text, xid"
 
+enum { L_CONTACT, L_JOURNEY, L_ID, L_STATUS, L_WAIT, L_STEP, L_SEQ }; /* it->live */
+enum { H_CONTACT, H_JOURNEY, H_ACTIVE, H_ENTERED, H_ENDED };          /* it->hist */
+
+/* What one batch read, and what it will write. */
 struct intake {
     const struct en_pg_run *r;
-    const char *ev_id, *contact_id, *type, *at; /* at: Unix seconds */
-    json_t *event;
-    bool made_due;  /* an enrollment of the contact is due now because of this event */
-    PGresult *live; /* journey, id, status, wait_event, step, step_seq of the live enrollments */
+    PGresult *tenants;                     /* id, tenant of the events' contacts, by id */
+    PGresult *live;                        /* their live enrollments, by contact */
+    PGresult *hist;                        /* their past per journey, by contact */
+    bool *ended;                           /* per live row: an event of this batch ended it */
+    json_t *ends, *waits, *enters, *steps; /* rows to write */
     char now[24];
 };
 
-/* The live enrollment of the contact in `journey`, as a row of it->live, or -1. */
+/* One event of the batch while the journeys see it. */
+struct event {
+    struct intake *in;
+    const char *id, *contact_id, *type, *at; /* at: Unix seconds */
+    int64_t contact;
+    json_t *json;
+    bool made_due; /* an enrollment of the contact is due now because of this event */
+};
+
+/* The first row of `res` whose bigint column 0 is `id` (rows sorted by it), or -1. */
 static int
-live_row(const struct intake *it, const char *journey)
+first_row(PGresult *res, int64_t id)
 {
-    for (int i = 0; i < PQntuples(it->live); i++)
-        if (strcmp(PQgetvalue(it->live, i, 0), journey) == 0) return i;
+    int lo = 0, hi = PQntuples(res);
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (atoll(PQgetvalue(res, mid, 0)) < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < PQntuples(res) && atoll(PQgetvalue(res, lo, 0)) == id ? lo : -1;
+}
+
+/* The row of the contact's `journey` in `res` (by contact, journey in column 1), or -1. */
+static int
+journey_row(PGresult *res, int64_t contact, const char *journey)
+{
+    int i = first_row(res, contact);
+    for (; i >= 0 && i < PQntuples(res) && atoll(PQgetvalue(res, i, 0)) == contact; i++)
+        if (strcmp(PQgetvalue(res, i, 1), journey) == 0) return i;
     return -1;
+}
+
+/* The live enrollment of the contact in `journey`, as a row of in->live, or -1. */
+static int
+live_row(const struct event *ev, const char *journey)
+{
+    int i = journey_row(ev->in->live, ev->contact, journey);
+    return i >= 0 && !ev->in->ended[i] ? i : -1;
 }
 
 /* A filter that fails is the journey's error: logged, and the event does not match. */
 static bool
-fires(const struct intake *it, const struct lh_journey_info *j, const char *which)
+fires(const struct event *ev, const struct lh_journey_info *j, const char *which)
 {
     char why[EN_REASON_MAX];
     bool match;
-    if (en_trigger_match(it->r->st, j, which, it->event, &match, why, sizeof why) == 0)
+    if (en_trigger_match(ev->in->r->st, j, which, ev->json, &match, why, sizeof why) == 0)
         return match;
-    log_warn(it->ev_id, "journey %s: %s filter: %s", j->name, which, why);
+    log_warn(ev->id, "journey %s: %s filter: %s", j->name, which, why);
     return false;
 }
 
 static int
-end_live(const struct intake *it, int row, bool goal, char *err, size_t errlen)
+oom(char *err, size_t errlen)
 {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+static int
+end_live(struct event *ev, int row, bool goal, char *err, size_t errlen)
+{
+    struct intake *in = ev->in;
     char reason[96];
-    snprintf(reason, sizeof reason, "%s %s", goal ? "goal" : "on", it->type);
-    const char *id = PQgetvalue(it->live, row, 1);
-    int seq = atoi(PQgetvalue(it->live, row, 5)) + 1;
-    char s[16];
-    snprintf(s, sizeof s, "%d", seq);
-    const char *p[] = {it->contact_id, id, goal ? "completed" : "exited", reason, it->now, s};
-    if (en_pg_cmd(
-            it->r->conn,
-            "UPDATE enrollments SET status = $3, end_reason = $4, ended_at = to_timestamp($5),"
-            " updated_at = now(), converted_at = CASE WHEN $3 = 'completed'"
-            " THEN to_timestamp($5) END, wake_at = NULL, wait_event = NULL,"
-            " wait_matched = NULL, step_seq = $6 WHERE contact_id = $1 AND id = $2",
-            6, p, err, errlen) < 0)
-        return -1;
-    return en_pg_log_step(it->r->conn, it->contact_id, id, seq, PQgetvalue(it->live, row, 0),
-                          PQgetvalue(it->live, row, 4), goal ? "goal" : "exit", reason, err,
-                          errlen);
+    snprintf(reason, sizeof reason, "%s %s", goal ? "goal" : "on", ev->type);
+    const char *id = PQgetvalue(in->live, row, L_ID);
+    int seq = atoi(PQgetvalue(in->live, row, L_SEQ)) + 1;
+    json_t *end = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "contact_id", ev->contact_id, "id",
+                            id, "status", goal ? "completed" : "exited", "reason", reason, "at",
+                            in->now, "seq", seq);
+    if (!end || json_array_append_new(in->ends, end) < 0 ||
+        en_pg_step_row(in->steps, ev->contact_id, id, seq, PQgetvalue(in->live, row, L_JOURNEY),
+                       PQgetvalue(in->live, row, L_STEP), goal ? "goal" : "exit", reason) < 0)
+        return oom(err, errlen);
+    in->ended[row] = true; /* a later event of the batch sees it ended */
+    return 0;
 }
 
 /* The awaited event arrived: the matched step is due now, with this event. */
 static int
-match_wait(struct intake *it, int row, char *err, size_t errlen)
+match_wait(struct event *ev, int row, char *err, size_t errlen)
 {
-    const char *p[] = {it->contact_id, PQgetvalue(it->live, row, 1), it->ev_id, it->now};
-    it->made_due = true;
-    return en_pg_cmd(it->r->conn,
-                     "UPDATE enrollments SET step = wait_matched, wait_event = NULL,"
-                     " wait_matched = NULL, status = 'active', wake_at = to_timestamp($4),"
-                     " trigger_event = $3, updated_at = now()"
-                     " WHERE contact_id = $1 AND id = $2 AND wait_event IS NOT NULL",
-                     4, p, err, errlen);
+    json_t *w = json_pack("{s:s, s:s, s:s, s:s}", "contact_id", ev->contact_id, "id",
+                          PQgetvalue(ev->in->live, row, L_ID), "event", ev->id, "at", ev->in->now);
+    if (!w || json_array_append_new(ev->in->waits, w) < 0) return oom(err, errlen);
+    ev->made_due = true;
+    return 0;
+}
+
+/* The contact's past in `journey`: as read, unless an event of this batch ended it. */
+static void
+history(const struct event *ev, const char *journey, struct en_history *h)
+{
+    const struct intake *in = ev->in;
+    int l = journey_row(in->live, ev->contact, journey);
+    if (l >= 0 && in->ended[l]) {
+        *h = (struct en_history){.active = false, .entered = true, .ended_at = in->r->now};
+        return;
+    }
+    int i = journey_row(in->hist, ev->contact, journey);
+    *h = (struct en_history){0};
+    if (i < 0) return;
+    h->active = PQgetvalue(in->hist, i, H_ACTIVE)[0] == 't';
+    h->entered = PQgetvalue(in->hist, i, H_ENTERED)[0] == 't';
+    h->ended_at = atoll(PQgetvalue(in->hist, i, H_ENDED));
 }
 
 static int
-enter(struct intake *it, const struct lh_journey_info *j, const char *tenant, char *err,
+enter(struct event *ev, const struct lh_journey_info *j, const char *tenant, char *err,
       size_t errlen)
 {
     struct en_history h;
-    if (en_pg_history(it->r->conn, it->contact_id, j->name, &h, err, errlen) < 0) return -1;
-    if (!en_may_enter(j, tenant, &h, it->r->now)) return 0;
-    const char *p[] = {it->contact_id, j->name, tenant, it->ev_id, it->now};
-    it->made_due = true;
-    return en_pg_cmd(it->r->conn,
-                     "INSERT INTO enrollments (contact_id, journey, tenant, step, wake_at,"
-                     " trigger_event) VALUES ($1, $2, $3, 'start', to_timestamp($5), $4)",
-                     5, p, err, errlen);
-}
-
-static int
-journey_sees(struct intake *it, const struct lh_journey_info *j, const char *tenant, char *err,
-             size_t errlen)
-{
-    int row = live_row(it, j->name);
-    if (row < 0) return fires(it, j, "entry") ? enter(it, j, tenant, err, errlen) : 0;
-    if (fires(it, j, "exit")) return end_live(it, row, false, err, errlen);
-    if (fires(it, j, "goal")) return end_live(it, row, true, err, errlen);
-    const char *waits = PQgetvalue(it->live, row, 3);
-    bool parked = strcmp(PQgetvalue(it->live, row, 2), "parked") == 0;
-    if (!parked && strcmp(waits, it->type) == 0) return match_wait(it, row, err, errlen);
+    history(ev, j->name, &h);
+    if (!en_may_enter(j, tenant, &h, ev->in->r->now)) return 0;
+    json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:s}", "contact_id", ev->contact_id, "journey",
+                          j->name, "tenant", tenant, "event", ev->id, "at", ev->in->now);
+    if (!e || json_array_append_new(ev->in->enters, e) < 0) return oom(err, errlen);
+    ev->made_due = true;
     return 0;
 }
 
 static int
-deliver(struct intake *it, char *err, size_t errlen)
+journey_sees(struct event *ev, const struct lh_journey_info *j, const char *tenant, char *err,
+             size_t errlen)
 {
-    const char *p[] = {it->contact_id};
-    PGresult *c =
-        en_pg_query(it->r->conn, "SELECT tenant FROM contacts WHERE id = $1", 1, p, err, errlen);
-    if (!c) return -1;
+    int row = live_row(ev, j->name);
+    if (row < 0) return fires(ev, j, "entry") ? enter(ev, j, tenant, err, errlen) : 0;
+    if (fires(ev, j, "exit")) return end_live(ev, row, false, err, errlen);
+    if (fires(ev, j, "goal")) return end_live(ev, row, true, err, errlen);
+    PGresult *live = ev->in->live;
+    bool parked = strcmp(PQgetvalue(live, row, L_STATUS), "parked") == 0;
+    if (!parked && strcmp(PQgetvalue(live, row, L_WAIT), ev->type) == 0)
+        return match_wait(ev, row, err, errlen);
+    return 0;
+}
+
+static int
+deliver(struct event *ev, char *err, size_t errlen)
+{
+    const struct en_pg_run *r = ev->in->r;
+    int t = first_row(ev->in->tenants, ev->contact);
+    if (t < 0) return 0; /* a deleted contact's events start nothing */
+    const char *tenant = PQgetvalue(ev->in->tenants, t, 1);
     int rc = 0;
-    if (PQntuples(c) == 1) /* a deleted contact's events start nothing */
-        it->live =
-            en_pg_query(it->r->conn,
-                        "SELECT journey, id, status, coalesce(wait_event, ''), step,"
-                        " step_seq FROM enrollments WHERE contact_id = $1 AND " LIVE " FOR UPDATE",
-                        1, p, err, errlen);
-    if (PQntuples(c) == 1 && !it->live) rc = -1;
-    for (size_t i = 0; it->live && rc == 0 && i < it->r->reg->njourneys; i++)
-        rc = journey_sees(it, &it->r->reg->journeys[i], PQgetvalue(c, 0, 0), err, errlen);
-    PQclear(it->live);
-    it->live = NULL;
-    PQclear(c);
+    for (size_t i = 0; rc == 0 && i < r->reg->njourneys; i++)
+        rc = journey_sees(ev, &r->reg->journeys[i], tenant, err, errlen);
     return rc;
 }
 
@@ -165,25 +220,128 @@ is_due(const struct due_set *d, int64_t contact)
 
 /* 0 handled, 1 left for the next batch, -1 failed. */
 static int
-handle(const struct en_pg_run *r, PGresult *evs, int i, struct due_set *due, char *err,
-       size_t errlen)
+handle(struct intake *in, PGresult *evs, int i, struct due_set *due, char *err, size_t errlen)
 {
-    struct intake it = {.r = r,
-                        .ev_id = PQgetvalue(evs, i, 0),
-                        .contact_id = PQgetvalue(evs, i, 1),
-                        .type = PQgetvalue(evs, i, 2),
-                        .at = PQgetvalue(evs, i, 3)};
-    int64_t contact = atoll(it.contact_id);
-    if (is_due(due, contact)) return 1;
-    snprintf(it.now, sizeof it.now, "%lld", (long long)r->now);
-    it.event = en_pg_event_json(it.type, it.at, PQgetvalue(evs, i, 4));
-    if (!it.event) {
-        snprintf(err, errlen, "event %s: out of memory", it.ev_id);
+    struct event ev = {.in = in,
+                       .id = PQgetvalue(evs, i, 0),
+                       .contact_id = PQgetvalue(evs, i, 1),
+                       .type = PQgetvalue(evs, i, 2),
+                       .at = PQgetvalue(evs, i, 3)};
+    ev.contact = atoll(ev.contact_id);
+    if (is_due(due, ev.contact)) return 1;
+    ev.json = en_pg_event_json(ev.type, ev.at, PQgetvalue(evs, i, 4));
+    if (!ev.json) {
+        snprintf(err, errlen, "event %s: out of memory", ev.id);
         return -1;
     }
-    int rc = deliver(&it, err, errlen);
-    json_decref(it.event);
-    if (rc == 0 && it.made_due) due->v[due->n++] = contact;
+    int rc = deliver(&ev, err, errlen);
+    json_decref(ev.json);
+    if (rc == 0 && ev.made_due) due->v[due->n++] = ev.contact;
+    return rc;
+}
+
+/* ---- reading and writing the batch ---- */
+
+static PGresult *
+read_by_contacts(struct intake *in, const char *sql, const char *ids, char *err, size_t errlen)
+{
+    const char *p[] = {ids};
+    return en_pg_query(in->r->conn, sql, 1, p, err, errlen);
+}
+
+/* The tenants, live enrollments and histories of the events' contacts. */
+static int
+read_contacts(struct intake *in, PGresult *evs, char *err, size_t errlen)
+{
+    struct en_pg_array a = EN_PG_ARRAY_INIT;
+    for (int i = 0; i < PQntuples(evs); i++)
+        en_pg_array_add(&a, PQgetvalue(evs, i, 1));
+    const char *ids = en_pg_array_end(&a);
+    int rc = ids ? 0 : oom(err, errlen);
+    if (rc == 0 &&
+        !(in->tenants = read_by_contacts(
+              in, "SELECT id, tenant FROM contacts WHERE id = ANY($1::bigint[]) ORDER BY id", ids,
+              err, errlen)))
+        rc = -1;
+    if (rc == 0 &&
+        !(in->live = read_by_contacts(in,
+                                      "SELECT contact_id, journey, id, status,"
+                                      " coalesce(wait_event, ''), step, step_seq FROM enrollments"
+                                      " WHERE contact_id = ANY($1::bigint[]) AND " LIVE
+                                      " ORDER BY contact_id, id FOR UPDATE",
+                                      ids, err, errlen)))
+        rc = -1;
+    if (rc == 0 && !(in->hist = read_by_contacts(
+                         in,
+                         "SELECT contact_id, journey, count(*) FILTER (WHERE " LIVE ") > 0, true,"
+                         " coalesce(extract(epoch FROM max(ended_at))::bigint, 0) FROM enrollments"
+                         " WHERE contact_id = ANY($1::bigint[]) GROUP BY contact_id, journey"
+                         " ORDER BY contact_id, journey",
+                         ids, err, errlen)))
+        rc = -1;
+    if (rc == 0 && !(in->ended = calloc((size_t)PQntuples(in->live) + 1, sizeof *in->ended)))
+        rc = oom(err, errlen);
+    en_pg_array_free(&a);
+    return rc;
+}
+
+/* Ends first: an entry after an exit in the same batch needs the live slot free. */
+static int
+write_batch(struct intake *in, char *err, size_t errlen)
+{
+    static const char ends[] =
+        "UPDATE enrollments e SET status = x.status, end_reason = x.reason,"
+        " ended_at = to_timestamp(x.at), updated_at = now(), converted_at = CASE WHEN"
+        " x.status = 'completed' THEN to_timestamp(x.at) END, wake_at = NULL, wait_event = NULL,"
+        " wait_matched = NULL, step_seq = x.seq FROM jsonb_to_recordset($1::jsonb) AS"
+        " x(contact_id bigint, id bigint, status text, reason text, at bigint, seq int)"
+        " WHERE e.contact_id = x.contact_id AND e.id = x.id";
+    static const char waits[] =
+        "UPDATE enrollments e SET step = e.wait_matched, wait_event = NULL, wait_matched = NULL,"
+        " status = 'active', wake_at = to_timestamp(x.at), trigger_event = x.event,"
+        " updated_at = now() FROM jsonb_to_recordset($1::jsonb) AS x(contact_id bigint,"
+        " id bigint, event uuid, at bigint)"
+        " WHERE e.contact_id = x.contact_id AND e.id = x.id AND e.wait_event IS NOT NULL";
+    static const char enters[] =
+        "INSERT INTO enrollments (contact_id, journey, tenant, step, wake_at, trigger_event)"
+        " SELECT contact_id, journey, tenant, 'start', to_timestamp(at), event"
+        " FROM jsonb_to_recordset($1::jsonb) AS x(contact_id bigint, journey text, tenant text,"
+        " event uuid, at bigint)";
+    PGconn *c = in->r->conn;
+    if (en_pg_rows_write(c, ends, in->ends, err, errlen) < 0) return -1;
+    if (en_pg_rows_write(c, waits, in->waits, err, errlen) < 0) return -1;
+    if (en_pg_rows_write(c, enters, in->enters, err, errlen) < 0) return -1;
+    return en_pg_rows_write(c, EN_PG_STEPS_SQL, in->steps, err, errlen);
+}
+
+static void
+intake_free(struct intake *in)
+{
+    PQclear(in->tenants), PQclear(in->live), PQclear(in->hist);
+    free(in->ended);
+    json_decref(in->ends), json_decref(in->waits);
+    json_decref(in->enters), json_decref(in->steps);
+}
+
+/* Handle the batch's events up to the first that waits for the next batch; *done gets their
+ * number. 0 or -1. */
+static int
+handle_batch(const struct en_pg_run *r, PGresult *evs, int *done, char *err, size_t errlen)
+{
+    int n = PQntuples(evs), rc = 0;
+    struct intake in = {.r = r};
+    snprintf(in.now, sizeof in.now, "%lld", (long long)r->now);
+    in.ends = json_array(), in.waits = json_array();
+    in.enters = json_array(), in.steps = json_array();
+    struct due_set due = {calloc((size_t)n + 1, sizeof *due.v), 0};
+    if (!due.v || !in.ends || !in.waits || !in.enters || !in.steps) rc = oom(err, errlen);
+    if (rc == 0 && n > 0) rc = read_contacts(&in, evs, err, errlen);
+    for (*done = 0; rc == 0 && *done < n; ++*done)
+        if ((rc = handle(&in, evs, *done, &due, err, errlen)) != 0) break;
+    if (rc == 1) rc = 0; /* stopped before event `done` */
+    if (rc == 0) rc = write_batch(&in, err, errlen);
+    free(due.v);
+    intake_free(&in);
     return rc;
 }
 
@@ -228,11 +386,15 @@ read_batch(const struct en_pg_run *r, char *horizon, size_t hlen, char *err, siz
     snprintf(limit, sizeof limit, "%d", r->limit);
     snprintf(horizon, hlen, "%s", PQgetvalue(cur, 0, 2));
     const char *p[] = {PQgetvalue(cur, 0, 0), PQgetvalue(cur, 0, 1), horizon, limit};
+    /* The rest of the cursor's transaction, then the later ones, as two ordered index
+     * ranges: for one (xid, id) > (a, b) the planner counts only xid > a, expects no rows
+     * when every event shares the cursor's xid (one import), and sorts them all instead. */
     PGresult *evs = en_pg_query(
         r->conn,
-        "SELECT id, contact_id, type, extract(epoch FROM occurred_at)::bigint, data::text, xid"
-        " FROM events WHERE (xid, id) > ($1::xid8, $2::uuid) AND xid < $3::xid8"
-        " AND contact_id IS NOT NULL ORDER BY xid, id LIMIT $4",
+        "(SELECT " EVENT_COLS " FROM events WHERE xid = $1::xid8 AND id > $2::uuid"
+        " AND xid < $3::xid8 AND contact_id IS NOT NULL ORDER BY id LIMIT $4)"
+        " UNION ALL (SELECT " EVENT_COLS " FROM events WHERE xid > $1::xid8 AND xid < $3::xid8"
+        " AND contact_id IS NOT NULL ORDER BY xid, id LIMIT $4) ORDER BY xid, id LIMIT $4",
         4, p, err, errlen);
     PQclear(cur);
     return evs;
@@ -248,14 +410,8 @@ en_pg_intake(const struct en_pg_run *r, char *err, size_t errlen)
         en_pg_rollback(r->conn);
         return strcmp(horizon, "busy") == 0 ? 0 : -1;
     }
-    int n = PQntuples(evs), rc = 0, done = 0;
-    struct due_set due = {calloc((size_t)n + 1, sizeof *due.v), 0};
-    if (!due.v) snprintf(err, errlen, "out of memory"), rc = -1;
-    for (; rc == 0 && done < n; done++)
-        if ((rc = handle(r, evs, done, &due, err, errlen)) != 0) break;
-    if (rc == 1) rc = 0; /* stopped before event `done` */
+    int done = 0, rc = handle_batch(r, evs, &done, err, errlen);
     if (rc == 0) rc = advance(r, evs, done, horizon, err, errlen);
-    free(due.v);
     PQclear(evs);
     if (rc == 0) rc = en_pg_commit(r->conn, err, errlen);
     if (rc < 0) en_pg_rollback(r->conn);

@@ -11,10 +11,10 @@
 
 #include "db.h"
 
-#define VIEW_SELECT                                                                                \
-    "SELECT attributes || jsonb_build_object('id', id, 'email', email, 'tenant', tenant,"          \
-    " 'status', status, 'timezone', coalesce(timezone, 'UTC'), 'locale', locale)"                  \
-    " FROM tern.contacts "
+#define VIEW_OBJECT                                                                                \
+    "attributes || jsonb_build_object('id', id, 'email', email, 'tenant', tenant,"                 \
+    " 'status', status, 'timezone', coalesce(timezone, 'UTC'), 'locale', locale)"
+#define VIEW_SELECT "SELECT " VIEW_OBJECT " FROM tern.contacts "
 
 static int
 load(PGconn *conn, const char *sql, int nparams, const char *const *params, json_t **out, char *err,
@@ -55,4 +55,21 @@ contact_view_by_id(PGconn *conn, int64_t id, json_t **out, char *err, size_t err
     snprintf(idtext, sizeof idtext, "%" PRId64, id);
     const char *params[] = {idtext};
     return load(conn, VIEW_SELECT "WHERE id = $1", 1, params, out, err, errlen);
+}
+
+PGresult *
+contact_view_rows(PGconn *conn, const char *ids, bool lock, char *err, size_t errlen)
+{
+    const char *params[] = {ids};
+    PGresult *res =
+        PQexecParams(conn,
+                     lock ? "SELECT id, " VIEW_OBJECT " FROM tern.contacts"
+                            " WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE"
+                          : "SELECT id, " VIEW_OBJECT " FROM tern.contacts"
+                            " WHERE id = ANY($1::bigint[]) ORDER BY id",
+                     1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) == PGRES_TUPLES_OK) return res;
+    db_error(conn, res, err, errlen);
+    PQclear(res);
+    return NULL;
 }

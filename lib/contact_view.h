@@ -13,6 +13,7 @@
 #ifndef TERN_CONTACT_VIEW_H
 #define TERN_CONTACT_VIEW_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -28,5 +29,14 @@ int contact_view_by_email(PGconn *conn, const char *tenant, const char *email, j
 
 /* The same by id. */
 int contact_view_by_id(PGconn *conn, int64_t id, json_t **out, char *err, size_t errlen);
+
+/*
+ * The contacts whose ids are in `ids` (a bigint[] literal: "{4,7}") as rows
+ * (id, the view as JSON text) in id order, each row locked FOR NO KEY
+ * UPDATE when `lock` -- in id order, so callers locking several contacts
+ * never deadlock with each other. A missing id has no row. The result, or
+ * NULL with a reason when the query failed.
+ */
+PGresult *contact_view_rows(PGconn *conn, const char *ids, bool lock, char *err, size_t errlen);
 
 #endif

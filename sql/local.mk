@@ -10,7 +10,8 @@ MIGRATIONS = \
 	sql/0007_engine.sql \
 	sql/0008_outbox_sending.sql \
 	sql/0009_segments.sql \
-	sql/0010_event_intake.sql
+	sql/0010_event_intake.sql \
+	sql/0011_events_xid_id.sql
 
 sql/migrations.c: $(MIGRATIONS) sql/embed.sh
 	$(AM_V_GEN)$(MKDIR_P) sql && files= && for f in $(MIGRATIONS); do files="$$files $(srcdir)/$$f"; done && \

@@ -1,0 +1,63 @@
+#!/bin/sh
+# engine_batch.t - a batch is read and written set-based, yet each enrollment
+# keeps its own outcome: an SQL failure of one enrollment parks that one with
+# the error while the others of its batch commit, and within one intake
+# batch an exit frees the journey for a later entry of the same contact.
+. "$TERN_SRCDIR/tests/lib/tap.sh"
+. "$TERN_SRCDIR/tests/lib/pg.sh"
+. "$TERN_SRCDIR/tests/lib/tern.sh"
+. "$TERN_SRCDIR/tests/integration/engine_fixture.sh"
+engine_setup
+
+# Five contacts in one batch; the change of bad@ breaks a constraint, so the
+# batch's one UPDATE of contacts fails.
+engine_journey mark <<'LUA'
+local j = journey "mark" { entry = on "c.mark" }
+function j.start(c)
+  c:set("stage", c.contact.email == "bad@example.com" and "broken" or "ok")
+  c:score(1)
+  return c:go "last"
+end
+function j.last(c) return c:exit "marked" end
+return j
+LUA
+pg_sql "INSERT INTO tern.contacts (email) VALUES ('bob@example.com'), ('bad@example.com'),
+        ('cy@example.com'), ('di@example.com')"
+pg_sql "ALTER TABLE tern.contacts ADD CONSTRAINT not_broken
+        CHECK (attributes->>'stage' IS DISTINCT FROM 'broken')"
+pg_sql "INSERT INTO tern.events (id, contact_id, type, occurred_at)
+        SELECT gen_random_uuid(), id, 'c.mark', now() FROM tern.contacts"
+engine_once
+bad=$(pg_sql "SELECT id FROM tern.contacts WHERE email = 'bad@example.com'")
+is "$(pg_sql "SELECT count(*) FROM tern.enrollments WHERE status = 'exited'
+                AND end_reason = 'marked'")" 4 \
+    "the other enrollments of the failed batch ran to their end"
+like "$(pg_sql "SELECT status || ' ' || attempts || ' ' || step || ' ' || last_error
+                  FROM tern.enrollments WHERE contact_id = $bad")" \
+    '^parked 1 start .*violates check constraint "not_broken"' \
+    "the enrollment whose SQL failed is parked at its step with the error"
+is "$(pg_sql "SELECT count(*) FROM tern.enrollment_steps WHERE contact_id = $bad")" 0 \
+    "nothing of the parked enrollment's steps was written"
+is "$(pg_sql "SELECT count(*) FROM tern.contacts WHERE attributes->>'stage' = 'ok'
+                AND attributes->>'score' = '1'")" 4 \
+    "the other contacts' attribute and score were written once"
+is "$(pg_sql "SELECT count(*) FROM tern.enrollment_steps WHERE journey = 'mark'")" 8 \
+    "two step runs logged per committed enrollment"
+like "$err" "one by one" "the engine says the batch ran again one enrollment at a time"
+
+# An exit, then an entry, of one contact in one intake batch.
+engine_journey again <<'LUA'
+local j = journey "again" { entry = on "c.in", exit = on "c.out", reentry = "always" }
+function j.start(c) return c:wait("1d", "start") end
+return j
+LUA
+run_tern event c.in --email ann@example.com
+engine_once
+run_tern event c.out --email ann@example.com
+run_tern event c.in --email ann@example.com
+engine_once
+is "$(pg_sql "SELECT string_agg(status || ' ' || coalesce(end_reason, '-'), ', ' ORDER BY id)
+                FROM tern.enrollments WHERE journey = 'again'")" "exited on c.out, waiting -" \
+    "an exit earlier in the intake batch lets a later event enter the contact again"
+
+done_testing

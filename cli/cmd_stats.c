@@ -2,8 +2,10 @@
  * cmd_stats.c - `tern stats [--journey NAME] [--json]`: the funnel per journey and step
  *
  * One query reads, per journey and step: how often the step ran, parked
- * on an error or was held by a cap or window (enrollment_steps), how many
- * messages it sent (messages, as the milter recorded them), and how many of
+ * on an error or was put off by a cap or the window (enrollment_steps),
+ * how many of its mails a cap dropped (outbox rows `capped`, on_cap =
+ * "skip"), how many messages it sent (messages, as the milter recorded
+ * them), and how many of
  * those were opened and clicked, split into human and machine by the
  * tracker's bot classification (events, joined to their message). Per
  * journey it adds how many contacts entered, converted (goal reached) and
@@ -13,7 +15,8 @@
  * Output: a table per journey, or with --json one array of
  * {"journey", "entered", "converted", "ended", "steps": [{"step", "ran",
  * "sent", "opened_human", "opened_machine", "clicked_human",
- * "clicked_machine", "capped", "errors"}]}.
+ * "clicked_machine", "capped_deferred", "capped_skipped", "window_deferred",
+ * "errors"}]}.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -29,9 +32,13 @@
 static const char stats_sql[] =
     "WITH steps AS ("
     "  SELECT journey, step, count(*) FILTER (WHERE outcome NOT IN ('error', 'capped', 'deferred'))"
-    "         AS ran, count(*) FILTER (WHERE outcome IN ('capped', 'deferred')) AS capped,"
+    "         AS ran, count(*) FILTER (WHERE outcome = 'capped') AS capped_deferred,"
+    "         count(*) FILTER (WHERE outcome = 'deferred') AS window_deferred,"
     "         count(*) FILTER (WHERE outcome = 'error') AS errors"
     "    FROM enrollment_steps WHERE $1::text IS NULL OR journey = $1 GROUP BY 1, 2),"
+    " dropped AS ("
+    "  SELECT journey, step, count(*) AS capped_skipped FROM outbox"
+    "   WHERE status = 'capped' AND ($1::text IS NULL OR journey = $1) GROUP BY 1, 2),"
     " sent AS ("
     "  SELECT m.journey, m.step, count(*) AS sent,"
     "         count(*) FILTER (WHERE o.human) AS opened_human,"
@@ -53,19 +60,30 @@ static const char stats_sql[] =
     "  SELECT journey, count(*) AS entered, count(converted_at) AS converted,"
     "         count(*) FILTER (WHERE status IN ('exited', 'completed')) AS ended"
     "    FROM enrollments WHERE $1::text IS NULL OR journey = $1 GROUP BY 1)"
-    " SELECT journey, '' AS step, entered, converted, ended, 0, 0, 0, 0, 0, 0, 0, 0"
+    " SELECT journey, '' AS step, entered, converted, ended, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0"
     "   FROM journeys"
     " UNION ALL"
-    " SELECT coalesce(s.journey, t.journey), coalesce(s.step, t.step, ''), 0, 0, 0,"
+    " SELECT coalesce(s.journey, t.journey, x.journey), coalesce(s.step, t.step, x.step, ''),"
+    "        0, 0, 0,"
     "        coalesce(s.ran, 0), coalesce(t.sent, 0), coalesce(t.opened_human, 0),"
     "        coalesce(t.opened_machine, 0), coalesce(t.clicked_human, 0),"
-    "        coalesce(t.clicked_machine, 0), coalesce(s.capped, 0), coalesce(s.errors, 0)"
+    "        coalesce(t.clicked_machine, 0), coalesce(s.capped_deferred, 0),"
+    "        coalesce(x.capped_skipped, 0), coalesce(s.window_deferred, 0), coalesce(s.errors, 0)"
     "   FROM steps s FULL JOIN sent t ON t.journey = s.journey AND t.step = s.step"
+    "   FULL JOIN dropped x ON x.journey = coalesce(s.journey, t.journey)"
+    "                      AND x.step = coalesce(s.step, t.step)"
     " ORDER BY 1, 2";
 
-static const char *const step_keys[] = {
-    "ran",    "sent",  "opened_human", "opened_machine", "clicked_human", "clicked_machine",
-    "capped", "errors"};
+static const char *const step_keys[] = {"ran",
+                                        "sent",
+                                        "opened_human",
+                                        "opened_machine",
+                                        "clicked_human",
+                                        "clicked_machine",
+                                        "capped_deferred",
+                                        "capped_skipped",
+                                        "window_deferred",
+                                        "errors"};
 #define NSTEPKEYS (sizeof step_keys / sizeof *step_keys)
 
 struct stats_args {
@@ -132,22 +150,24 @@ print_journey(json_t *j)
            " converted (%.1f%%), %" JSON_INTEGER_FORMAT " ended\n",
            json_string_value(json_object_get(j, "journey")), entered, converted,
            pct(converted, entered), json_integer_value(json_object_get(j, "ended")));
-    printf("  %-24s %8s %8s %15s %15s %8s %8s\n", "step", "ran", "sent", "opened h/m",
-           "clicked h/m", "capped", "errors");
+    printf("  %-24s %8s %8s %15s %15s %12s %8s %8s\n", "step", "ran", "sent", "opened h/m",
+           "clicked h/m", "capped d/s", "window", "errors");
     size_t i;
     json_t *s;
     json_array_foreach(json_object_get(j, "steps"), i, s)
     {
-        char opened[40], clicked[40];
+        char opened[40], clicked[40], capped[40];
 #define V(key) json_integer_value(json_object_get(s, key))
         snprintf(opened, sizeof opened, "%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT,
                  V("opened_human"), V("opened_machine"));
         snprintf(clicked, sizeof clicked, "%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT,
                  V("clicked_human"), V("clicked_machine"));
+        snprintf(capped, sizeof capped, "%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT,
+                 V("capped_deferred"), V("capped_skipped"));
         printf("  %-24s %8" JSON_INTEGER_FORMAT " %8" JSON_INTEGER_FORMAT
-               " %15s %15s %8" JSON_INTEGER_FORMAT " %8" JSON_INTEGER_FORMAT "\n",
+               " %15s %15s %12s %8" JSON_INTEGER_FORMAT " %8" JSON_INTEGER_FORMAT "\n",
                json_string_value(json_object_get(s, "step")), V("ran"), V("sent"), opened, clicked,
-               V("capped"), V("errors"));
+               capped, V("window_deferred"), V("errors"));
 #undef V
     }
 }

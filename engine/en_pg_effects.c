@@ -15,6 +15,7 @@
 
 #include "en_pg_int.h"
 #include "events.h"
+#include "lua/lh_duration.h"
 
 static int64_t
 longest_cap(const struct lh_policy_info *p)
@@ -69,11 +70,17 @@ send_data(const struct en_pg_step *s, const struct en_send *send)
     return data ? json_dumps(data, JSON_COMPACT) : strdup("{}");
 }
 
+/*
+ * One outbox row for send `index`: `pending` for the sender, or `capped`
+ * (`over` names the cap) for a send the policy dropped — kept, never
+ * submitted and never counted against a cap, so `tern stats` can say
+ * what the caps held back.
+ */
 static int
-queue_send(const struct en_pg_step *s, const struct en_send *send, int index, char *err,
-           size_t errlen)
+queue_send(const struct en_pg_step *s, const struct en_send *send, int index,
+           const struct lh_cap *over, char *err, size_t errlen)
 {
-    char seq[16], idx[16], prio[16], now[24], *data = send_data(s, send);
+    char seq[16], idx[16], prio[16], now[24], capped[64] = "", *data = send_data(s, send);
     if (!data) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -83,15 +90,33 @@ queue_send(const struct en_pg_step *s, const struct en_send *send, int index, ch
     snprintf(prio, sizeof prio, "%d", s->j->priority);
     snprintf(now, sizeof now, "%" PRId64, s->r->now); /* the sender's clock, not now() */
     const char *cat = s->j->category == LH_CATEGORY_TRANSACTIONAL ? "transactional" : "marketing";
-    const char *p[] = {s->contact_id, s->enrollment_id,    seq, idx,  s->j->name, s->step,
-                       s->tenant,     send->template_name, cat, prio, data,       now};
-    int rc =
-        en_pg_cmd(s->r->conn,
-                  "INSERT INTO outbox (contact_id, id, enrollment_id, step_seq, send_index,"
-                  " journey, step, tenant, template, category, priority, data, next_attempt_at)"
-                  " VALUES ($1, gen_random_uuid(), $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-                  " $11::jsonb, to_timestamp($12))",
-                  12, p, err, errlen);
+    if (over) {
+        char per[24];
+        lh_duration_format(over->per_s, per, sizeof per);
+        snprintf(capped, sizeof capped, "over the %s cap %u/%s", cat, over->count, per);
+    }
+    const char *p[] = {s->contact_id,
+                       s->enrollment_id,
+                       seq,
+                       idx,
+                       s->j->name,
+                       s->step,
+                       s->tenant,
+                       send->template_name,
+                       cat,
+                       prio,
+                       data,
+                       now,
+                       over ? "capped" : "pending",
+                       over ? capped : NULL};
+    int rc = en_pg_cmd(
+        s->r->conn,
+        "INSERT INTO outbox (contact_id, id, enrollment_id, step_seq, send_index,"
+        " journey, step, tenant, template, category, priority, data, next_attempt_at, status,"
+        " last_error)"
+        " VALUES ($1, gen_random_uuid(), $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+        " $11::jsonb, to_timestamp($12), $13, $14)",
+        14, p, err, errlen);
     free(data);
     return rc;
 }
@@ -108,10 +133,9 @@ queue_sends(const struct en_pg_step *s, const struct en_decision *d, int *sent, 
     if (recent_sends(s, &v, &n, err, errlen) < 0) return -1;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < d->nsends; i++) {
-        if (en_cap_free_at(&s->r->reg->policy, s->j, v, n, s->r->now, &cap) > s->r->now)
-            continue; /* over a cap: skipped */
-        rc = queue_send(s, &d->sends[i], (int)i, err, errlen);
-        if (rc == 0) v[n++] = s->r->now, (*sent)++;
+        bool over = en_cap_free_at(&s->r->reg->policy, s->j, v, n, s->r->now, &cap) > s->r->now;
+        rc = queue_send(s, &d->sends[i], (int)i, over ? cap : NULL, err, errlen);
+        if (rc == 0 && !over) v[n++] = s->r->now, (*sent)++;
     }
     free(v);
     return rc;

@@ -11,7 +11,8 @@ MIGRATIONS = \
 	sql/0008_outbox_sending.sql \
 	sql/0009_segments.sql \
 	sql/0010_event_intake.sql \
-	sql/0011_events_xid_id.sql
+	sql/0011_events_xid_id.sql \
+	sql/0012_outbox_capped.sql
 
 sql/migrations.c: $(MIGRATIONS) sql/embed.sh
 	$(AM_V_GEN)$(MKDIR_P) sql && files= && for f in $(MIGRATIONS); do files="$$files $(srcdir)/$$f"; done && \

@@ -21,6 +21,24 @@ is "$(pg_sql "SELECT outcome || ' ' || detail FROM tern.enrollment_steps WHERE j
     "capped low" "the deferral is logged as capped"
 rm "$dir/scripts/journeys/clash.lua"
 
+# The simulator's skip tree: a cap of one a day with on_cap = "skip"; `news` sends two at once.
+# Bob has had no mail yet today (Ann got one above).
+cp "$TERN_SRCDIR/tests/lua/engine/skip/journeys.lua" "$dir/scripts/journeys/skip.lua"
+pg_sql "INSERT INTO tern.contacts (email) VALUES ('bob@example.com')" >/dev/null
+run_tern event n.go --email bob@example.com
+engine_once
+is "$(pg_sql "SELECT string_agg(template || ' ' || status, ', ' ORDER BY send_index)
+                FROM tern.outbox WHERE journey = 'news'")" "first pending, second capped" \
+    "with on_cap = skip a mail over the cap is kept as capped and never submitted"
+is "$(pg_sql "SELECT last_error FROM tern.outbox WHERE status = 'capped'")" \
+    "over the marketing cap 1/1d" "the capped mail names the cap"
+is "$(pg_sql "SELECT status || ' ' || step FROM tern.enrollments WHERE journey = 'news'")" \
+    "waiting later" "and the step goes on without it"
+run_tern stats --journey news --json
+is "$(printf '%s' "$out" | /usr/bin/python3 -c "import json,sys; print([s['capped_skipped'] for s in json.load(sys.stdin)[0]['steps'] if s['step'] == 'start'])")" \
+    "[1]" "tern stats counts it"
+rm "$dir/scripts/journeys/skip.lua"
+
 engine_journey flaky <<'LUA'
 local j = journey "flaky" { entry = on "c.flaky" }
 function j.start(c)

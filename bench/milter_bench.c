@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "heap.h"
 #include "mime.h"
 #include "milter_harness.h"
 #include "rewrite.h"
@@ -115,6 +116,7 @@ main(int argc, char **argv)
         fprintf(stderr, "usage: milter_bench FILE N\n");
         return 2;
     }
+    milter_heap_tune(); /* as the daemon does */
     mime_init();
     if (!start()) return 1;
     HX h;

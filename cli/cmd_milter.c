@@ -28,6 +28,7 @@
 #include "cli.h"
 #include "contact_cache.h"
 #include "db.h"
+#include "heap.h"
 #include "hook.h"
 #include "lh.h"
 #include "log.h"
@@ -266,6 +267,7 @@ cmd_milter(struct cli *cli, int argc, char **argv)
     struct daemon d = {.cli = cli, .reload_mu = PTHREAD_MUTEX_INITIALIZER};
     if (!(d.cfg = cli_config(cli))) return EXIT_FAIL;
     log_setup("tern milter", (enum log_level)d.cfg->log.level, d.cfg->log.syslog);
+    milter_heap_tune();
     mime_init();
     /*
      * Blocked before any thread starts, so every thread inherits the mask:

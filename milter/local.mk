@@ -16,7 +16,8 @@ milter_libmilter_tern_a_SOURCES = \
 	milter/preheader.c milter/preheader.h \
 	milter/contact_cache.c milter/contact_cache.h \
 	milter/record.c milter/mrecord.h \
-	milter/hook.c milter/hook.h
+	milter/hook.c milter/hook.h \
+	milter/heap.c milter/heap.h
 EXTRA_DIST += milter/README.md
 
 # What a program linking the milter needs (lua/ and lib/ after it).

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "b64.h"
 #include "lh_msg.h"
@@ -20,6 +21,8 @@
 #include "tpl.h"
 #include "tracking.h"
 #include "view.h"
+
+#define PROGRESS_EVERY_US 1000000 /* see progress() */
 
 struct rw {
     struct milter_job *job;
@@ -36,6 +39,7 @@ struct rw {
     struct buf subject;   /* rendered, UTF-8, for the record */
     struct buf preheader; /* its hidden element for the first HTML leaf; empty: none */
     struct links_opts lopts;
+    int64_t progress_us; /* when the MTA last heard from us (monotonic) */
 };
 
 static int
@@ -45,9 +49,26 @@ oom(char *err, size_t errlen)
     return -1;
 }
 
+static int64_t
+monotonic_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * Tell the MTA the message is still being worked on, at most once per
+ * PROGRESS_EVERY_US: each call is a packet on the socket and a wake-up of
+ * the MTA, and a newsletter is done in well under a millisecond. A slow
+ * one (a big body, a slow contact lookup) still reports before every step.
+ */
 static void
 progress(struct rw *rw)
 {
+    int64_t now = monotonic_us();
+    if (now - rw->progress_us < PROGRESS_EVERY_US) return;
+    rw->progress_us = now;
     if (rw->job->ops && rw->job->ops->progress) rw->job->ops->progress(rw->job->ctx);
 }
 
@@ -472,6 +493,7 @@ rw_process(struct milter_job *job, struct plan *plan, char *err, size_t errlen)
     struct rw rw;
     memset(&rw, 0, sizeof rw);
     rw.job = job;
+    rw.progress_us = monotonic_us(); /* end of message was just received */
     rw.lopts.notrack_domains = job->gen->cfg->milter.notrack_domains;
     int rc = pipeline(&rw, plan, err, errlen);
     json_decref(rw.contact);

@@ -8,9 +8,6 @@
  * indentation. A last pass merges sibling text into single runs and copies
  * all the renderer needs into one string pool.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* memmem */
-#endif
 #include "tpl_int.h"
 
 #include <stdarg.h>
@@ -304,6 +301,23 @@ add_filters(struct parser *p, size_t from, size_t to, struct tpl_node *n)
     return 0;
 }
 
+/*
+ * The first `d` (dl bytes) in s[0, n), or NULL. memchr for its first byte,
+ * then a compare: templates are mostly text, and memchr skips text many
+ * times faster than memmem, which was half the cost of compiling an HTML mail.
+ */
+static const char *
+find_delim(const char *s, size_t n, const char *d, size_t dl)
+{
+    const char *end = s + n;
+    if (dl == 0) return s;
+    while ((size_t)(end - s) >= dl && (s = memchr(s, d[0], (size_t)(end - s) - dl + 1))) {
+        if (memcmp(s, d, dl) == 0) return s;
+        s++;
+    }
+    return NULL;
+}
+
 /* ------------------------------------------------------------------ tags */
 
 static int
@@ -321,7 +335,7 @@ scan_tag(const struct parser *p, size_t at, struct rawtag *t)
         want[0] = '}';
         memcpy(want + 1, p->ctag, wl++);
     }
-    const char *e = memmem(s + i, p->len - i, want, wl);
+    const char *e = find_delim(s + i, p->len - i, want, wl);
     if (!e) return -1;
     size_t ce = (size_t)(e - s);
     t->end = ce + wl;
@@ -623,7 +637,7 @@ static int
 parse(struct parser *p)
 {
     while (p->pos < p->len) {
-        const char *hit = memmem(p->src + p->pos, p->len - p->pos, p->otag, p->olen);
+        const char *hit = find_delim(p->src + p->pos, p->len - p->pos, p->otag, p->olen);
         if (!hit) {
             if (add_text(p, p->pos, p->len) < 0) return -1;
             break;

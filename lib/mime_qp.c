@@ -2,12 +2,17 @@
  * mime_qp.c - quoted-printable encoding (see mime_qp.h)
  *
  * One pass, written straight into the output buffer. Most bytes of a
- * text are plain (printable ASCII, blanks inside a line): a tight loop
- * copies them until the line is full or a byte needs thought; that byte
- * then takes the careful path (escape, trailing blank, line break, soft
- * break). The buffer is grown once per line at most, never per byte.
+ * text are plain (printable ASCII, blanks inside a line): they are copied
+ * eight at a time while a word of them holds nothing else (tested with
+ * word-wide arithmetic, below), then one at a time, until the line is full
+ * or a byte needs thought; that byte then takes the careful path (escape,
+ * trailing blank, line break, soft break). The buffer is grown once per
+ * line at most, never per byte.
  */
 #include "mime_qp.h"
+
+#include <stdint.h>
+#include <string.h>
 
 #define LINE_ROOM (MIME_QP_LINE_MAX + 16) /* bytes one more line can take, line end included */
 
@@ -24,6 +29,43 @@ static inline bool
 blank(unsigned c)
 {
     return c == ' ' || c == '\t';
+}
+
+#define ONES  UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/*
+ * Whether all eight bytes of `w` are ' ' to '~' and none is '=': no byte
+ * below 0x20, none above 0x7e, none equal to '='. Each test is exact for
+ * "some byte is" (the classic has-less/has-more word tricks), so a word
+ * that passes needs no byte looked at.
+ */
+static inline bool
+plain_word(uint64_t w)
+{
+    uint64_t below = (w - ONES * 0x20) & ~w;
+    uint64_t above = (w + ONES * (127 - 0x7e)) | w;
+    uint64_t eq = w ^ (ONES * '=');
+    uint64_t is_eq = (eq - ONES) & ~eq;
+    return ((below | above | is_eq) & HIGHS) == 0;
+}
+
+/* Copy plain bytes from `p` towards `stop` to `*o`; where it stopped. */
+static const unsigned char *
+copy_plain(const unsigned char *p, const unsigned char *stop, const unsigned char *end, char **o)
+{
+    uint64_t w;
+    while (stop - p >= 8 && (memcpy(&w, p, 8), plain_word(w)) && (p[7] != ' ' || p + 8 < end)) {
+        memcpy(*o, p, 8); /* a blank at its end is checked byte-wise below, with what follows */
+        *o += 8, p += 8;
+        if (p[-1] == ' ' && *p == '\n') { /* the blank ends a line: it was not plain after all */
+            --*o, --p;
+            return p;
+        }
+    }
+    while (p < stop && (printable(*p) || (blank(*p) && p + 1 < end && p[1] != '\n')))
+        *(*o)++ = (char)*p++;
+    return p;
 }
 
 /* Room for one more line at `*o` (out->len tracks nothing while we write). */
@@ -49,9 +91,7 @@ mime_qp_encode(const char *s, size_t n, struct buf *out)
         /* plain bytes that fit before a soft break would be due */
         size_t fit = col < MIME_QP_LINE_MAX - 1 ? MIME_QP_LINE_MAX - 1 - col : 0;
         const unsigned char *stop = p + (fit < (size_t)(end - p) ? fit : (size_t)(end - p));
-        const unsigned char *q = p;
-        while (q < stop && (printable(*q) || (blank(*q) && q + 1 < end && q[1] != '\n')))
-            *o++ = (char)*q++;
+        const unsigned char *q = copy_plain(p, stop, end, &o);
         col += (size_t)(q - p);
         if ((p = q) == end) break;
         unsigned c = *p++;

@@ -54,6 +54,8 @@ qp_escapes_blanks_before_a_line_end(void)
     is_str(qp("a b \nc\t\n"), "a b=20\r\nc=09\r\n", "trailing blanks before LF");
     is_str(qp("end "), "end=20", "a trailing blank at the end of the text");
     is_str(qp("  \n"), " =20\r\n", "only the last blank needs it");
+    is_str(qp("1234567 \nabc"), "1234567=20\r\nabc", "a blank ending an eight-byte run");
+    is_str(qp("1234567 "), "1234567=20", "a blank ending an eight-byte run and the text");
 }
 
 static void
@@ -92,16 +94,25 @@ next(uint64_t *s)
     return *s * 2685821657736338717ULL;
 }
 
-/* Random bytes; `texty` draws mostly letters, blanks, '=' and LFs near line lengths. */
+/*
+ * Random bytes; `texty` draws mostly words and blanks, sometimes '=', a
+ * tab, an LF, a CR or a UTF-8 letter, so runs of plain bytes of every
+ * length meet each special byte at every column.
+ */
 static size_t
 random_input(uint64_t *s, bool texty, char *out, size_t cap)
 {
-    static const char pool[] = "abc XYZ=\t\n.-\xc3\xa9\r";
+    static const char words[] = "abcdefghij XYZ .-";
+    static const char special[] = "=\t\n\r\xc3\xa9";
     size_t n = next(s) % cap;
     for (size_t i = 0; i < n; i++) {
         uint64_t r = next(s);
-        out[i] = texty ? pool[r % (sizeof pool - 1)] : (char)(r >> 24);
-        if (texty && r % 7 == 0) out[i] = 'x'; /* long plain runs cross column 76 */
+        if (!texty)
+            out[i] = (char)(r >> 24);
+        else if (r % 9 == 0)
+            out[i] = special[(r >> 8) % (sizeof special - 1)];
+        else
+            out[i] = words[(r >> 8) % (sizeof words - 1)];
     }
     return n;
 }

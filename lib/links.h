@@ -69,6 +69,25 @@ int links_rewrite_html(const char *in, size_t len, const struct links_opts *opts
 int links_rewrite_text(const char *in, size_t len, const struct links_opts *opts, links_fn fn,
                        void *ctx, struct buf *out, unsigned *nlinks, char *err, size_t errlen);
 
+/* Where markup may go in an HTML document (offsets, see the two functions below). */
+struct links_html_marks {
+    size_t body_start; /* as links_html_body_start() gives it */
+    size_t body_end;   /* as links_html_body_end() gives it */
+};
+
+/*
+ * links_rewrite_html, and in `marks` (may be NULL) where the visible
+ * document starts and ends in the result, as offsets into `out` (which
+ * counts what `out` held before): found in the same scan, exactly what the
+ * two functions below would find in the result.
+ */
+int links_rewrite_html_marked(const char *in, size_t len, const struct links_opts *opts,
+                              links_fn fn, void *ctx, struct buf *out, unsigned *nlinks,
+                              struct links_html_marks *marks, char *err, size_t errlen);
+
+/* Both marks of `in` in one scan. */
+void links_html_marks(const char *in, size_t len, struct links_html_marks *marks);
+
 /*
  * Offset at which to insert markup at the end of the visible document: the
  * start of the last </body> tag outside comments, else of the last </html>,

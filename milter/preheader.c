@@ -19,19 +19,3 @@ preheader_markup(const char *text, size_t len, struct buf *out)
     links_attr_escape(out, text, len); /* & < > " ' : text, never markup */
     return buf_puts(out, "</div>");
 }
-
-bool
-preheader_insert(struct buf *html, const struct buf *markup)
-{
-    size_t at = links_html_body_start(buf_str(html), html->len);
-    struct buf res = BUF_INIT;
-    bool ok = buf_append(&res, buf_str(html), at) && buf_append(&res, markup->data, markup->len) &&
-              buf_append(&res, buf_str(html) + at, html->len - at);
-    if (!ok) {
-        buf_free(&res);
-        return false;
-    }
-    buf_free(html);
-    *html = res;
-    return true;
-}

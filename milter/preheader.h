@@ -7,9 +7,11 @@
  * convention, followed here, is a hidden element at the very top of the
  * body holding that text, so the reader sees it in the list and not in the
  * message. The text is rendered as plain text (like the subject) and
- * HTML-escaped here, where it becomes markup.
+ * HTML-escaped here, where it becomes markup. It goes just past <body>:
+ * milter/rewrite.c inserts it where the scan that rewrites the links
+ * found the body starting (lib/links).
  *
- * Depends on: lib/links (where the body starts, escaping), lib/buf.
+ * Depends on: lib/links (escaping), lib/buf.
  */
 #ifndef TERN_MILTER_PREHEADER_H
 #define TERN_MILTER_PREHEADER_H
@@ -21,8 +23,5 @@
 
 /* Append the hidden element holding `text` (plain UTF-8, escaped here) to `out`. */
 bool preheader_markup(const char *text, size_t len, struct buf *out);
-
-/* Insert `markup` into `html` just past its <body> tag (lib/links). False when out of memory. */
-bool preheader_insert(struct buf *html, const struct buf *markup);
 
 #endif

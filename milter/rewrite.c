@@ -322,71 +322,92 @@ do_preheader(struct rw *rw, char *err, size_t errlen)
 
 /* ---- 5. text leaves ---- */
 
+/*
+ * The http(s) links of `in` as click URLs, into `out` (empty); unless
+ * clicks are off, then `in` itself moves there. For HTML, `marks` (may be
+ * NULL) gets where its visible body starts and ends in `out`, found in the
+ * same scan.
+ */
 static int
-track_links(struct rw *rw, const struct mime_leaf *leaf, struct buf *in, struct buf *out, char *err,
-            size_t errlen)
+track_links(struct rw *rw, const struct mime_leaf *leaf, struct buf *in, struct buf *out,
+            struct links_html_marks *marks, char *err, size_t errlen)
 {
     if (!rw->clicks) {
         *out = *in;
         *in = (struct buf)BUF_INIT;
+        if (marks) links_html_marks(buf_str(out), out->len, marks);
         return 0;
     }
-    int (*fn)(const char *, size_t, const struct links_opts *, links_fn, void *, struct buf *,
-              unsigned *, char *, size_t) =
-        leaf->kind == MIME_HTML ? links_rewrite_html : links_rewrite_text;
-    return fn(buf_str(in), in->len, &rw->lopts, trk_click, &rw->trk, out, NULL, err, errlen);
+    if (leaf->kind == MIME_HTML)
+        return links_rewrite_html_marked(buf_str(in), in->len, &rw->lopts, trk_click, &rw->trk, out,
+                                         NULL, marks, err, errlen);
+    return links_rewrite_text(buf_str(in), in->len, &rw->lopts, trk_click, &rw->trk, out, NULL, err,
+                              errlen);
 }
 
-/* Insert the pixel and honeypot before </body> of the first HTML leaf. */
+/* The open pixel, and with track.honeypot the honeypot link, into `mk` (nothing when off). */
 static int
-add_markup(struct rw *rw, struct buf *html, char *err, size_t errlen)
+end_markup(struct rw *rw, struct buf *mk, char *err, size_t errlen)
 {
     bool honeypot = rw->job->gen->cfg->track.honeypot && rw->clicks;
-    if (!rw->opens && !honeypot) return 0;
-    struct buf mk = BUF_INIT, res = BUF_INIT;
-    int rc = -1;
-    if ((honeypot && trk_honeypot_html(&rw->trk, &mk, err, errlen) < 0) ||
-        (rw->opens && trk_pixel_html(&rw->trk, &mk, err, errlen) < 0))
-        goto out;
-    size_t at = links_html_body_end(buf_str(html), html->len);
-    if (!buf_append(&res, buf_str(html), at) || !buf_append(&res, mk.data, mk.len) ||
-        !buf_append(&res, buf_str(html) + at, html->len - at)) {
-        rc = oom(err, errlen);
-        goto out;
-    }
-    buf_free(html);
-    *html = res;
-    res = (struct buf)BUF_INIT;
-    rc = 0;
-out:
+    if (honeypot && trk_honeypot_html(&rw->trk, mk, err, errlen) < 0) return -1;
+    if (rw->opens && trk_pixel_html(&rw->trk, mk, err, errlen) < 0) return -1;
+    return 0;
+}
+
+/* Insert `what` at offset `at` of `b`, in place. False on ENOMEM. */
+static bool
+insert(struct buf *b, size_t at, const struct buf *what)
+{
+    if (what->len == 0) return true;
+    if (!buf_reserve(b, what->len)) return false;
+    memmove(b->data + at + what->len, b->data + at, b->len - at);
+    memcpy(b->data + at, what->data, what->len);
+    b->len += what->len;
+    b->data[b->len] = '\0';
+    return true;
+}
+
+/*
+ * The first HTML leaf: the pixel (and honeypot) before </body>, the
+ * preheader just past <body>. The later offset is filled first so the
+ * earlier one stays valid; at the same offset the preheader comes first,
+ * as the reader sees the top of the body before its end.
+ */
+static int
+add_markup(struct rw *rw, struct buf *html, const struct links_html_marks *at, char *err,
+           size_t errlen)
+{
+    struct buf mk = BUF_INIT;
+    int rc = end_markup(rw, &mk, err, errlen);
+    const struct buf *pre = &rw->preheader;
+    bool good =
+        rc < 0 || (at->body_start > at->body_end
+                       ? insert(html, at->body_start, pre) && insert(html, at->body_end, &mk)
+                       : insert(html, at->body_end, &mk) && insert(html, at->body_start, pre));
     buf_free(&mk);
-    buf_free(&res);
-    return rc;
+    return good ? rc : oom(err, errlen);
 }
 
 static int
 on_leaf(void *ctx, const struct mime_leaf *leaf, struct buf *out, char *err, size_t errlen)
 {
     struct rw *rw = ctx;
-    bool html = leaf->kind == MIME_HTML;
+    bool html = leaf->kind == MIME_HTML, first_html = html && leaf->html_index == 0;
     struct buf rendered = BUF_INIT, linked = BUF_INIT;
+    struct links_html_marks marks;
     int rc = -1;
     progress(rw);
     if (render(leaf->text, leaf->len, html ? "html" : "text", rw->view, html ? TPL_HTML : TPL_TEXT,
                &rendered, err, errlen) < 0)
         goto out;
-    if (track_links(rw, leaf, &rendered, &linked, err, errlen) < 0) goto out;
-    if (html && leaf->html_index == 0 && add_markup(rw, &linked, err, errlen) < 0) goto out;
-    if (html && leaf->html_index == 0 && rw->preheader.len &&
-        !preheader_insert(&linked, &rw->preheader)) {
-        rc = oom(err, errlen);
+    if (track_links(rw, leaf, &rendered, &linked, first_html ? &marks : NULL, err, errlen) < 0)
         goto out;
-    }
-    if (linked.len == leaf->len && memcmp(buf_str(&linked), leaf->text, leaf->len) == 0) {
-        rc = 0; /* unchanged: the part stays byte-identical */
-        goto out;
-    }
-    rc = buf_append(out, buf_str(&linked), linked.len) ? 1 : oom(err, errlen);
+    if (first_html && add_markup(rw, &linked, &marks, err, errlen) < 0) goto out;
+    buf_free(out); /* empty: the caller's text becomes ours (unchanged text is its to notice) */
+    *out = linked;
+    linked = (struct buf)BUF_INIT;
+    rc = 1;
 out:
     buf_free(&rendered);
     buf_free(&linked);

@@ -13,7 +13,10 @@
  *      and holds no control character;
  *   4. a callback that aborts at link k makes the rewrite fail with a
  *      reason exactly when there is a link k;
- *   5. links_html_body_end stays within the input.
+ *   5. links_html_body_end stays within the input;
+ *   6. the marks links_rewrite_html_marked finds while replacing links
+ *      are those links_html_marks finds in its output, counted from what
+ *      the output buffer held before.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -167,6 +170,29 @@ exercise(rewrite_fn fn, const char *in, size_t len, bool html, unsigned abort_at
     free(r);
 }
 
+/* Promise 6. */
+static void
+marks_match(const char *in, size_t len)
+{
+    static const char before[] = "<body>"; /* already in the buffer: never a mark of the result */
+    struct run *r = calloc(1, sizeof *r);
+    struct buf out = BUF_INIT;
+    struct links_html_marks got, want;
+    char err[256];
+    if (!r || !buf_puts(&out, before)) __builtin_trap();
+    r->mode = REPLACE_SOME;
+    r->html = true;
+    if (links_rewrite_html_marked(in, len, NULL, on_link, r, &out, NULL, &got, err, sizeof err))
+        __builtin_trap();
+    size_t base = sizeof before - 1;
+    links_html_marks(out.data + base, out.len - base, &want);
+    if (got.body_start != want.body_start + base || got.body_end != want.body_end + base)
+        __builtin_trap();
+    buf_free(&out);
+    buf_free(&r->urls);
+    free(r);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -175,5 +201,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     exercise(links_rewrite_html, in, size, true, abort_at);
     exercise(links_rewrite_text, in, size, false, abort_at);
     if (links_html_body_end(in, size) > size) __builtin_trap(); /* promise 5 */
+    marks_match(in, size);
     return 0;
 }

@@ -752,6 +752,41 @@ body_start_is_after_first_body_tag(void)
            "not a <body> only Outlook sees");
 }
 
+/* The marks the rewrite reports, checked against a scan of its output. */
+static void
+marks_while_rewriting(const char *in, const char *what)
+{
+    struct seen s = {.replacement = "https://t.example/c/a-much-longer-token?x=1&y=\"2\""};
+    struct buf out = BUF_INIT;
+    struct links_html_marks got, want;
+    buf_puts(&out, "kept<body>");
+    int rc = links_rewrite_html_marked(in, strlen(in), NULL, record, &s, &out, NULL, &got, err,
+                                       sizeof err);
+    links_html_marks(out.data + 10, out.len - 10, &want);
+    ok(rc == 0 && s.n > 0 && got.body_start == want.body_start + 10 &&
+           got.body_end == want.body_end + 10,
+       "%s", what);
+    buf_free(&out);
+    seen_free(&s);
+}
+
+static void
+marks_found_while_rewriting_are_those_of_the_result(void)
+{
+    marks_while_rewriting("<html><head><a href=https://x.example/h>h</a></head><body>"
+                          "<a href='https://x.example/a'>a</a><p>t</p></body></html>",
+                          "links before and after <body>, none after </body>");
+    marks_while_rewriting("<html><a href=\"https://x.example/a\">a</a></html>"
+                          "<a href=\"https://x.example/b\">b</a>",
+                          "no <body>: past <html>, before the last </html>, a link after it");
+    marks_while_rewriting("<a href=\"https://x.example/a\">a</a><!--[if mso]><body></body>"
+                          "<v:rect href=\"https://x.example/v\"></v:rect><![endif]-->",
+                          "only Outlook's markup: the start and the end of the output");
+    marks_while_rewriting("<body><a href=https://x.example/a>a</a></body>"
+                          "<a href=https://x.example/b>b</a></body >",
+                          "the last of two </body>, after a link");
+}
+
 static void
 attr_escape_escapes_five_characters(void)
 {
@@ -915,6 +950,7 @@ main(void)
     unterminated_quote_swallows_the_rest();
     body_end_is_last_body_tag();
     body_start_is_after_first_body_tag();
+    marks_found_while_rewriting_are_those_of_the_result();
     attr_escape_escapes_five_characters();
     text_trailing_punctuation_not_swallowed();
     text_url_in_angle_brackets_and_parens();

@@ -341,6 +341,24 @@ preheader_is_the_hidden_first_element_of_the_body(void)
     finish(&h);
 }
 
+/* An empty body: both go where it starts and ends, the preheader first. */
+static void
+preheader_comes_before_the_pixel_in_an_empty_body(void)
+{
+    HX h;
+    start(&h, NULL);
+    send1(&h, "From: news@example.com\nTo: zoe@example.org\nX-Tern-Message: " MSGID "\n"
+              "X-Tern-Preheader: Soon\nContent-Type: text/html; charset=utf-8\n\n"
+              "<html><body></body></html>\n");
+    const char *body = hx_delivered_text(&h);
+    const char *pre = body ? strstr(body, ">Soon</div>") : NULL;
+    const char *pixel = body ? strstr(body, "<img src=\"" BASE "/o/") : NULL;
+    ok(pre && pixel && pre < pixel && strstr(body, "<html><body><div") == body &&
+           strstr(pixel, "></body></html>"),
+       "<body>, the preheader, the pixel, </body>");
+    finish(&h);
+}
+
 static void
 preheader_in_encoded_words_is_decoded(void)
 {
@@ -375,6 +393,7 @@ main(void)
     unmapped_login_uses_x_tern_tenant();
     preheader_is_the_hidden_first_element_of_the_body();
     preheader_in_encoded_words_is_decoded();
+    preheader_comes_before_the_pixel_in_an_empty_body();
     milter_shell_set_gen(NULL);
     tok_keyring_free(ring);
     return tap_done();

@@ -302,10 +302,14 @@ mime_text_encode(const struct mime_loc *loc, const char *text, size_t len, struc
 {
     struct buf clean = BUF_INIT, conv = BUF_INIT;
     memset(enc, 0, sizeof *enc);
-    bool good = mime_utf8_clean(text, len, &clean);
-    if (good) lf_line_ends(&clean);
-    const char *s = buf_str(&clean);
-    size_t n = clean.len;
+    size_t bad;
+    bool good = true, as_is = utf8_valid(text, len, &bad) && !memchr(text, '\r', len);
+    if (!as_is) { /* the usual text needs no cleaning, hence no copy */
+        good = mime_utf8_clean(text, len, &clean);
+        if (good) lf_line_ends(&clean);
+    }
+    const char *s = as_is ? text : buf_str(&clean);
+    size_t n = as_is ? len : clean.len;
     int switch_utf8 = good ? choose_charset(loc->part, &s, &n, &conv) : -1;
     good = switch_utf8 >= 0 && encode_body(loc, s, n, enc);
     enc->to_utf8 = switch_utf8 == 1;

@@ -3,7 +3,10 @@
  *
  * One loop: read a batch of durable records, apply it in one transaction
  * (rec_apply) on a pooled connection, ack it. An empty spool waits
- * idle_ms or until kicked. A failure waits a back-off that doubles up to
+ * idle_ms or until kicked. With linger_ms, a batch that was not full is
+ * followed by a wait for more records: a steady trickle (one record per
+ * message or click) then costs one transaction and one cursor write per
+ * linger_ms instead of one per record or two. A failure waits a back-off that doubles up to
  * max_backoff_ms; kicks do not shorten it, so a dead PostgreSQL is not
  * hammered by every request. Stopping keeps draining until the spool is
  * empty or the deadline passes; a statement still running at the
@@ -39,7 +42,7 @@ struct spool_drain {
     struct spool *sp;
     struct db_pool *db;
     size_t batch;
-    unsigned idle_ms, max_backoff_ms;
+    unsigned idle_ms, max_backoff_ms, linger_ms;
 
     pthread_t thread;
     pthread_mutex_t mu;
@@ -109,12 +112,14 @@ apply_batch(struct spool_drain *d, const struct spool_batch *b, size_t *skipped,
     return rc;
 }
 
-/* 1: a batch was applied; 0: the spool is empty; -1: failed (err says why). */
+/* 1: a batch of *n records was applied; 0: the spool is empty; -1: failed (err says why). */
 static int
-drain_once(struct spool_drain *d, char *err, size_t errlen)
+drain_once(struct spool_drain *d, size_t *n, char *err, size_t errlen)
 {
     struct spool_batch b;
+    *n = 0;
     if (spool_read(d->sp, d->batch, &b, err, errlen) < 0) return -1;
+    *n = b.n;
     size_t skipped = 0;
     int rc = b.n == 0 ? 0 : apply_batch(d, &b, &skipped, err, errlen);
     if (rc == 0 && b.n) rc = spool_ack(d->sp, &b, err, errlen) < 0 ? -1 : 1;
@@ -188,6 +193,17 @@ pause_drain(struct spool_drain *d, int64_t ms, bool kick_wakes)
     pthread_mutex_unlock(&d->mu);
 }
 
+/* After a short batch: let records gather for linger_ms; a stop ends it, a kick does not. */
+static void
+linger(struct spool_drain *d)
+{
+    int64_t until = now_ms() + d->linger_ms;
+    pthread_mutex_lock(&d->mu);
+    for (int64_t now = now_ms(); !d->stopping && now < until; now = now_ms())
+        wait_ms(d, until - now);
+    pthread_mutex_unlock(&d->mu);
+}
+
 static bool
 stopping(struct spool_drain *d)
 {
@@ -203,7 +219,8 @@ drain_main(void *arg)
     struct spool_drain *d = arg;
     char err[1024];
     while (!past_deadline(d)) {
-        int rc = drain_once(d, err, sizeof err);
+        size_t n;
+        int rc = drain_once(d, &n, err, sizeof err);
         if (rc >= 0)
             note_success(d);
         else
@@ -212,6 +229,7 @@ drain_main(void *arg)
         if (rc == 0 && stopping(d)) break; /* empty: nothing left to drain */
         if (rc == 0) pause_drain(d, d->idle_ms, true);
         if (rc < 0) pause_drain(d, d->backoff_ms, false);
+        if (rc == 1 && n < d->batch && d->linger_ms) linger(d);
     }
     pthread_mutex_lock(&d->mu);
     d->done = true;
@@ -243,6 +261,7 @@ spool_drain_start(struct spool *sp, struct db_pool *db, const struct spool_drain
     d->batch = opts && opts->batch ? opts->batch : 500;
     d->idle_ms = opts && opts->idle_ms ? opts->idle_ms : 50;
     d->max_backoff_ms = opts && opts->max_backoff_ms ? opts->max_backoff_ms : 5000;
+    d->linger_ms = opts ? opts->linger_ms : 0;
     d->warn_at = WARN_FLOOR;
     pthread_mutex_init(&d->mu, NULL);
     pthread_condattr_t ca;

@@ -37,6 +37,8 @@ struct spool_drain_opts {
     size_t batch;            /* records per transaction (0: 500) */
     unsigned idle_ms;        /* poll interval when the spool is empty (0: 50) */
     unsigned max_backoff_ms; /* longest wait between retries (0: 5000) */
+    unsigned linger_ms;      /* after a batch short of `batch`, let records gather this long
+                                before the next (kicks do not cut it short; 0: go on at once) */
 };
 
 struct spool_drain_stats {

@@ -253,6 +253,34 @@ kick_wakes_an_idle_drain(void)
     spool_close(sp);
 }
 
+static long long
+transactions_of(const char *tag)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT count(DISTINCT xmin::text) FROM tern.events WHERE data->>'tag' = '%s'", tag);
+    return count(sql);
+}
+
+static void
+lingering_drain_applies_a_trickle_in_one_transaction(void)
+{
+    struct spool *sp = fresh_spool("linger");
+    struct spool_drain_opts o = {.linger_ms = 500};
+    struct spool_drain *d = spool_drain_start(sp, pool, &o, err, sizeof err);
+    bool spooled = sp && append_events(sp, "linger-first", 1) == 0;
+    spooled = spooled && wait_for(d, 1, 0, 3000).applied == 1; /* it lingers after this one */
+    for (int i = 0; i < 10 && spooled; i++) { /* one by one, kicked, as the milter spools */
+        spooled = append_events(sp, "linger-trickle", 1) == 0;
+        spool_drain_kick(d);
+        usleep(10000);
+    }
+    ok(spooled && wait_for(d, 11, 0, 5000).applied == 11, "a trickle of ten records arrives");
+    is_int(transactions_of("linger-trickle"), 1, "in one transaction, not one per record");
+    spool_drain_stop(d, 1000);
+    spool_close(sp);
+}
+
 static void
 bad_records_are_counted_as_skipped(void)
 {
@@ -303,6 +331,7 @@ main(void)
     stop_drains_within_the_deadline();
     stop_while_postgresql_is_down_keeps_the_records_for_the_next_start();
     kick_wakes_an_idle_drain();
+    lingering_drain_applies_a_trickle_in_one_transaction();
     bad_records_are_counted_as_skipped();
     db_pool_free(pool);
     return tap_done();

@@ -67,8 +67,8 @@ struct batch {
     int n;
     struct slot *slots; /* the part's contacts, by id */
     int nslots;
-    json_t *events;                /* the part's trigger events: id -> c.event */
-    json_t *steps, *enrs, *deltas; /* rows to write at the end of the part */
+    json_t *events;                        /* the part's trigger events: id -> c.event */
+    struct en_pg_rows steps, enrs, deltas; /* rows to write at the end of the part */
 };
 
 /* One claimed enrollment while its steps run. */
@@ -113,7 +113,7 @@ oom(char *err, size_t errlen)
 static int
 log_step(struct enr *e, const char *outcome, const char *detail, char *err, size_t errlen)
 {
-    if (en_pg_step_row(e->b->steps, e->contact_id, e->id, ++e->seq, col(e, C_JOURNEY), e->step,
+    if (en_pg_step_row(&e->b->steps, e->contact_id, e->id, ++e->seq, col(e, C_JOURNEY), e->step,
                        outcome, detail) < 0)
         return oom(err, errlen);
     return 0;
@@ -136,15 +136,19 @@ static const char enrs_sql[] =
 static int
 add_row(struct enr *e, char *err, size_t errlen)
 {
-    json_t *row = json_pack(
-        "{s:s, s:s, s:s, s:s, s:i, s:O, s:s?, s:s?, s:s?, s:s?, s:i, s:s?, s:s?}", "contact_id",
-        e->contact_id, "id", e->id, "status", e->status, "step", e->next_step, "seq", e->seq,
-        "vars", e->vars, "wake_at", e->wake_at[0] ? e->wake_at : NULL, "wait_event", e->wait_event,
-        "wait_matched", e->wait_matched[0] ? e->wait_matched : NULL, "trigger_event",
-        e->keep_event ? col(e, C_TRIGGER) : NULL, "attempts", e->attempts, "last_error",
-        e->last_error, "end_reason", e->end_reason[0] ? e->end_reason : NULL);
-    if (!row || json_array_append_new(e->b->enrs, row) < 0) return oom(err, errlen);
-    return 0;
+    char *vars = json_dumps(e->vars, JSON_COMPACT);
+    int rc = vars ? en_pg_row(&e->b->enrs,
+                              "contact_id:s id:s status:s step:s seq:i vars:j wake_at:s"
+                              " wait_event:s wait_matched:s trigger_event:s attempts:i"
+                              " last_error:s end_reason:s",
+                              e->contact_id, e->id, e->status, e->next_step, e->seq, vars,
+                              e->wake_at[0] ? e->wake_at : NULL, e->wait_event,
+                              e->wait_matched[0] ? e->wait_matched : NULL,
+                              e->keep_event ? col(e, C_TRIGGER) : NULL, e->attempts, e->last_error,
+                              e->end_reason[0] ? e->end_reason : NULL)
+                  : -1;
+    free(vars);
+    return rc < 0 ? oom(err, errlen) : 0;
 }
 
 /* A script error (or a failure of this enrollment's SQL): retry later with back-off. */
@@ -411,11 +415,11 @@ write_part(struct batch *b, char *err, size_t errlen)
 {
     PGconn *c = b->r->conn;
     for (int i = 0; i < b->nslots; i++)
-        if (en_pg_delta_row(b->deltas, b->slots[i].id, &b->slots[i].delta) < 0)
+        if (en_pg_delta_row(&b->deltas, b->slots[i].id, &b->slots[i].delta) < 0)
             return oom(err, errlen);
-    if (en_pg_rows_write(c, EN_PG_STEPS_SQL, b->steps, err, errlen) < 0) return -1;
-    if (en_pg_rows_write(c, EN_PG_DELTAS_SQL, b->deltas, err, errlen) < 0) return -1;
-    return en_pg_rows_write(c, enrs_sql, b->enrs, err, errlen);
+    if (en_pg_rows_write(c, EN_PG_STEPS_SQL, &b->steps, err, errlen) < 0) return -1;
+    if (en_pg_rows_write(c, EN_PG_DELTAS_SQL, &b->deltas, err, errlen) < 0) return -1;
+    return en_pg_rows_write(c, enrs_sql, &b->enrs, err, errlen);
 }
 
 /* Forget the part's contacts, events and unwritten rows. */
@@ -429,7 +433,7 @@ drop_part(struct batch *b)
     free(b->slots);
     b->slots = NULL, b->nslots = 0;
     json_object_clear(b->events);
-    json_array_clear(b->steps), json_array_clear(b->enrs), json_array_clear(b->deltas);
+    en_pg_rows_reset(&b->steps), en_pg_rows_reset(&b->enrs), en_pg_rows_reset(&b->deltas);
 }
 
 /* Enrollments [from, to): their contacts locked and read, their steps run, their rows written. */
@@ -463,7 +467,7 @@ one_by_one(struct batch *b, char *err, size_t errlen)
         if (run_part(b, i, i + 1, why, sizeof why) < 0) {
             if (savepoint(c, "ROLLBACK TO SAVEPOINT enr", err, errlen) < 0) return -1;
             if (park_enr(b, b->o[i].row, why, err, errlen) < 0) return -1;
-            if (en_pg_rows_write(c, enrs_sql, b->enrs, err, errlen) < 0) return -1;
+            if (en_pg_rows_write(c, enrs_sql, &b->enrs, err, errlen) < 0) return -1;
         }
         if (savepoint(c, "RELEASE SAVEPOINT enr", err, errlen) < 0) return -1;
     }
@@ -530,17 +534,16 @@ static int
 batch_new(struct batch *b, const struct en_pg_run *r, char *err, size_t errlen)
 {
     *b = (struct batch){.r = r};
-    b->events = json_object(), b->steps = json_array();
-    b->enrs = json_array(), b->deltas = json_array();
-    return b->events && b->steps && b->enrs && b->deltas ? 0 : oom(err, errlen);
+    b->steps = b->enrs = b->deltas = (struct en_pg_rows)EN_PG_ROWS_INIT;
+    return (b->events = json_object()) ? 0 : oom(err, errlen);
 }
 
 static void
 batch_free(struct batch *b)
 {
     unclaim(b);
-    json_decref(b->events), json_decref(b->steps);
-    json_decref(b->enrs), json_decref(b->deltas);
+    json_decref(b->events);
+    en_pg_rows_free(&b->steps), en_pg_rows_free(&b->enrs), en_pg_rows_free(&b->deltas);
 }
 
 /* The whole batch at once; when that fails, rolled back and claimed again one by one. */

@@ -71,19 +71,37 @@ const char *en_pg_array_end(struct en_pg_array *a);
 void en_pg_array_free(struct en_pg_array *a);
 
 /*
- * Run `sql`, a statement that takes the JSON array `rows` as $1 (through
- * jsonb_to_recordset), unless `rows` is empty; `rows` is emptied. 0 or -1.
+ * Rows that one statement writes (jsonb_to_recordset($1::jsonb)), built as
+ * the text of a JSON array. en_pg_row adds one row; `spec` names its
+ * fields and their types, space-separated: "id:I name:s n:i data:j" takes
+ * an int64_t, a string (NULL: null), an int and JSON text (NULL: null).
+ * 0, or -1 when out of memory (then every later call fails too).
  */
-int en_pg_rows_write(PGconn *conn, const char *sql, json_t *rows, char *err, size_t errlen);
+struct en_pg_rows {
+    struct buf b;
+    int n;   /* rows so far */
+    bool ok; /* false after an allocation failed */
+};
+#define EN_PG_ROWS_INIT                                                                            \
+    {                                                                                              \
+        BUF_INIT, 0, true                                                                          \
+    }
+int en_pg_row(struct en_pg_rows *r, const char *spec, ...);
+void en_pg_rows_reset(struct en_pg_rows *r);
+void en_pg_rows_free(struct en_pg_rows *r);
+
+/* Run `sql` with the rows as $1 unless there are none; the rows are reset. 0 or -1. */
+int en_pg_rows_write(PGconn *conn, const char *sql, struct en_pg_rows *r, char *err, size_t errlen);
 
 /* enrollment_steps rows, one per step run (the idempotency key): a row for EN_PG_STEPS_SQL. */
 extern const char EN_PG_STEPS_SQL[];
-int en_pg_step_row(json_t *rows, const char *contact_id, const char *enrollment_id, int seq,
-                   const char *journey, const char *step, const char *outcome, const char *detail);
+int en_pg_step_row(struct en_pg_rows *rows, const char *contact_id, const char *enrollment_id,
+                   int seq, const char *journey, const char *step, const char *outcome,
+                   const char *detail);
 
 /* A contact's pending change as a row for EN_PG_DELTAS_SQL (none when !x->any). 0 or -1. */
 extern const char EN_PG_DELTAS_SQL[];
-int en_pg_delta_row(json_t *rows, int64_t contact_id, const struct en_pg_delta *x);
+int en_pg_delta_row(struct en_pg_rows *rows, int64_t contact_id, const struct en_pg_delta *x);
 
 /* What a step's effects are written for: one step run of one enrollment. */
 struct en_pg_step {

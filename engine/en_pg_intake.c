@@ -45,11 +45,11 @@ enum { H_CONTACT, H_JOURNEY, H_ACTIVE, H_ENTERED, H_ENDED };          /* it->his
 /* What one batch read, and what it will write. */
 struct intake {
     const struct en_pg_run *r;
-    PGresult *tenants;                     /* id, tenant of the events' contacts, by id */
-    PGresult *live;                        /* their live enrollments, by contact */
-    PGresult *hist;                        /* their past per journey, by contact */
-    bool *ended;                           /* per live row: an event of this batch ended it */
-    json_t *ends, *waits, *enters, *steps; /* rows to write */
+    PGresult *tenants; /* id, tenant of the events' contacts, by id */
+    PGresult *live;    /* their live enrollments, by contact */
+    PGresult *hist;    /* their past per journey, by contact */
+    bool *ended;       /* per live row: an event of this batch ended it */
+    struct en_pg_rows ends, waits, enters, steps; /* rows to write */
     char now[24];
 };
 
@@ -122,11 +122,9 @@ end_live(struct event *ev, int row, bool goal, char *err, size_t errlen)
     snprintf(reason, sizeof reason, "%s %s", goal ? "goal" : "on", ev->type);
     const char *id = PQgetvalue(in->live, row, L_ID);
     int seq = atoi(PQgetvalue(in->live, row, L_SEQ)) + 1;
-    json_t *end = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "contact_id", ev->contact_id, "id",
-                            id, "status", goal ? "completed" : "exited", "reason", reason, "at",
-                            in->now, "seq", seq);
-    if (!end || json_array_append_new(in->ends, end) < 0 ||
-        en_pg_step_row(in->steps, ev->contact_id, id, seq, PQgetvalue(in->live, row, L_JOURNEY),
+    if (en_pg_row(&in->ends, "contact_id:s id:s status:s reason:s at:s seq:i", ev->contact_id, id,
+                  goal ? "completed" : "exited", reason, in->now, seq) < 0 ||
+        en_pg_step_row(&in->steps, ev->contact_id, id, seq, PQgetvalue(in->live, row, L_JOURNEY),
                        PQgetvalue(in->live, row, L_STEP), goal ? "goal" : "exit", reason) < 0)
         return oom(err, errlen);
     in->ended[row] = true; /* a later event of the batch sees it ended */
@@ -137,9 +135,9 @@ end_live(struct event *ev, int row, bool goal, char *err, size_t errlen)
 static int
 match_wait(struct event *ev, int row, char *err, size_t errlen)
 {
-    json_t *w = json_pack("{s:s, s:s, s:s, s:s}", "contact_id", ev->contact_id, "id",
-                          PQgetvalue(ev->in->live, row, L_ID), "event", ev->id, "at", ev->in->now);
-    if (!w || json_array_append_new(ev->in->waits, w) < 0) return oom(err, errlen);
+    if (en_pg_row(&ev->in->waits, "contact_id:s id:s event:s at:s", ev->contact_id,
+                  PQgetvalue(ev->in->live, row, L_ID), ev->id, ev->in->now) < 0)
+        return oom(err, errlen);
     ev->made_due = true;
     return 0;
 }
@@ -169,9 +167,9 @@ enter(struct event *ev, const struct lh_journey_info *j, const char *tenant, cha
     struct en_history h;
     history(ev, j->name, &h);
     if (!en_may_enter(j, tenant, &h, ev->in->r->now)) return 0;
-    json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:s}", "contact_id", ev->contact_id, "journey",
-                          j->name, "tenant", tenant, "event", ev->id, "at", ev->in->now);
-    if (!e || json_array_append_new(ev->in->enters, e) < 0) return oom(err, errlen);
+    if (en_pg_row(&ev->in->enters, "contact_id:s journey:s tenant:s event:s at:s", ev->contact_id,
+                  j->name, tenant, ev->id, ev->in->now) < 0)
+        return oom(err, errlen);
     ev->made_due = true;
     return 0;
 }
@@ -308,10 +306,10 @@ write_batch(struct intake *in, char *err, size_t errlen)
         " FROM jsonb_to_recordset($1::jsonb) AS x(contact_id bigint, journey text, tenant text,"
         " event uuid, at bigint)";
     PGconn *c = in->r->conn;
-    if (en_pg_rows_write(c, ends, in->ends, err, errlen) < 0) return -1;
-    if (en_pg_rows_write(c, waits, in->waits, err, errlen) < 0) return -1;
-    if (en_pg_rows_write(c, enters, in->enters, err, errlen) < 0) return -1;
-    return en_pg_rows_write(c, EN_PG_STEPS_SQL, in->steps, err, errlen);
+    if (en_pg_rows_write(c, ends, &in->ends, err, errlen) < 0) return -1;
+    if (en_pg_rows_write(c, waits, &in->waits, err, errlen) < 0) return -1;
+    if (en_pg_rows_write(c, enters, &in->enters, err, errlen) < 0) return -1;
+    return en_pg_rows_write(c, EN_PG_STEPS_SQL, &in->steps, err, errlen);
 }
 
 static void
@@ -319,8 +317,8 @@ intake_free(struct intake *in)
 {
     PQclear(in->tenants), PQclear(in->live), PQclear(in->hist);
     free(in->ended);
-    json_decref(in->ends), json_decref(in->waits);
-    json_decref(in->enters), json_decref(in->steps);
+    en_pg_rows_free(&in->ends), en_pg_rows_free(&in->waits);
+    en_pg_rows_free(&in->enters), en_pg_rows_free(&in->steps);
 }
 
 /* Handle the batch's events up to the first that waits for the next batch; *done gets their
@@ -331,10 +329,9 @@ handle_batch(const struct en_pg_run *r, PGresult *evs, int *done, char *err, siz
     int n = PQntuples(evs), rc = 0;
     struct intake in = {.r = r};
     snprintf(in.now, sizeof in.now, "%lld", (long long)r->now);
-    in.ends = json_array(), in.waits = json_array();
-    in.enters = json_array(), in.steps = json_array();
+    in.ends = in.waits = in.enters = in.steps = (struct en_pg_rows)EN_PG_ROWS_INIT;
     struct due_set due = {calloc((size_t)n + 1, sizeof *due.v), 0};
-    if (!due.v || !in.ends || !in.waits || !in.enters || !in.steps) rc = oom(err, errlen);
+    if (!due.v) rc = oom(err, errlen);
     if (rc == 0 && n > 0) rc = read_contacts(&in, evs, err, errlen);
     for (*done = 0; rc == 0 && *done < n; ++*done)
         if ((rc = handle(&in, evs, *done, &due, err, errlen)) != 0) break;

@@ -3,6 +3,7 @@
 # keeps its own outcome: an SQL failure of one enrollment parks that one with
 # the error while the others of its batch commit, and within one intake
 # batch an exit frees the journey for a later entry of the same contact.
+# The batch's one UPDATE of contacts removes what c:set(attr, nil) removed.
 . "$TERN_SRCDIR/tests/lib/tap.sh"
 . "$TERN_SRCDIR/tests/lib/pg.sh"
 . "$TERN_SRCDIR/tests/lib/tern.sh"
@@ -59,5 +60,21 @@ engine_once
 is "$(pg_sql "SELECT string_agg(status || ' ' || coalesce(end_reason, '-'), ', ' ORDER BY id)
                 FROM tern.enrollments WHERE journey = 'again'")" "exited on c.out, waiting -" \
     "an exit earlier in the intake batch lets a later event enter the contact again"
+
+# c:set(attr, nil) goes out with the batch's contact changes as a removal.
+engine_journey forget <<'LUA'
+local j = journey "forget" { entry = on "c.forget" }
+function j.start(c)
+  c:set("first_name", nil)
+  c:set("tier", "gold")
+  return c:exit "forgotten"
+end
+return j
+LUA
+run_tern event c.forget --email ann@example.com
+engine_once
+is "$(pg_sql "SELECT coalesce(attributes->>'first_name', '-') || ' ' || (attributes->>'tier')
+                FROM tern.contacts WHERE id = $ann")" "- gold" \
+    "an attribute set to nil is removed, the others of the step are set"
 
 done_testing

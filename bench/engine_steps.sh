@@ -19,7 +19,8 @@
 #        build/cli/tern; ENGINE_PERF=FILE records the engine with
 #        `perf record -g`; SERVER_PERF=FILE records the whole machine during
 #        the engine leg: `perf report -i FILE --comm postgres` shows the
-#        cluster's part)
+#        cluster's part; ENGINES=N runs N `tern engine --no-send` daemons
+#        side by side instead, until every enrollment has ended)
 set -eu
 contacts=${1:-100000}
 . "$(dirname "$0")/common.sh"
@@ -71,9 +72,27 @@ check() {
         echo "$1: rows differ: exited, steps, contacts changed: $got" >&2; exit 1; }
 }
 
+# ENGINES daemons until every contact's enrollment has ended, then SIGTERM.
+daemons() {
+    pids=
+    for i in $(seq "$ENGINES"); do
+        "$TERN" engine --no-send 2>>"$work/engines.log" &
+        pids="$pids $!"
+    done
+    while [ "$(pg_sql "SELECT count(*) FROM tern.enrollments WHERE status = 'exited'")" != "$contacts" ]; do
+        sleep 0.2
+    done
+    kill -TERM $pids
+    wait $pids || :
+}
+
 engine() {
+    if [ "${ENGINES:-1}" -gt 1 ]; then
+        daemons
+        return
+    fi
     if [ -n "${SERVER_PERF:-}" ]; then
-        perf record -q -a -g -o "$SERVER_PERF" &
+        perf record -q -a --call-graph dwarf,8192 -F 250 -o "$SERVER_PERF" &
         perf_pid=$!
     fi
     if [ -n "${ENGINE_PERF:-}" ]; then
@@ -95,12 +114,14 @@ reset
 leg tern engine
 check tern
 
-cat "$work/floor" "$work/tern" | awk -v n="$contacts" -v load="$load" '
+engines="tern engine --once"
+[ "${ENGINES:-1}" -gt 1 ] && engines="$ENGINES tern engines"
+cat "$work/floor" "$work/tern" | awk -v n="$contacts" -v load="$load" -v engines="$engines" '
     { wall[NR] = $2 - $1; client[NR] = $4 - $3; server[NR] = $6 - $5 }
     END {
         steps = 3 * n
         printf "contacts:       %d, %d step transitions; load average before: %s\n", n, steps, load
-        split("floor (one SQL script):|tern engine --once:", name, "|")
+        split("floor (one SQL script):|" engines ":", name, "|")
         for (i = 1; i <= 2; i++)
             printf "%-23s %7.2f s  (%7.0f steps/s)  cpu: client %6.2f s, server %6.2f s\n",
                 name[i], wall[i], steps / wall[i], client[i], server[i]

@@ -3,7 +3,7 @@
 # message hook calling convention) and their tests.
 
 # JSON <-> Lua and json.* (lh_json), freeing C resources across Lua errors (lh_guard).
-lua_liblh_a_SOURCES += lua/lh_json.h lua/lh_json.c lua/lh_guard.c
+lua_liblh_a_SOURCES += lua/lh_json.h lua/lh_json.c lua/lh_json_text.c lua/lh_guard.c
 
 # Unit tests of the bindings; their script trees live in tests/lua/.
 LH_API_TESTS = tests/unit/lh_json_test

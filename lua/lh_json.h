@@ -45,6 +45,15 @@ void lh_json_push(lua_State *L, const json_t *v);
  */
 json_t *lh_json_from(lua_State *L, int idx, const char *what, char *err, size_t errlen);
 
+/*
+ * Push the JSON value in the `len` bytes at `text` as lh_json_push would
+ * push it parsed (lh_json_text.c): for hot paths that would parse only to
+ * push. A top-level object's table is sized for its members plus `room`
+ * fields the caller sets afterwards. Raises "JSON: REASON at byte N" for
+ * text that is not one JSON value; same protection rule as lh_json_push.
+ */
+void lh_json_push_text(lua_State *L, const char *text, size_t len, int room);
+
 /* Push the `json.null` sentinel. */
 void lh_json_push_null(lua_State *L);
 

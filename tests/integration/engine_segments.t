@@ -75,6 +75,21 @@ run_tern segment refresh dutch
 like "$out" "dutch: 1 entered, 0 left, 1 members \\(2 contacts evaluated\\)" "a Lua segment hands every contact to where"
 is "$(members dutch)" "ann@example.com" "where's true makes a member"
 
+pg_sql "UPDATE tern.contacts SET attributes = attributes || '{\"email\": \"spoof@example.com\", \"prefs\": {\"lang\": \"n\\u00e9\"}}'
+         WHERE id = $ann"
+cat >"$dir/scripts/segments/shape.lua" <<LUA
+segment "shape" {
+  where = function(c)
+    return c.id == $ann and c.email == "ann@example.com" and c.status == "subscribed"
+       and c.timezone == "UTC" and c.locale == json.null and c.tenant == "default"
+       and c.prefs.lang == "n\u{e9}" and c.country == "NL"
+  end,
+}
+LUA
+run_tern segment refresh shape
+is "$(members shape)" "ann@example.com" \
+    "where sees the attributes, nested and unescaped, under the record's own fields"
+
 # --- in_segment entries and c:in_segment through tern engine ---
 engine_once
 is "$(pg_sql "SELECT string_agg(contact_id::text, ',' ORDER BY contact_id) FROM tern.enrollments

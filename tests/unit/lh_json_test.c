@@ -358,6 +358,89 @@ a_memory_error_while_pushing_leaks_nothing(void)
     lh_pool_free(small);
 }
 
+/* lua_CFunction: lh_json_push_text of c->text, read back into c->out. */
+struct textcase {
+    const char *text;
+    json_t *out;
+};
+
+static int
+push_text_and_read(lua_State *L)
+{
+    struct textcase *c = lua_touserdata(L, 1);
+    lh_json_push_text(L, c->text, strlen(c->text), 2);
+    c->out = lh_json_from(L, -1, "v", err, sizeof err);
+    return 0;
+}
+
+/* Does pushing `text` straight give what jansson's parse pushed gives? */
+static bool
+text_push_matches_jansson(const char *text)
+{
+    struct textcase c = {text, NULL};
+    json_t *want = json_loads(text, JSON_DECODE_ANY, NULL);
+    bool same = run_c(push_text_and_read, &c) == 0 && want && c.out && json_equal(want, c.out);
+    if (!same) diag("  %s: %s", text, err);
+    json_decref(want);
+    json_decref(c.out);
+    return same;
+}
+
+static void
+text_push_gives_what_parse_and_push_give(void)
+{
+    static const char *const same[] = {
+        "{\"id\": 9223372036854775807, \"tags\": [\"a\", null, 1.25], \"ok\": true, \"no\": false,"
+        " \"name\": \"Zo\\u00eb\", \"empty\": {}}",
+        "\"q\\\" b\\\\ s\\/ \\b\\f\\n\\r\\t\"",
+        "\"\\ud83d\\ude00 and \\u20ac\"",
+        "[0, -0, 1.5, -2e3, 1E+2, 2.5e-3, -9223372036854775808]",
+        " { \"a\" : [ { \"b\" : [ 1 , 2 ] } ] } ",
+        "\"caf\xc3\xa9\"",
+    };
+    bool all = true;
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++)
+        all &= text_push_matches_jansson(same[i]);
+    ok(all, "lh_json_push_text pushes what jansson's parse and lh_json_push push");
+}
+
+static void
+text_push_refuses_what_is_not_json(void)
+{
+    static const char *const bad[] = {"{\"a\":}",  "[1,]",        "01",      "1.",           "-",
+                                      ".5",        "\"\\ud800\"", "1 2",     "\"\\u0000\"",  "\"a",
+                                      "{\"a\" 1}", "tru",         "\"\\x\"", "\"tab\there\""};
+    int refused = 0;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct textcase c = {bad[i], NULL};
+        if (run_c(push_text_and_read, &c) != 0 && strstr(err, "JSON: "))
+            refused++;
+        else
+            diag("  accepted: %s", bad[i]);
+        json_decref(c.out);
+    }
+    is_int(refused, (int)(sizeof bad / sizeof *bad),
+           "lh_json_push_text raises on text that is not JSON");
+}
+
+static void
+text_push_keeps_big_integers_as_floats_and_caps_depth(void)
+{
+    struct textcase c = {"123456789012345678901234567890", NULL};
+    ok(run_c(push_text_and_read, &c) == 0 && json_is_real(c.out) && json_real_value(c.out) > 1.2e29,
+       "an integer over 64 bits becomes a float");
+    json_decref(c.out);
+    char deep[200] = "";
+    for (int i = 0; i < 65; i++)
+        strcat(deep, "[");
+    for (int i = 0; i < 65; i++)
+        strcat(deep, "]");
+    struct textcase d = {deep, NULL};
+    ok(run_c(push_text_and_read, &d) != 0 && strstr(err, "nested deeper than 64"),
+       "65 levels of text raise");
+    json_decref(d.out);
+}
+
 int
 main(void)
 {
@@ -385,6 +468,9 @@ main(void)
     from_refuses_foreign_userdata();
     from_stops_at_the_time_limit();
     a_memory_error_while_pushing_leaks_nothing();
+    text_push_gives_what_parse_and_push_give();
+    text_push_refuses_what_is_not_json();
+    text_push_keeps_big_integers_as_floats_and_caps_depth();
     lh_pool_free(pool);
     return tap_done();
 }

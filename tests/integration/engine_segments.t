@@ -141,6 +141,27 @@ run_tern segment refresh scored nosuch
 is "$status" 1 "an unknown segment name fails"
 like "$err" "no segment \"nosuch\"" "and is named"
 
+# --- the schedule in tern engine ---
+engine_segment later <<'LUA'
+segment "later" { where = function(contact) return contact.country == "DE" end, refresh = "1h" }
+LUA
+engine_once
+is "$(members later)" "bob@example.com" "tern engine refreshes a segment it never refreshed"
+pg_sql "UPDATE tern.contacts SET attributes = attributes || '{\"country\": \"DE\"}',
+               updated_at = now() - interval '1 day' WHERE id = $ann"
+engine_once
+is "$(members later)" "bob@example.com" "a round looks only at contacts changed since its last look"
+pg_sql "UPDATE tern.segments SET refreshed_at = now() - interval '2 hours' WHERE name = 'later'"
+engine_once
+is "$(members later)" "ann@example.com,bob@example.com" \
+    "once its refresh interval has passed, a segment is refreshed in full"
+pg_sql "UPDATE tern.segments SET failed_at = now() - interval '2 minutes' WHERE name = 'typo'"
+pg_sql "UPDATE tern.segments SET failed_at = now() WHERE name = 'writer'"
+engine_once
+like "$err" "segments/bad.lua:1: segment \"typo\": ERROR:" "a failed segment is tried again a minute later, and logged"
+is "$status" 0 "tern engine goes on when a segment fails"
+unlike "$err" "segment \"writer\"" "but not before"
+
 # --- tenants ---
 pg_sql "INSERT INTO tern.tenants (id) VALUES ('nl')"
 cas=$(pg_sql "INSERT INTO tern.contacts (tenant, email, attributes)

@@ -48,6 +48,7 @@ struct daemon {
     bool background_running;
     atomic_bool stopping;
     struct tr_server *server;
+    char keys_path[4096]; /* the saved API keys, in the spool directory */
 };
 
 /* ---------------------------------------------------------------------
@@ -84,6 +85,8 @@ refresh_keys(struct daemon *d)
     PGconn *conn = db_lease(d->shared.db, 1000, err, sizeof err);
     if (conn && apikeys_reload(d->shared.keys, conn, err, sizeof err) == 0) {
         db_release(d->shared.db, conn);
+        if (apikeys_save(d->shared.keys, d->keys_path, err, sizeof err) < 0)
+            log_warn("-", "API keys not saved for a start without PostgreSQL: %s", err);
         return;
     }
     if (conn) db_release(d->shared.db, conn);
@@ -103,13 +106,30 @@ background(void *arg)
     return NULL;
 }
 
+/* PostgreSQL away at start: the keys saved last time, so the events API keeps accepting. */
+static void
+load_saved_keys(struct daemon *d)
+{
+    char err[512];
+    int n = apikeys_load(d->shared.keys, d->keys_path, err, sizeof err);
+    if (n < 0)
+        log_warn("-", "no saved API keys (%s): the events API answers 401 until PostgreSQL is back",
+                 err);
+    else
+        log_info("-", "events API: %d keys from %s until PostgreSQL is back", n, d->keys_path);
+}
+
 static int
 open_database(struct daemon *d)
 {
     d->dbs = (struct db_settings){d->cfg->database.url, "tern track",
                                   d->cfg->database.statement_timeout_ms,
                                   d->cfg->database.connect_timeout_ms};
-    if (try_connect(d, true)) refresh_keys(d); /* keys before the first request */
+    snprintf(d->keys_path, sizeof d->keys_path, "%s/apikeys", d->cfg->track.spool);
+    if (try_connect(d, true))
+        refresh_keys(d); /* keys before the first request */
+    else
+        load_saved_keys(d);
     if (pthread_create(&d->background, NULL, background, d) != 0) {
         log_error("-", "cannot start a thread");
         return -1;

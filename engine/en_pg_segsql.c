@@ -24,9 +24,18 @@
 #include "en_seg_int.h"
 #include "sqlcond.h"
 
-/* The diff: contacts that now match and are not members (t), members that no longer match (f). */
+/*
+ * The diff: contacts that now match and are not members (t), members that
+ * no longer match (f). A full refresh ($3 NULL) looks at every member; an
+ * incremental one only at the members among the changed contacts, found
+ * from those (a filter over every member took 0.4 s per round at 600,000
+ * memberships). $3 is a bound parameter of an unnamed statement, so the
+ * planner folds each "$3 IS NULL" and drops the branch that does not apply.
+ */
 static const char diff_head[] =
-    "WITH now_in AS MATERIALIZED (SELECT id FROM contacts"
+    "WITH changed AS MATERIALIZED (SELECT id FROM contacts"
+    "  WHERE $3::timestamptz IS NOT NULL AND updated_at >= $3::timestamptz),"
+    " now_in AS MATERIALIZED (SELECT id FROM contacts"
     " WHERE ($2::text IS NULL OR tenant = $2)"
     " AND ($3::timestamptz IS NULL OR updated_at >= $3::timestamptz) AND (";
 static const char diff_tail[] =
@@ -35,10 +44,12 @@ static const char diff_tail[] =
     "  WHERE m.segment = $1 AND m.contact_id = n.id AND m.left_at IS NULL)"
     " UNION ALL"
     " SELECT m.contact_id, false FROM segment_memberships m"
-    "  WHERE m.segment = $1 AND m.left_at IS NULL"
-    "  AND ($3::timestamptz IS NULL OR m.contact_id IN"
-    "   (SELECT id FROM contacts WHERE updated_at >= $3::timestamptz))"
-    "  AND NOT EXISTS (SELECT 1 FROM now_in n WHERE n.id = m.contact_id)";
+    "  WHERE $3::timestamptz IS NULL AND m.segment = $1 AND m.left_at IS NULL"
+    "  AND NOT EXISTS (SELECT 1 FROM now_in n WHERE n.id = m.contact_id)"
+    " UNION ALL"
+    " SELECT m.contact_id, false FROM changed c JOIN segment_memberships m"
+    "  ON m.segment = $1 AND m.contact_id = c.id AND m.left_at IS NULL"
+    "  WHERE NOT EXISTS (SELECT 1 FROM now_in n WHERE n.id = m.contact_id)";
 
 static PGresult *
 select_diff(struct en_seg_eval *e, char *err, size_t errlen)

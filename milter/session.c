@@ -71,8 +71,33 @@ milter_conn_free(struct milter_conn *c)
 {
     if (!c) return;
     milter_msg_free(c->msg);
+    buf_free(&c->spare_body);
     milter_gen_unref(c->gen);
     free(c);
+}
+
+void
+milter_conn_end_msg(struct milter_conn *c)
+{
+    struct milter_msg *m = c->msg;
+    if (!m) return;
+    if (!c->spare_body.data && m->body.cap <= MILTER_SPARE_BODY_MAX) {
+        c->spare_body = m->body;
+        buf_reset(&c->spare_body);
+        m->body = (struct buf)BUF_INIT;
+    }
+    milter_msg_free(m);
+    c->msg = NULL;
+}
+
+struct milter_msg *
+milter_conn_begin_msg(struct milter_conn *c)
+{
+    milter_conn_end_msg(c);
+    if (!(c->msg = milter_msg_new())) return NULL;
+    c->msg->body = c->spare_body; /* empty, with the room the last message needed */
+    c->spare_body = (struct buf)BUF_INIT;
+    return c->msg;
 }
 
 struct milter_msg *

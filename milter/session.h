@@ -16,7 +16,10 @@
  *               different threads, so nothing lives in thread-local storage.
  *   message     one transaction: envelope, headers, control headers, the
  *               body (buffered only when the message is managed, bounded by
- *               milter.max_size). Freed at end of message and on abort.
+ *               milter.max_size). Freed at end of message and on abort;
+ *               its body buffer (up to MILTER_SPARE_BODY_MAX) stays with
+ *               the connection for the next message, which then neither
+ *               grows it by reallocation nor faults its pages in again.
  *
  * Process-wide services (contact lookup, record spool, Lua pool, the
  * rewrite pipeline) come in through struct milter_deps, so tests replace
@@ -43,8 +46,9 @@
 #include "token.h"
 #include "trust.h"
 
-#define MILTER_MAX_RCPTS   1000 /* recipients remembered per message (more are counted) */
-#define MILTER_MAX_HEADERS 2000 /* headers per message; more makes it oversize */
+#define MILTER_MAX_RCPTS      1000       /* recipients remembered per message (more are counted) */
+#define MILTER_MAX_HEADERS    2000       /* headers per message; more makes it oversize */
+#define MILTER_SPARE_BODY_MAX (1u << 20) /* a larger body buffer is freed, not kept */
 
 struct lh_message;
 struct milter_job;
@@ -101,6 +105,7 @@ struct milter_conn {
     unsigned long pflags; /* negotiated SMFIP_* */
     bool addr_known, addr_trusted;
     struct milter_msg *msg;
+    struct buf spare_body; /* the last message's body buffer, emptied, for the next one */
 };
 
 /* What the rewrite pipeline gets for one message. */
@@ -128,6 +133,10 @@ void milter_gen_unref(struct milter_gen *g);
 
 struct milter_conn *milter_conn_new(struct milter_gen *g); /* takes a new reference */
 void milter_conn_free(struct milter_conn *c);              /* NULL allowed */
+/* Start a new message on `c` (ending the current one); NULL on out of memory. */
+struct milter_msg *milter_conn_begin_msg(struct milter_conn *c);
+/* End the current message of `c`, if any, keeping its body buffer for the next. */
+void milter_conn_end_msg(struct milter_conn *c);
 
 /* ---- messages ---- */
 

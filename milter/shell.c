@@ -82,13 +82,6 @@ noreply(const struct milter_conn *c, unsigned long flag)
 }
 
 static void
-msg_drop(struct milter_conn *c)
-{
-    milter_msg_free(c->msg);
-    c->msg = NULL;
-}
-
-static void
 read_qid(SMFICTX *ctx, struct milter_msg *m)
 {
     const char *q = ops->getsymval(ctx, "i");
@@ -166,8 +159,7 @@ milter_envfrom(SMFICTX *ctx, char **argv)
 {
     struct milter_conn *c = conn_get(ctx);
     if (!c) return SMFIS_TEMPFAIL;
-    msg_drop(c);
-    struct milter_msg *m = c->msg = milter_msg_new();
+    struct milter_msg *m = milter_conn_begin_msg(c);
     if (!m) return SMFIS_TEMPFAIL;
     const char *from = argv && argv[0] ? argv[0] : "";
     size_t n = strlen(from);
@@ -334,7 +326,7 @@ milter_eom(SMFICTX *ctx)
         r = SMFIS_TEMPFAIL;
     }
     plan_free(&p);
-    msg_drop(c);
+    milter_conn_end_msg(c);
     return r;
 }
 
@@ -342,7 +334,7 @@ sfsistat
 milter_abort(SMFICTX *ctx)
 {
     struct milter_conn *c = conn_of(ctx);
-    if (c) msg_drop(c);
+    if (c) milter_conn_end_msg(c);
     return SMFIS_CONTINUE;
 }
 

@@ -251,6 +251,26 @@ abort_frees_the_message(void)
 }
 
 static void
+next_message_reuses_the_body_buffer(void)
+{
+    HX h;
+    start(&h, NULL);
+    hx_transaction(&h, "127.0.0.1", "<news@example.com>", one_rcpt, control_msg,
+                   sizeof control_msg - 1);
+    struct milter_conn *c = h.priv;
+    const char *kept = c ? c->spare_body.data : NULL;
+    ok(kept && c->spare_body.len == 0, "the finished message left its emptied body buffer");
+    hx_from(&h, "<news@example.com>");
+    ok(c->msg && c->msg->body.data == kept && !c->spare_body.data,
+       "the next message starts with it");
+    hx_rcpt(&h, "<ann@example.org>");
+    is_int(hx_content(&h, control_msg, sizeof control_msg - 1), SMFIS_CONTINUE,
+           "and is processed as usual");
+    is_int(processed, 2, "both were processed");
+    finish(&h);
+}
+
+static void
 oversize_message_passes_untouched(void)
 {
     HX h;
@@ -352,6 +372,7 @@ main(void)
     control_headers_always_removed_from_managed_mail();
     close_without_private_data_is_safe();
     abort_frees_the_message();
+    next_message_reuses_the_body_buffer();
     oversize_message_passes_untouched();
     split_defers_second_recipient_of_managed_sender();
     pipeline_failure_delivers_the_original();

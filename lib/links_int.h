@@ -74,8 +74,13 @@ int links_oom(char *err, size_t errlen);
  * character, and a host outside `notrack_domains` (may be NULL).
  */
 bool links_url_offerable(const char *url, size_t len, const char *notrack_domains);
-/* True for the bytes HTML counts as white space (space, tab, LF, FF, CR). */
-bool links_is_space(unsigned char c);
+/* True for the bytes HTML counts as white space (space, tab, LF, FF, CR); inline: the
+ * tokenizer asks for every byte of every tag. */
+static inline bool
+links_is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+}
 
 /* ---- character references (links_charref.c) ---- */
 

@@ -28,12 +28,6 @@
 #include <string.h>
 #include <strings.h>
 
-bool
-links_is_space(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
-}
-
 /* ---- placeholders ---- */
 
 /* Opening and closing marks of merge tags of other mail systems. */

@@ -877,6 +877,21 @@ text_ignores_non_links(void)
 }
 
 static void
+text_urls_found_among_colons(void)
+{
+    struct seen s = {0};
+    free(text("https://a.example/1 re: see:http://b.example:8080/2 x:y http:/no "
+              "ftp://no.example https://c.example/3?t=1:2 http://d.example",
+              &s));
+    ok(s.n == 4 && strcmp(s.urls[0], "https://a.example/1") == 0 &&
+           strcmp(s.urls[1], "http://b.example:8080/2") == 0 &&
+           strcmp(s.urls[2], "https://c.example/3?t=1:2") == 0 &&
+           strcmp(s.urls[3], "http://d.example") == 0,
+       "URLs at the start, after a colon, with colons inside and at the very end, in order");
+    seen_free(&s);
+}
+
+static void
 text_links_numbered_and_marked_text(void)
 {
     struct seen s = {0};
@@ -958,6 +973,7 @@ main(void)
     text_percent_and_non_ascii_byte_exact();
     text_stops_at_no_break_space();
     text_ignores_non_links();
+    text_urls_found_among_colons();
     text_links_numbered_and_marked_text();
     text_notrack_domains();
     empty_input();

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -13,8 +14,9 @@
 #define LOG_MODULE "sender"
 #include "log.h"
 
-#define STALE_S  600 /* a `sending` row this old lost its sender */
-#define BUDGET_S 300 /* a pass starts no submission after this: well inside STALE_S */
+#define STALE_S      600 /* a `sending` row this old lost its sender */
+#define BUDGET_S     300 /* a pass starts no submission after this: well inside STALE_S */
+#define PASS_BATCHES 8   /* batches of `limit` rows one pass keeps flowing */
 
 struct en_sender {
     struct en_send_cfg cfg; /* borrowed strings */
@@ -211,44 +213,89 @@ record(PGconn *conn, const struct mail *m, int n, char *err, size_t errlen)
     return rc;
 }
 
-/* Prepare every row, submit the prepared ones together, settle them. */
-static void
-submit_all(struct en_sender *s, PGresult *rows, struct mail *m, int n, int64_t now)
+/* One claimed batch on its way through a pass. */
+struct batch {
+    PGresult *rows;
+    struct mail *m;
+    int n;
+    int64_t now;
+};
+
+/* Claim a batch, prepare its rows and queue the mail to submit. 0, or -1 with err. */
+static int
+take(struct en_sender *s, PGconn *conn, int64_t now, int limit, struct batch *b, char *err,
+     size_t errlen)
 {
-    struct en_smtp_job **jobs = calloc((size_t)n, sizeof *jobs);
-    size_t njobs = 0;
-    for (int i = 0; i < n; i++)
-        if (prepare(s, rows, i, now, &m[i])) {
-            if (jobs)
-                jobs[njobs++] = &m[i].job;
-            else
-                m[i].job = (struct en_smtp_job){.result = EN_SMTP_RETRY, .why = "out of memory"};
-        }
-    en_smtp_run(s->smtp, jobs, njobs, BUDGET_S);
-    free(jobs);
-    for (int i = 0; i < n; i++)
-        if (!m[i].status) settle(&m[i], now);
+    char t[24];
+    snprintf(t, sizeof t, "%lld", (long long)now);
+    *b = (struct batch){.now = now};
+    if (!(b->rows = claim(conn, t, limit, err, errlen))) return -1; /* autocommit: one statement */
+    b->n = PQntuples(b->rows);
+    if (!(b->m = calloc(b->n ? (size_t)b->n : 1, sizeof *b->m))) {
+        snprintf(err, errlen,
+                 "out of memory"); /* the rows stay `sending`: recover() settles them */
+        PQclear(b->rows);
+        return -1;
+    }
+    for (int i = 0; i < b->n; i++)
+        if (prepare(s, b->rows, i, now, &b->m[i])) en_smtp_queue(s->smtp, &b->m[i].job);
+    return 0;
 }
 
+static bool
+finished(const struct batch *b)
+{
+    for (int i = 0; i < b->n; i++)
+        if (!b->m[i].status && !b->m[i].job.done) return false;
+    return true;
+}
+
+/* Settle and record a finished batch, then free it. 0 or -1 with err. */
+static int
+close_batch(PGconn *conn, struct batch *b, char *err, size_t errlen)
+{
+    for (int i = 0; i < b->n; i++)
+        if (!b->m[i].status) settle(&b->m[i], b->now);
+    int rc = b->n ? record(conn, b->m, b->n, err, errlen) : 0;
+    for (int i = 0; i < b->n; i++)
+        buf_free(&b->m[i].msg);
+    free(b->m);
+    PQclear(b->rows);
+    return rc;
+}
+
+/*
+ * A pass keeps up to PASS_BATCHES batches flowing: the next batch is
+ * claimed while the connections are still busy with the last mails of
+ * the one before, and each batch is recorded as soon as all its mails
+ * are done, so the connections never wait for the database in between.
+ */
 int
 en_sender_pass(void *sender, PGconn *conn, int64_t now, int limit, char *err, size_t errlen)
 {
     struct en_sender *s = sender;
-    char t[24];
-    snprintf(t, sizeof t, "%lld", (long long)now);
     if (recover(s, conn, now, err, errlen) < 0) return -1;
-    PGresult *rows = claim(conn, t, limit, err, errlen); /* autocommit: one statement */
-    if (!rows) return -1;
-    int n = PQntuples(rows), rc = 0;
-    struct mail *m = calloc(n ? (size_t)n : 1, sizeof *m);
-    if (!m) snprintf(err, errlen, "out of memory"), rc = -1;
-    if (m && n) {
-        submit_all(s, rows, m, n, now);
-        rc = record(conn, m, n, err, errlen);
+    struct batch b[PASS_BATCHES];
+    int taken = 0, closed = 0, total = 0, rc = 0;
+    bool more = true;
+    time_t end = time(NULL) + BUDGET_S;
+    for (;;) {
+        bool low = en_smtp_waiting(s->smtp) < (size_t)s->cfg.connections; /* time to refill */
+        if (rc == 0 && more && taken < PASS_BATCHES && low) {
+            int64_t t = taken ? (int64_t)time(NULL) : now;
+            rc = take(s, conn, t, limit, &b[taken], err, errlen);
+            if (rc == 0) {
+                more = b[taken].n == limit; /* a short batch: the outbox is empty for now */
+                total += b[taken++].n;
+            }
+        }
+        while (closed < taken && finished(&b[closed])) {
+            char e2[256];
+            if (close_batch(conn, &b[closed++], rc ? e2 : err, rc ? sizeof e2 : errlen) < 0)
+                rc = -1; /* the first failure is the one reported */
+        }
+        if (closed == taken && (rc < 0 || !more || taken == PASS_BATCHES)) break;
+        en_smtp_step(s->smtp, time(NULL) >= end, 100);
     }
-    for (int i = 0; m && i < n; i++)
-        buf_free(&m[i].msg);
-    free(m);
-    PQclear(rows);
-    return rc < 0 ? -1 : n;
+    return rc < 0 ? -1 : total;
 }

@@ -54,7 +54,11 @@ struct en_sender;
 struct en_sender *en_sender_new(const struct en_send_cfg *cfg, char *err, size_t errlen);
 void en_sender_free(struct en_sender *s);
 
-/* One pass of at most `limit` rows (an en_sched_sender): rows handled, or -1 with err. */
+/*
+ * One pass (an en_sched_sender): batches of `limit` rows, up to eight of
+ * them, the next claimed while the last mails of the one before are still
+ * being submitted. Rows handled, or -1 with err.
+ */
 int en_sender_pass(void *sender, PGconn *conn, int64_t now, int limit, char *err, size_t errlen);
 
 /* What a message is built from: one outbox row and its contact. */

@@ -6,12 +6,14 @@
 
 #include "en_send.h"
 
-/* One message to submit and, once en_smtp_run returns, its outcome. */
+/* One message to submit and, once `done`, its outcome. */
 struct en_smtp_job {
     const char *from, *to; /* bare addresses */
     const struct buf *msg; /* the whole message, CRLF line ends */
     enum en_smtp_result result;
-    char why[512]; /* what the server or libcurl said when not sent */
+    char why[512];            /* what the server or libcurl said when not sent */
+    bool done;                /* result and why are final */
+    struct en_smtp_job *next; /* the queue's link */
 };
 
 /* The connections of one sender to engine.smtp. */
@@ -22,12 +24,19 @@ struct en_smtp *en_smtp_new(const char *url, long timeout_s, int connections, ch
                             size_t errlen);
 void en_smtp_free(struct en_smtp *t);
 
+/* Queue `j` (it must live until done); later en_smtp_step calls submit it. */
+void en_smtp_queue(struct en_smtp *t, struct en_smtp_job *j);
+
 /*
- * Submit every job, as many at once as there are connections, and set
- * each job's result. A job that could not start (out of memory, or
- * `budget_s` seconds had passed since the run began) is EN_SMTP_RETRY
- * with the reason. Connections stay open for the next run.
+ * Start queued jobs on idle connections (when `late`, fail them untried
+ * instead), move the transfers on, and wait up to `wait_ms` for one to
+ * progress when none ended. Returns the jobs still queued or in flight.
+ * A job that could not start (out of memory) is EN_SMTP_RETRY with the
+ * reason. Connections stay open for the next jobs.
  */
-void en_smtp_run(struct en_smtp *t, struct en_smtp_job *const *jobs, size_t n, long budget_s);
+size_t en_smtp_step(struct en_smtp *t, bool late, int wait_ms);
+
+/* Jobs queued and not started yet. */
+size_t en_smtp_waiting(const struct en_smtp *t);
 
 #endif

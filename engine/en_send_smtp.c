@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
@@ -44,6 +43,8 @@ struct en_smtp {
     CURLM *multi;
     int n;
     struct slot *slots;
+    struct en_smtp_job *head, *tail; /* queued, not started */
+    size_t waiting, busy;            /* queued; in flight */
 };
 
 static size_t
@@ -121,6 +122,7 @@ fail(struct en_smtp_job *j, const char *why)
 {
     j->result = EN_SMTP_RETRY;
     snprintf(j->why, sizeof j->why, "%s", why);
+    j->done = true;
 }
 
 /* Put `j` on the idle slot `s`; false (and j failed) when it cannot start. */
@@ -143,6 +145,7 @@ start(struct en_smtp *t, struct slot *s, struct en_smtp_job *j)
         return false;
     }
     s->job = j;
+    t->busy++;
     return true;
 }
 
@@ -157,6 +160,8 @@ finish(struct en_smtp *t, struct slot *s, CURLcode rc)
     curl_easy_setopt(s->easy, CURLOPT_MAIL_RCPT, NULL);
     curl_slist_free_all(s->rcpt), s->rcpt = NULL;
     s->job = NULL;
+    t->busy--;
+    j->done = true;
     j->result = rc == CURLE_OK              ? EN_SMTP_SENT
                 : code >= 500 && code < 600 ? EN_SMTP_PARK
                                             : EN_SMTP_RETRY;
@@ -165,23 +170,42 @@ finish(struct en_smtp *t, struct slot *s, CURLcode rc)
                  s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc));
 }
 
-/* Fill the idle slots from jobs[*next...]; the transfers now running. */
-static int
-fill(struct en_smtp *t, struct en_smtp_job *const *jobs, size_t n, size_t *next, bool late)
+void
+en_smtp_queue(struct en_smtp *t, struct en_smtp_job *j)
 {
-    int busy = 0;
-    for (int i = 0; i < t->n; i++) {
-        struct slot *s = &t->slots[i];
-        while (!s->job && *next < n) {
-            struct en_smtp_job *j = jobs[(*next)++];
-            if (late)
-                fail(j, "not tried: the pass ran out of time");
-            else
-                start(t, s, j);
-        }
-        busy += s->job != NULL;
-    }
-    return busy;
+    j->done = false, j->next = NULL;
+    if (t->tail)
+        t->tail->next = j;
+    else
+        t->head = j;
+    t->tail = j;
+    t->waiting++;
+}
+
+size_t
+en_smtp_waiting(const struct en_smtp *t)
+{
+    return t->waiting;
+}
+
+static struct en_smtp_job *
+dequeue(struct en_smtp *t)
+{
+    struct en_smtp_job *j = t->head;
+    if (!(t->head = j->next)) t->tail = NULL;
+    t->waiting--;
+    return j;
+}
+
+/* Give the idle slots queued jobs, or fail every queued job when `late`. */
+static void
+fill(struct en_smtp *t, bool late)
+{
+    while (late && t->head)
+        fail(dequeue(t), "not tried: the pass ran out of time");
+    for (int i = 0; i < t->n && t->head; i++)
+        while (!t->slots[i].job && t->head)
+            start(t, &t->slots[i], dequeue(t)); /* a job that cannot start is failed */
 }
 
 /* Collect the ended transfers; how many ended. */
@@ -215,16 +239,16 @@ abandon(struct en_smtp *t, CURLMcode mc)
     }
 }
 
-void
-en_smtp_run(struct en_smtp *t, struct en_smtp_job *const *jobs, size_t n, long budget_s)
+size_t
+en_smtp_step(struct en_smtp *t, bool late, int wait_ms)
 {
-    time_t end = time(NULL) + budget_s;
-    size_t next = 0;
-    while (fill(t, jobs, n, &next, time(NULL) >= end) > 0) {
-        int running = 0;
-        CURLMcode mc = curl_multi_perform(t->multi, &running);
-        if (mc == CURLM_OK && reap(t) == 0 && running > 0)
-            mc = curl_multi_poll(t->multi, NULL, 0, 1000, NULL);
-        if (mc != CURLM_OK) abandon(t, mc);
-    }
+    fill(t, late);
+    if (t->busy == 0) return t->waiting;
+    int running = 0;
+    CURLMcode mc = curl_multi_perform(t->multi, &running);
+    if (mc == CURLM_OK && reap(t) == 0 && running > 0)
+        mc = curl_multi_poll(t->multi, NULL, 0, wait_ms, NULL);
+    if (mc != CURLM_OK) abandon(t, mc);
+    fill(t, late); /* the slots that just ended take the next jobs at once */
+    return t->waiting + t->busy;
 }

@@ -27,8 +27,13 @@ contacts=${1:-100000}
 . "$(dirname "$0")/common.sh"
 
 bench_cluster engine-steps
+# The call limit of a step is wall-clock time: on a machine loaded by other
+# work a trivial step can be descheduled for 100 ms (the default), which
+# parks it for a minute. The benchmark measures steps, not that limit.
 tern_conf "$work/tern.conf" "[engine]
-scripts = $top/bench/engine_steps"
+scripts = $top/bench/engine_steps
+[lua]
+call_timeout = 5s"
 "$TERN" migrate >/dev/null
 
 pg_sql "INSERT INTO tern.contacts (email, attributes)
@@ -128,8 +133,10 @@ cat "$work/floor" "$work/tern" | awk -v n="$contacts" -v load="$load" -v engines
                 name[i], wall[i], steps / wall[i], client[i], server[i]
         printf "tern:           %.0f step transitions/s (goal >= 20000: %.2f of it)\n",
             steps / wall[2], steps / wall[2] / 20000
-        printf "tern by CPU:    %.0f step transitions per CPU second (engine + cluster: about what\n", steps / (client[2] + server[2])
-        printf "                one engine can reach on an idle machine, where the two take turns)\n"
+        printf "tern by CPU:    %.0f step transitions per CPU second (engines + cluster)\n",
+            steps / (client[2] + server[2])
+        if (engines ~ /once/)
+            printf "                about what one engine reaches on an idle machine, where the two take turns\n"
         printf "tern / floor:   %.1f x the wall time, %.1f x the CPU seconds\n",
             wall[2] / wall[1], (client[2] + server[2]) / (client[1] + server[1])
     }'

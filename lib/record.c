@@ -20,6 +20,7 @@
 #include <openssl/rand.h>
 
 #include "events.h"
+#include "jsonw.h"
 #include "record_int.h"
 #include "token.h"
 
@@ -102,9 +103,9 @@ event_id(const char *id, char out[37], char *err, size_t errlen)
     return 0;
 }
 
-/* Parse JSON object text for embedding; NULL plus a reason otherwise. */
-static json_t *
-json_object_text(const char *text, const char *what, char *err, size_t errlen)
+/* Whether `text` is a JSON object, to embed it as it is; false with a reason. */
+static bool
+object_text_ok(const char *text, const char *what, char *err, size_t errlen)
 {
     json_error_t jerr;
     json_t *v = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
@@ -112,47 +113,43 @@ json_object_text(const char *text, const char *what, char *err, size_t errlen)
         snprintf(err, errlen, "%s is not valid JSON: %s (column %d)", what, jerr.text, jerr.column);
     else if (!json_is_object(v))
         snprintf(err, errlen, "%s must be a JSON object", what);
-    if (v && json_is_object(v)) return v;
+    bool ok = v && json_is_object(v);
     json_decref(v);
-    return NULL;
+    return ok;
 }
 
-static bool
-put_object_text(json_t *o, const char *key, const char *text, int *rc, char *err, size_t errlen)
-{
-    if (!text) return true;
-    json_t *v = json_object_text(text, key, err, errlen);
-    if (!v) *rc = -1;
-    return v && json_object_set_new(o, key, v) == 0;
-}
-
-static json_t *
-event_object(const struct rec_event *ev, const char *kind, char *err, size_t errlen)
+/* Open the record and write the event's fields (jsonw.h); -1 with a reason. */
+static int
+event_fields(const struct rec_event *ev, const char *kind, struct jw *w, char *err, size_t errlen)
 {
     const char *problem = ev->type ? ev_type_problem(ev->type) : "event type is missing";
     char id[37];
-    if (problem) {
-        fail(err, errlen, problem);
-        return NULL;
-    }
-    if (event_id(ev->id, id, err, errlen) < 0) return NULL;
-    json_t *o = json_object();
-    int rc = 0;
-    bool ok = o && put_str(o, "kind", kind) && put_str(o, "id", id) &&
-              put_int(o, "contact_id", ev->contact_id) && put_str(o, "type", ev->type) &&
-              put_int(o, "occurred_us", ev->occurred_us ? ev->occurred_us : rec_now_us()) &&
-              put_str(o, "source", ev->source) && put_str(o, "message_id", ev->message_id) &&
-              put_str(o, "journey", ev->journey) && put_str(o, "step", ev->step) &&
-              put_object_text(o, "data", ev->data, &rc, err, errlen) &&
-              put_str(o, "bot_class", ev->bot_class) && put_str(o, "bot_reason", ev->bot_reason) &&
-              put_str(o, "user_agent", ev->user_agent) && put_str(o, "ip", ev->ip) &&
-              (ev->delay_ms < 0 || put_int(o, "delay_ms", ev->delay_ms));
-    if (!ok) {
-        if (rc == 0) fail(err, errlen, "out of memory");
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    if (problem) return fail(err, errlen, problem);
+    if (event_id(ev->id, id, err, errlen) < 0) return -1;
+    if (ev->data && !object_text_ok(ev->data, "data", err, errlen)) return -1;
+    jw_str(w, "kind", kind);
+    jw_str(w, "id", id);
+    jw_int(w, "contact_id", ev->contact_id);
+    jw_str(w, "type", ev->type);
+    jw_int(w, "occurred_us", ev->occurred_us ? ev->occurred_us : rec_now_us());
+    jw_str(w, "source", ev->source);
+    jw_str(w, "message_id", ev->message_id);
+    jw_str(w, "journey", ev->journey);
+    jw_str(w, "step", ev->step);
+    jw_raw(w, "data", ev->data);
+    jw_str(w, "bot_class", ev->bot_class);
+    jw_str(w, "bot_reason", ev->bot_reason);
+    jw_str(w, "user_agent", ev->user_agent);
+    jw_str(w, "ip", ev->ip);
+    if (ev->delay_ms >= 0) jw_int(w, "delay_ms", ev->delay_ms);
+    return 0;
+}
+
+/* Close the record written into `out`; -1 when it did not fit in memory. */
+static int
+close_record(struct jw *w, char *err, size_t errlen)
+{
+    return jw_end(w) ? 0 : fail(err, errlen, "out of memory");
 }
 
 /* Serialize `o` (consumed) into `out`. */
@@ -171,7 +168,10 @@ emit(json_t *o, struct buf *out, char *err, size_t errlen)
 int
 rec_encode_event(const struct rec_event *ev, struct buf *out, char *err, size_t errlen)
 {
-    return emit(event_object(ev, KIND_EVENT, err, errlen), out, err, errlen);
+    buf_reset(out);
+    struct jw w = JW_INIT(out);
+    if (event_fields(ev, KIND_EVENT, &w, err, errlen) < 0) return -1;
+    return close_record(&w, err, errlen);
 }
 
 static json_t *
@@ -210,53 +210,47 @@ rec_encode_message(const struct rec_message *msg, struct buf *out, char *err, si
     return emit(message_object(msg, err, errlen), out, err, errlen);
 }
 
-/* A change: its event, with the kind's default type, plus one extra field. */
-static json_t *
-change_object(const struct rec_change *c, const char *kind, const char *default_type, char *err,
-              size_t errlen)
+/* A change: its event, with the kind's default type; the caller adds its field and closes. */
+static int
+change_fields(const struct rec_change *c, const char *kind, const char *default_type, struct jw *w,
+              char *err, size_t errlen)
 {
-    if (c->event.contact_id <= 0) {
-        fail(err, errlen, "a change needs a contact");
-        return NULL;
-    }
+    if (c->event.contact_id <= 0) return fail(err, errlen, "a change needs a contact");
     struct rec_event ev = c->event;
     if (!ev.type) ev.type = default_type;
-    return event_object(&ev, kind, err, errlen);
+    return event_fields(&ev, kind, w, err, errlen);
 }
 
 int
 rec_encode_unsubscribe(const struct rec_change *c, struct buf *out, char *err, size_t errlen)
 {
-    json_t *o = change_object(c, KIND_UNSUBSCRIBE, "email.unsubscribe", err, errlen);
-    if (o && !put_str(o, "list", c->list)) {
-        json_decref(o);
-        return fail(err, errlen, "out of memory");
-    }
-    return emit(o, out, err, errlen);
+    buf_reset(out);
+    struct jw w = JW_INIT(out);
+    if (change_fields(c, KIND_UNSUBSCRIBE, "email.unsubscribe", &w, err, errlen) < 0) return -1;
+    jw_str(&w, "list", c->list);
+    return close_record(&w, err, errlen);
 }
 
 int
 rec_encode_confirm(const struct rec_change *c, struct buf *out, char *err, size_t errlen)
 {
-    json_t *o = change_object(c, KIND_CONFIRM, "contact.confirmed", err, errlen);
-    if (o && !put_str(o, "purpose", c->purpose ? c->purpose : "marketing")) {
-        json_decref(o);
-        return fail(err, errlen, "out of memory");
-    }
-    return emit(o, out, err, errlen);
+    buf_reset(out);
+    struct jw w = JW_INIT(out);
+    if (change_fields(c, KIND_CONFIRM, "contact.confirmed", &w, err, errlen) < 0) return -1;
+    jw_str(&w, "purpose", c->purpose ? c->purpose : "marketing");
+    return close_record(&w, err, errlen);
 }
 
 int
 rec_encode_preferences(const struct rec_change *c, struct buf *out, char *err, size_t errlen)
 {
     if (!c->attrs) return fail(err, errlen, "preferences need attributes");
-    json_t *o = change_object(c, KIND_PREFERENCES, "preferences.updated", err, errlen);
-    int rc = 0;
-    if (o && !put_object_text(o, "attrs", c->attrs, &rc, err, errlen)) {
-        json_decref(o);
-        return rc < 0 ? -1 : fail(err, errlen, "out of memory");
-    }
-    return emit(o, out, err, errlen);
+    if (!object_text_ok(c->attrs, "attrs", err, errlen)) return -1;
+    buf_reset(out);
+    struct jw w = JW_INIT(out);
+    if (change_fields(c, KIND_PREFERENCES, "preferences.updated", &w, err, errlen) < 0) return -1;
+    jw_raw(&w, "attrs", c->attrs);
+    return close_record(&w, err, errlen);
 }
 
 static const char *
@@ -290,21 +284,20 @@ rec_encode_api_event(const struct rec_api_event *ev, struct buf *out, char *err,
     char id[37];
     if (!*ev->id) return fail(err, errlen, "an event from outside needs its id");
     if (event_id(ev->id, id, err, errlen) < 0) return -1;
-    json_t *o = json_object();
-    int rc = 0;
-    bool ok = o && put_str(o, "kind", KIND_API_EVENT) && put_str(o, "id", id) &&
-              put_str(o, "tenant", ev->tenant) && put_str(o, "key_id", ev->key_id) &&
-              put_str(o, "email", ev->email) &&
-              (ev->contact_id <= 0 || put_int(o, "contact_id", ev->contact_id)) &&
-              put_str(o, "type", ev->type) &&
-              put_int(o, "occurred_us", ev->occurred_us ? ev->occurred_us : now) &&
-              put_object_text(o, "data", ev->data, &rc, err, errlen) &&
-              put_str(o, "idempotency_key", ev->idem_key) && put_str(o, "source", ev->source) &&
-              put_int(o, "accepted_us", accepted);
-    if (!ok) {
-        if (rc == 0) fail(err, errlen, "out of memory");
-        json_decref(o);
-        return -1;
-    }
-    return emit(o, out, err, errlen);
+    if (ev->data && !object_text_ok(ev->data, "data", err, errlen)) return -1;
+    buf_reset(out);
+    struct jw w = JW_INIT(out);
+    jw_str(&w, "kind", KIND_API_EVENT);
+    jw_str(&w, "id", id);
+    jw_str(&w, "tenant", ev->tenant);
+    jw_str(&w, "key_id", ev->key_id);
+    jw_str(&w, "email", ev->email);
+    if (ev->contact_id > 0) jw_int(&w, "contact_id", ev->contact_id);
+    jw_str(&w, "type", ev->type);
+    jw_int(&w, "occurred_us", ev->occurred_us ? ev->occurred_us : now);
+    jw_raw(&w, "data", ev->data);
+    jw_str(&w, "idempotency_key", ev->idem_key);
+    jw_str(&w, "source", ev->source);
+    jw_int(&w, "accepted_us", accepted);
+    return close_record(&w, err, errlen);
 }

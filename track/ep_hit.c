@@ -15,11 +15,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
-
 #include "burst.h"
 #include "endpoints.h"
 #include "gen.h"
+#include "jsonw.h"
 #include "log.h"
 #include "metrics.h"
 #include "uuid.h"
@@ -73,15 +72,14 @@ classify(const struct tr_gen *g, const struct tr_request *rq, const struct tok_c
     tr_metrics_bot_class(g->shared->metrics, v->cls);
 }
 
-/* The event's data: {"link": N, "url": "..."} for clicks, {} for opens. */
-static char *
-event_data(const struct tok_claims *c)
+/* The event's data into `out`: {"link": N, "url": "..."} for clicks; false on out of memory. */
+static bool
+event_data(const struct tok_claims *c, struct buf *out)
 {
-    if (c->purpose != TOK_CLICK) return NULL;
-    json_t *o = json_pack("{s:I, s:s%}", "link", (json_int_t)c->link, "url", c->url, c->url_len);
-    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    return text;
+    struct jw w = JW_INIT(out);
+    jw_int(&w, "link", c->link);
+    jw_strn(&w, "url", c->url, c->url_len);
+    return jw_end(&w);
 }
 
 /* Encode the email.click / email.open event into `rec`. -1 on out of memory or encoding. */
@@ -94,15 +92,18 @@ record_hit(const struct tr_gen *g, const struct tr_request *rq, const struct tok
     int64_t delay = delay_since_send(c, rq->now_us);
     classify(g, rq, c, delay, &v);
     tok_uuid_format(c->message, message);
-    char *data = event_data(c);
-    if (c->purpose == TOK_CLICK && !data) return -1;
+    struct buf data = BUF_INIT;
+    if (c->purpose == TOK_CLICK && !event_data(c, &data)) {
+        buf_free(&data);
+        return -1;
+    }
     struct rec_event ev = {
         .contact_id = c->contact,
         .type = c->purpose == TOK_CLICK ? "email.click" : "email.open",
         .occurred_us = rq->now_us,
         .source = "track",
         .message_id = message,
-        .data = data,
+        .data = data.len ? buf_str(&data) : NULL,
         .bot_class = v.cls,
         .bot_reason = v.reason,
         .user_agent = rq->user_agent,
@@ -111,7 +112,7 @@ record_hit(const struct tr_gen *g, const struct tr_request *rq, const struct tok
     };
     struct buf out = BUF_INIT;
     int rc = rec_encode_event(&ev, &out, err, sizeof err);
-    free(data);
+    buf_free(&data);
     if (rc == 0 && !tr_record_take(rec, &out)) {
         rc = -1;
         snprintf(err, sizeof err, "out of memory");

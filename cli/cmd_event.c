@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "db.h"
+#include "email.h"
 #include "events.h"
 #include "record.h"
 
@@ -50,11 +51,24 @@ parse_args(int argc, char **argv, struct event_args *a)
     return 0;
 }
 
+/* The address in the form contacts are stored (email.h) into `norm`, or why it is none. */
+static const char *
+email_problem(const char *email, struct buf *norm, char *why, size_t len)
+{
+    char err[200];
+    if (email_normalize(email, strlen(email), norm, err, sizeof err) == EMAIL_OK) return NULL;
+    snprintf(why, len, "--email: %s", err);
+    return why;
+}
+
 /* What is wrong with the arguments themselves, or NULL; fills ev's parsed fields. */
 static const char *
-args_problem(const struct event_args *a, struct rec_api_event *ev, char *why, size_t len)
+args_problem(const struct event_args *a, struct rec_api_event *ev, struct buf *norm, char *why,
+             size_t len)
 {
     const char *bad = ev_type_problem(a->type);
+    if (!bad && a->email && !(bad = email_problem(a->email, norm, why, len)))
+        ev->email = buf_str(norm);
     if (!bad && a->data) bad = ev_data_problem(a->data, why, len);
     if (!bad && a->at && (bad = ev_time_parse(a->at, &ev->occurred_us))) {
         snprintf(why, len, "--at: %s", bad);
@@ -143,6 +157,25 @@ apply(PGconn *conn, const struct rec_api_event *ev)
     return true;
 }
 
+/* Connect, find the tenant and apply the event; false after printing why not. */
+static bool
+record(struct cli *cli, const struct event_args *a, struct rec_api_event *ev, char tenant[64])
+{
+    struct config *cfg = cli_config(cli);
+    if (!cfg) return false;
+    PGconn *conn = cli_connect(cfg, "tern event");
+    config_unref(cfg);
+    if (!conn) return false;
+    bool ok = resolve_tenant(conn, a, tenant) == 0;
+    if (ok && !rec_new_event_id(0, ev->id)) {
+        cli_error("event", "no random bytes for an event id");
+        ok = false;
+    }
+    ok = ok && apply(conn, ev);
+    PQfinish(conn);
+    return ok;
+}
+
 int
 cmd_event(struct cli *cli, int argc, char **argv)
 {
@@ -152,28 +185,12 @@ cmd_event(struct cli *cli, int argc, char **argv)
         return EXIT_USAGE;
     }
     char why[256], tenant[64];
-    struct rec_api_event ev = {.email = a.email,
-                               .type = a.type,
-                               .data = a.data,
-                               .idem_key = a.idem,
-                               .source = "cli",
-                               .tenant = tenant};
-    const char *bad = args_problem(&a, &ev, why, sizeof why);
-    if (bad) {
-        cli_error("event", "%s", bad);
-        return EXIT_USAGE;
-    }
-    struct config *cfg = cli_config(cli);
-    if (!cfg) return EXIT_FAIL;
-    PGconn *conn = cli_connect(cfg, "tern event");
-    config_unref(cfg);
-    if (!conn) return EXIT_FAIL;
-    bool ok = resolve_tenant(conn, &a, tenant) == 0;
-    if (ok && !rec_new_event_id(0, ev.id)) {
-        cli_error("event", "no random bytes for an event id");
-        ok = false;
-    }
-    ok = ok && apply(conn, &ev);
-    PQfinish(conn);
-    return ok ? EXIT_OK : EXIT_FAIL;
+    struct buf norm = BUF_INIT;
+    struct rec_api_event ev = {
+        .type = a.type, .data = a.data, .idem_key = a.idem, .source = "cli", .tenant = tenant};
+    const char *bad = args_problem(&a, &ev, &norm, why, sizeof why);
+    if (bad) cli_error("event", "%s", bad);
+    int rc = bad ? EXIT_USAGE : record(cli, &a, &ev, tenant) ? EXIT_OK : EXIT_FAIL;
+    buf_free(&norm);
+    return rc;
 }

@@ -39,6 +39,7 @@
 
 #include "apikeys.h"
 #include "db.h"
+#include "email.h"
 #include "endpoints.h"
 #include "events.h"
 #include "gen.h"
@@ -63,8 +64,10 @@ struct api_job {
  * validating items (no database)
  * --------------------------------------------------------------------- */
 
+/* The contact fields; an address is replaced by its normalized form (email.h),
+ * the one `tern contacts import` stores, so a contact it creates matches later imports. */
 static const char *
-check_contact(json_t *item)
+check_contact(json_t *item, char *why, size_t n)
 {
     json_t *email = json_object_get(item, "email"), *id = json_object_get(item, "contact_id");
     if (!email == !id) return "give exactly one of email and contact_id";
@@ -72,9 +75,17 @@ check_contact(json_t *item)
         return json_is_integer(id) && json_integer_value(id) > 0
                    ? NULL
                    : "contact_id: must be a positive integer";
-    const char *e = json_string_value(email);
-    if (!e || !strchr(e, '@') || strlen(e) > 254) return "email: must be an address";
-    return NULL;
+    if (!json_is_string(email)) return "email: must be a string";
+    char err[200];
+    struct buf norm = BUF_INIT;
+    enum email_status st = email_normalize(json_string_value(email), json_string_length(email),
+                                           &norm, err, sizeof err);
+    if (st == EMAIL_OK && json_object_set_new(item, "email", json_string(buf_str(&norm))) < 0)
+        st = EMAIL_NOMEM;
+    buf_free(&norm);
+    if (st == EMAIL_OK) return NULL;
+    snprintf(why, n, "email: %s", st == EMAIL_NOMEM ? "out of memory" : err);
+    return why;
 }
 
 static const char *
@@ -102,7 +113,7 @@ item_problem(json_t *item, char *why, size_t n)
 {
     if (!json_is_object(item)) return "an event must be a JSON object";
     const char *bad = check_fields(item);
-    if (bad || (bad = check_contact(item))) return bad;
+    if (bad || (bad = check_contact(item, why, n))) return bad;
     const char *type = json_string_value(json_object_get(item, "type"));
     if (!type) return "type: required, a string like order.placed";
     if ((bad = ev_type_problem(type))) {

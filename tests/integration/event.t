@@ -45,7 +45,10 @@ is "$(pg_sql "SELECT count(*) FROM tern.events")" 3 "failed commands recorded no
 run_tern event order.placed --email New@Example.com --tenant nl
 is "$status" 0 "event for an unknown address succeeds, as in the events API"
 is "$(pg_sql "SELECT c.tenant || ' ' || c.email || ' ' || c.status FROM tern.events e JOIN tern.contacts c ON c.id = e.contact_id WHERE e.id = '$out'")" \
-    "nl New@Example.com pending" "it is recorded for a new pending contact of the tenant"
+    "nl new@example.com pending" "it is recorded for a new pending contact of the tenant, its address normalized"
+run_tern event order.placed --email 'ann@@example.com'
+is "$status" 2 "an address that is not one is a usage error"
+like "$err" "--email: " "naming the option"
 
 run_tern event order.placed --email ann@example.com --idempotency-key A-1
 first=$out

@@ -99,6 +99,12 @@ is "$(pg_sql "SELECT tenant || ' ' || status FROM tern.contacts WHERE email = 'n
 is "$(pg_sql "SELECT count(*) FROM tern.events e JOIN tern.contacts c ON c.id = e.contact_id WHERE c.email = 'nobody@example.com'")" \
     1 "holding its event"
 
+post '{"email":"ann@@example.com","type":"x.y"}' -H "$auth"
+like "$body" '"status":"rejected","error":"email: ' "an address that is not one is rejected at once"
+post '{"email":" Zoe@Example.COM ","type":"x.y"}' -H "$auth"
+track_wait_drained
+is "$(pg_sql "SELECT count(*) FROM tern.contacts WHERE email = 'zoe@example.com'")" 1 \
+    "a new contact's address is stored normalized, as tern contacts import stores it"
 post '[{"contact_id":999999,"type":"order.placed"}]' -H "$auth"
 is "$code" 422 "a batch with nothing acceptable: 422"
 post '{"email":"ann@example.com","type":"x.y","occurred_at":"2026-02-30T10:00:00Z"}' -H "$auth"

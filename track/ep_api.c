@@ -44,6 +44,7 @@
 #include "events.h"
 #include "gen.h"
 #include "memo.h"
+#include "metrics.h"
 #include "log.h"
 #include "record.h"
 #include "spool.h"
@@ -347,13 +348,14 @@ spool_items(struct api_job *job, const struct tr_gen *g, struct tr_reply *rp)
 }
 
 static void
-answer_results(struct api_job *job, struct tr_reply *rp)
+answer_results(struct api_job *job, const struct tr_gen *g, struct tr_reply *rp)
 {
     size_t i, counts[3] = {0};
     json_t *r;
     json_array_foreach(job->results, i, r)
     {
         const char *st = json_string_value(json_object_get(r, "status"));
+        tr_metrics_api_item(g->shared->metrics, st);
         counts[st && !strcmp(st, "accepted") ? 0 : st && !strcmp(st, "duplicate") ? 1 : 2]++;
     }
     json_t *body = json_pack("{s:I, s:I, s:I, s:O}", "accepted", (json_int_t)counts[0],
@@ -377,7 +379,7 @@ job_run(struct tr_job *base, const struct tr_gen *g, struct tr_reply *rp)
     struct api_job *job = (struct api_job *)base;
     check_known(job, g->shared->db);
     if (spool_items(job, g, rp)) {
-        answer_results(job, rp);
+        answer_results(job, g, rp);
         return;
     }
     tr_reply_status_text(rp, 503, "The event spool is full, nothing was accepted; retry");

@@ -33,7 +33,8 @@ TRACK_UNIT_TESTS = \
 	tests/unit/track_form_test \
 	tests/unit/track_apikey_test \
 	tests/unit/track_pages_test \
-	tests/unit/track_xff_test
+	tests/unit/track_xff_test \
+	tests/unit/track_memo_test
 check_PROGRAMS += $(TRACK_UNIT_TESTS)
 TESTS += $(TRACK_UNIT_TESTS)
 tests_unit_track_route_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
@@ -50,6 +51,8 @@ tests_unit_track_pages_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
 tests_unit_track_pages_test_LDADD = $(TRACK_LIBS)
 tests_unit_track_xff_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
 tests_unit_track_xff_test_LDADD = $(TRACK_LIBS)
+tests_unit_track_memo_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
+tests_unit_track_memo_test_LDADD = $(TRACK_LIBS)
 
 # Fuzz target for the router and the form parser (replayed by tests/fuzz/replay.t).
 check_PROGRAMS += tests/fuzz/track_route_replay

@@ -21,10 +21,14 @@ static const unsigned codes[] = {200, 202, 302, 400, 401, 404, 405, 413, 415, 42
 static const char *const classes[] = {"human", "apple-mpp", "image-proxy", "scanner", "honeypot"};
 #define NCLASSES (sizeof classes / sizeof classes[0])
 
+static const char *const api_statuses[] = {"accepted", "duplicate", "rejected"};
+#define NAPI (sizeof api_statuses / sizeof api_statuses[0])
+
 struct tr_metrics {
     atomic_uint_fast64_t requests[TR_ROUTES][NCODES + 1]; /* last column: other codes */
     atomic_uint_fast64_t verify_failed[TR_ROUTES];
     atomic_uint_fast64_t bot[NCLASSES];
+    atomic_uint_fast64_t api[NAPI];
 };
 
 struct tr_metrics *
@@ -67,6 +71,14 @@ tr_metrics_bot_class(struct tr_metrics *m, const char *cls)
     for (size_t i = 0; m && i < NCLASSES; i++)
         if (strcmp(classes[i], cls) == 0)
             atomic_fetch_add_explicit(&m->bot[i], 1, memory_order_relaxed);
+}
+
+void
+tr_metrics_api_item(struct tr_metrics *m, const char *status)
+{
+    for (size_t i = 0; m && status && i < NAPI; i++)
+        if (strcmp(api_statuses[i], status) == 0)
+            atomic_fetch_add_explicit(&m->api[i], 1, memory_order_relaxed);
 }
 
 static uint64_t
@@ -112,6 +124,11 @@ write_failures_and_classes(struct tr_metrics *m, struct buf *out)
     for (size_t i = 0; i < NCLASSES; i++)
         ok = ok && buf_printf(out, "tern_track_bot_class_total{class=\"%s\"} %" PRIu64 "\n",
                               classes[i], get(&m->bot[i]));
+    ok = ok && buf_puts(out, "# HELP tern_track_api_items_total Events API items by outcome.\n"
+                             "# TYPE tern_track_api_items_total counter\n");
+    for (size_t i = 0; i < NAPI; i++)
+        ok = ok && buf_printf(out, "tern_track_api_items_total{status=\"%s\"} %" PRIu64 "\n",
+                              api_statuses[i], get(&m->api[i]));
     return ok;
 }
 

@@ -9,6 +9,7 @@
  *     tern_track_requests_total{endpoint="click",code="302"} 1234
  *     tern_track_token_failures_total{endpoint="click"} 5
  *     tern_track_bot_class_total{class="scanner"} 17
+ *     tern_track_api_items_total{status="accepted"} 950
  *     tern_track_spool_bytes 4096       tern_track_spool_records 3
  *     tern_track_spool_full 0           tern_track_drain_applied_total 1229
  *     tern_track_drain_failures_total 0 tern_track_drain_lag_records 3
@@ -34,6 +35,8 @@ void tr_metrics_free(struct tr_metrics *m);
 void tr_metrics_request(struct tr_metrics *m, enum tr_route route, unsigned status);
 void tr_metrics_verify_failed(struct tr_metrics *m, enum tr_route route);
 void tr_metrics_bot_class(struct tr_metrics *m, const char *cls);
+/* One events API item answered `status` (accepted, duplicate, rejected). */
+void tr_metrics_api_item(struct tr_metrics *m, const char *status);
 
 /* Write every metric; `sp` and `d` may be NULL. False on out of memory. */
 bool tr_metrics_write(struct tr_metrics *m, struct spool *sp, struct spool_drain *d,

@@ -127,6 +127,11 @@ codes=$(curl -s -o /dev/null -w '%{http_code} ' -H "$auth" -H 'Content-Type: app
     $(for i in $(seq 20); do printf '%s/v1/events ' "$TRACK_URL"; done))
 like "$codes" '429' "over track.api_rate the key gets 429"
 
+metrics=$(curl -s "$TRACK_URL/metrics")
+like "$metrics" 'tern_track_api_items_total\{status="accepted"\} [1-9]' "/metrics counts accepted items"
+like "$metrics" 'tern_track_api_items_total\{status="duplicate"\} [1-9]' "and duplicates"
+like "$metrics" 'tern_track_api_items_total\{status="rejected"\} [1-9]' "and rejected ones"
+
 key_id=$(printf '%s' "$key" | cut -d_ -f2)
 run_tern apikey revoke "$key_id"
 is "$status" 0 "tern apikey revoke revokes"

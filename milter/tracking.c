@@ -3,6 +3,7 @@
  */
 #include "tracking.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,7 +20,8 @@ trk_new_message_id(unsigned char raw[16], char text[37], int64_t now_us)
 static void
 claims_init(struct trk *t, struct tok_claims *c, enum tok_purpose p)
 {
-    memset(c, 0, sizeof *c);
+    memset(c, 0, offsetof(struct tok_claims, url)); /* not the 2 KB URL: set when used */
+    c->url[0] = '\0';
     c->purpose = p;
     c->contact = t->contact;
     memcpy(c->message, t->message, 16);

@@ -79,14 +79,23 @@ room(struct buf *out, char **o, size_t left)
     return true;
 }
 
+/* Does the output line starting at offset `line` (ending at `o`) begin with "--"? */
+static inline bool
+dashes(const struct buf *out, size_t line, const char *o)
+{
+    const char *l = out->data + line;
+    return o - l >= 2 && l[0] == '-' && l[1] == '-';
+}
+
 bool
-mime_qp_encode(const char *s, size_t n, struct buf *out)
+mime_qp_encode(const char *s, size_t n, struct buf *out, bool *dash_line)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + n;
     if (!buf_reserve(out, n + n / 16 + LINE_ROOM)) return false; /* text: few escapes */
     char *o = out->data + out->len;
-    size_t col = 0; /* characters on the current output line */
-    bool good = true;
+    size_t col = 0;         /* characters on the current output line */
+    size_t line = out->len; /* where it starts (an offset: the buffer may move) */
+    bool good = true, dash = false;
     while (p < end && (good = room(out, &o, (size_t)(end - p)))) {
         /* plain bytes that fit before a soft break would be due */
         size_t fit = col < MIME_QP_LINE_MAX - 1 ? MIME_QP_LINE_MAX - 1 - col : 0;
@@ -96,14 +105,18 @@ mime_qp_encode(const char *s, size_t n, struct buf *out)
         if ((p = q) == end) break;
         unsigned c = *p++;
         if (c == '\n') {
+            dash = dash || dashes(out, line, o);
             *o++ = '\r', *o++ = '\n';
+            line = (size_t)(o - out->data);
             col = 0;
             continue;
         }
         bool ends_line = p == end || *p == '\n'; /* may take the last column, no "=" after it */
         size_t w = printable(c) || (blank(c) && !ends_line) ? 1 : 3;
         if (col + w > (ends_line ? MIME_QP_LINE_MAX : MIME_QP_LINE_MAX - 1)) {
+            dash = dash || dashes(out, line, o);
             *o++ = '=', *o++ = '\r', *o++ = '\n'; /* soft break */
+            line = (size_t)(o - out->data);
             col = 0;
         }
         if (w == 1) {
@@ -114,6 +127,7 @@ mime_qp_encode(const char *s, size_t n, struct buf *out)
         col += w;
     }
     if (!good) return false;
+    if (dash_line) *dash_line = dash || dashes(out, line, o);
     out->len = (size_t)(o - out->data);
     out->data[out->len] = '\0';
     return true;

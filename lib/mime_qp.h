@@ -21,7 +21,7 @@
  *
  * SYNOPSIS
  *     struct buf qp = BUF_INIT;
- *     if (!mime_qp_encode("caf\xc3\xa9 =\n", 8, &qp)) fail();
+ *     if (!mime_qp_encode("caf\xc3\xa9 =\n", 8, &qp, NULL)) fail();
  *     (qp holds "caf=C3=A9 =3D\r\n")
  */
 #ifndef TERN_MIME_QP_H
@@ -34,7 +34,12 @@
 
 #define MIME_QP_LINE_MAX 76 /* characters per line, the CRLF not counted */
 
-/* Append `n` bytes at `s`, quoted-printable, to `out`. False on ENOMEM (`out` keeps what fit). */
-bool mime_qp_encode(const char *s, size_t n, struct buf *out);
+/*
+ * Append `n` bytes at `s`, quoted-printable, to `out`. *dash_line (may be
+ * NULL) tells whether some line of the result begins with "--", as a
+ * MIME boundary delimiter does: only then need a caller look for one.
+ * False on ENOMEM (`out` keeps what fit).
+ */
+bool mime_qp_encode(const char *s, size_t n, struct buf *out, bool *dash_line);
 
 #endif

@@ -285,9 +285,10 @@ static bool
 encode_body(const struct mime_loc *loc, const char *text, size_t len, struct mime_encoded *enc)
 {
     GMimeContentEncoding te = GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
-    if (!mime_qp_encode(text, len, &enc->body)) return false;
+    bool dash_line;
+    if (!mime_qp_encode(text, len, &enc->body, &dash_line)) return false;
     enc->crlf = true;
-    if (hits_boundary(loc, enc->body.data, enc->body.len)) {
+    if (dash_line && hits_boundary(loc, enc->body.data, enc->body.len)) {
         te = GMIME_CONTENT_ENCODING_BASE64;
         enc->crlf = false;
         if (!transfer_encode(te, text, len, &enc->body)) return false;

@@ -16,12 +16,22 @@
 #include "tap.h"
 #include "unit/qp_check.h"
 
+static bool
+dash_line(const char *s)
+{
+    struct buf out = BUF_INIT;
+    bool dash = false;
+    mime_qp_encode(s, strlen(s), &out, &dash);
+    buf_free(&out);
+    return dash;
+}
+
 static const char *
 qp(const char *s)
 {
     static struct buf out = BUF_INIT;
     buf_reset(&out);
-    mime_qp_encode(s, strlen(s), &out);
+    mime_qp_encode(s, strlen(s), &out, NULL);
     return buf_str(&out);
 }
 
@@ -131,6 +141,17 @@ qp_decodes_back_to_every_random_input(void)
     ok(bad == 0, "4,000 random inputs: right shape, GMime decodes each back (%d failed)", bad);
 }
 
+static void
+qp_tells_when_a_line_begins_with_two_dashes(void)
+{
+    char in[120];
+    memset(in, 'x', 75);
+    strcpy(in + 75, "--b");
+    ok(dash_line("a\n--b\n") && dash_line("--b") && dash_line(in),
+       "after a line break, at the start, after a soft break");
+    ok(!dash_line("a --b\n-x\n- -\n"), "not for dashes inside a line or a single one");
+}
+
 int
 main(void)
 {
@@ -141,6 +162,7 @@ main(void)
     qp_escapes_blanks_before_a_line_end();
     qp_breaks_long_lines_softly_at_76();
     qp_never_splits_an_escape();
+    qp_tells_when_a_line_begins_with_two_dashes();
     qp_decodes_back_to_every_random_input();
     return tap_done();
 }

@@ -6,7 +6,8 @@
  * only printable ASCII, lines of at most 76 characters ending CRLF, no
  * blank before a line end, every '=' an escape of two upper-case hex
  * digits or a soft break) and its meaning (GMime's decoder gives the input
- * back, each LF as CRLF).
+ * back, each LF as CRLF). The encoder's report of a line beginning with
+ * "--" must be right too.
  */
 #ifndef TERN_TESTS_QP_CHECK_H
 #define TERN_TESTS_QP_CHECK_H
@@ -57,13 +58,28 @@ qp_shape_problem(const struct buf *qp)
     return NULL;
 }
 
+/* Does some line of `qp` begin with "--"? */
+static inline bool
+qp_has_dash_line(const struct buf *qp)
+{
+    const char *s = buf_str(qp), *end = s + qp->len;
+    for (const char *l = s; l < end;) {
+        if (end - l >= 2 && l[0] == '-' && l[1] == '-') return true;
+        const char *lf = memchr(l, '\n', (size_t)(end - l));
+        l = lf ? lf + 1 : end;
+    }
+    return false;
+}
+
 /* Encode, check; NULL when all is well, else what failed. */
 static inline const char *
 qp_check(const char *in, size_t n)
 {
     struct buf qp = BUF_INIT, want = BUF_INIT;
-    if (!mime_qp_encode(in, n, &qp)) return "out of memory";
+    bool dash_line;
+    if (!mime_qp_encode(in, n, &qp, &dash_line)) return "out of memory";
     const char *why = qp_shape_problem(&qp);
+    if (!why && dash_line != qp_has_dash_line(&qp)) why = "wrong about a line beginning \"--\"";
     for (size_t i = 0; i < n; i++)
         in[i] == '\n' ? buf_append(&want, "\r\n", 2) : buf_putc(&want, in[i]);
     GMimeEncoding st;

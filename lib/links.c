@@ -55,22 +55,20 @@ links_run_open(const struct links_run *r)
 
 /* ---- escaping ---- */
 
+/* The entity of each byte an attribute value cannot hold as it is; 0 for the others. */
+static const unsigned char entity_of[256] = {
+    ['&'] = 1, ['<'] = 2, ['>'] = 3, ['"'] = 4, ['\''] = 5};
+static const char *const entities[] = {NULL, "&amp;", "&lt;", "&gt;", "&quot;", "&#39;"};
+
 /* links_attr_escape that tells whether the memory was there. */
 static bool
 escape_attr(struct buf *out, const char *s, size_t len)
 {
     size_t run = 0; /* start of the stretch that needs no escaping */
     for (size_t i = 0; i < len; i++) {
-        const char *ent;
-        switch (s[i]) {
-        case '&': ent = "&amp;"; break;
-        case '<': ent = "&lt;"; break;
-        case '>': ent = "&gt;"; break;
-        case '"': ent = "&quot;"; break;
-        case '\'': ent = "&#39;"; break;
-        default: continue;
-        }
-        if (!buf_append(out, s + run, i - run) || !buf_puts(out, ent)) return false;
+        unsigned e = entity_of[(unsigned char)s[i]];
+        if (!e) continue; /* a tracking URL: every byte */
+        if (!buf_append(out, s + run, i - run) || !buf_puts(out, entities[e])) return false;
         run = i + 1;
     }
     return buf_append(out, s + run, len - run);

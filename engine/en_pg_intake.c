@@ -366,6 +366,37 @@ advance(const struct en_pg_run *r, PGresult *evs, int n, const char *horizon, ch
         1, p, err, errlen);
 }
 
+/*
+ * The event types a journey's entry, exit or goal names, as a text[]
+ * literal; an in_segment entry names segment.entered. Types are
+ * lower-case dotted words (lua/lh_reg), so they need no quoting.
+ */
+static const char *
+trigger_types(const struct lh_reg *reg, struct en_pg_array *a)
+{
+    for (size_t i = 0; i < reg->njourneys; i++) {
+        const struct lh_journey_info *j = &reg->journeys[i];
+        const struct lh_triggers *t[] = {&j->entry, &j->exit, &j->goal};
+        for (size_t k = 0; k < 3; k++)
+            for (size_t n = 0; n < t[k]->n; n++)
+                en_pg_array_add(a, t[k]->v[n].kind == LH_TRIGGER_SEGMENT ? "segment.entered"
+                                                                         : t[k]->v[n].name);
+    }
+    return en_pg_array_end(a);
+}
+
+/*
+ * Only the events that can matter are read: a type some trigger names, or
+ * one a live enrollment of the contact waits for (c:wait_for). The others
+ * -- opens and clicks no journey reacts to, segment.entered of a segment
+ * no journey enters on -- are passed over inside the query, so they cost
+ * an index step each instead of a place in a batch. Skipping them is what
+ * handling them would do: nothing fires, nothing waits for them.
+ */
+#define RELEVANT                                                                                   \
+    " AND (type = ANY($5::text[]) OR EXISTS (SELECT 1 FROM enrollments w"                          \
+    " WHERE w.contact_id = events.contact_id AND w.wait_event = events.type AND w." LIVE "))"
+
 static PGresult *
 read_batch(const struct en_pg_run *r, char *horizon, size_t hlen, char *err, size_t errlen)
 {
@@ -382,17 +413,26 @@ read_batch(const struct en_pg_run *r, char *horizon, size_t hlen, char *err, siz
     char limit[16];
     snprintf(limit, sizeof limit, "%d", r->limit);
     snprintf(horizon, hlen, "%s", PQgetvalue(cur, 0, 2));
-    const char *p[] = {PQgetvalue(cur, 0, 0), PQgetvalue(cur, 0, 1), horizon, limit};
+    struct en_pg_array types = EN_PG_ARRAY_INIT;
+    const char *p[] = {PQgetvalue(cur, 0, 0), PQgetvalue(cur, 0, 1), horizon, limit,
+                       trigger_types(r->reg, &types)};
+    if (!p[4]) {
+        snprintf(err, errlen, "out of memory");
+        PQclear(cur);
+        return NULL;
+    }
     /* The rest of the cursor's transaction, then the later ones, as two ordered index
      * ranges: for one (xid, id) > (a, b) the planner counts only xid > a, expects no rows
      * when every event shares the cursor's xid (one import), and sorts them all instead. */
     PGresult *evs = en_pg_query(
         r->conn,
         "(SELECT " EVENT_COLS " FROM events WHERE xid = $1::xid8 AND id > $2::uuid"
-        " AND xid < $3::xid8 AND contact_id IS NOT NULL ORDER BY id LIMIT $4)"
+        " AND xid < $3::xid8 AND contact_id IS NOT NULL" RELEVANT " ORDER BY id LIMIT $4)"
         " UNION ALL (SELECT " EVENT_COLS " FROM events WHERE xid > $1::xid8 AND xid < $3::xid8"
-        " AND contact_id IS NOT NULL ORDER BY xid, id LIMIT $4) ORDER BY xid, id LIMIT $4",
-        4, p, err, errlen);
+        " AND contact_id IS NOT NULL" RELEVANT " ORDER BY xid, id LIMIT $4)"
+        " ORDER BY xid, id LIMIT $4",
+        5, p, err, errlen);
+    en_pg_array_free(&types);
     PQclear(cur);
     return evs;
 }

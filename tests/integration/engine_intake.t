@@ -45,4 +45,27 @@ engine_once
 is "$(pg_sql "SELECT count(*) FROM tern.enrollments WHERE journey = 'seen'")" 2 \
     "no event is taken in twice"
 
+# Events no trigger names and no enrollment waits for are passed over; a type that only a
+# c:wait_for names still reaches the enrollment waiting for it, behind thousands of others.
+engine_journey waits <<'LUA'
+local j = journey "waits" { entry = on "w.start" }
+function j.start(c)
+  return c:wait_for("w.reply", { timeout = "1d", matched = "got", timed_out = "late" })
+end
+function j.got(c) c:set("replied", c.event.data.n) return c:exit() end
+function j.late(c) return c:exit "late" end
+return j
+LUA
+run_tern event w.start --email ann@example.com
+engine_once
+pg_sql "INSERT INTO tern.events (id, contact_id, type, occurred_at)
+        SELECT gen_random_uuid(), $ann, 'noise.tick', now() FROM generate_series(1, 3000)" >/dev/null
+run_tern event w.reply --email ann@example.com --data '{"n": 7}'
+engine_once
+is "$(pg_sql "SELECT attributes->>'replied' FROM tern.contacts WHERE id = $ann")" 7 \
+    "an awaited type no trigger names arrives behind 3,000 events nothing reacts to"
+is "$(pg_sql "SELECT string_agg(step, ' ' ORDER BY seq) FROM tern.enrollment_steps
+               WHERE journey = 'waits'")" "start got" \
+    "the wait ends as matched, and the passed-over events ran no step"
+
 done_testing

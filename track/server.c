@@ -340,6 +340,7 @@ run_job(void *arg)
     struct req *r = arg;
     char err[512];
     r->rp.job->run(r->rp.job, r->gen, &r->rp);
+    if (r->rp.status == 500) tr_record_free(&r->rec); /* never spool half an answer */
     uint64_t seq = r->rp.sync_seq;
     bool sync = r->rp.must_sync || r->rec.n;
     if (r->rec.n && append_records(r, &seq) < 0) sync = false;

@@ -7,9 +7,12 @@
 #   1. no milter;
 #   2. bench/noop_milter.c: libmilter, reads every header and body chunk,
 #      negotiates like tern (no reply but at end of message), changes nothing;
+#      then the same milter handing every body back (smfi_replacebody), as
+#      tern does, so Postfix's cost of a new body is in that reference too;
 #   3. tern milter managing every message (render, links, pixel, headers,
 #      record to the spool, contact from a private PostgreSQL).
-# Prints msg/s for each, the ratio tern / no-op (goal >= 0.9) and tern's
+# Prints msg/s for each, the ratios tern / no-op (goal >= 0.9) and tern /
+# replacing no-op, tern's
 # CPU time per message, then the same message's CPU in-process
 # (bench/milter_bench: the callbacks without libmilter, sockets, database
 # or spool). Needs root, postfix, smtp-source, smtp-sink.
@@ -60,14 +63,21 @@ port=$(pf_free_port)
 "$work/noop_milter" "inet:$port@127.0.0.1" >"$work/noop.log" 2>&1 &
 noop_pid=$!
 at_exit "kill $noop_pid 2>/dev/null"
+rport=$(pf_free_port)
+"$work/noop_milter" "inet:$rport@127.0.0.1" replace >"$work/noop-replace.log" 2>&1 &
+replace_pid=$!
+at_exit "kill $replace_pid 2>/dev/null"
 sleep 0.3
 
 run none ""
 none=$rate
 run noop "inet:127.0.0.1:$port"
 noop=$rate
+run replace "inet:127.0.0.1:$rport"
+replacing=$rate
 echo "no milter:    $none msg/s"
 echo "no-op milter: $noop msg/s ($(echo "$noop $none" | awk '{ printf "%.2f", $1 / $2 }') of no milter)"
+echo "no-op milter handing the body back: $replacing msg/s ($(echo "$replacing $noop" | awk '{ printf "%.2f", $1 / $2 }') of no-op)"
 
 if ! "$TERN" milter --help >/dev/null 2>&1; then
     echo "tern milter:  not built (no 'tern milter' command)"
@@ -95,6 +105,7 @@ c1=$(cpu)
 hz=$(getconf CLK_TCK)
 echo "tern milter:  $tern msg/s"
 echo "ratio tern / no-op: $(echo "$tern $noop" | awk '{ printf "%.2f", $1 / $2 }') (goal >= 0.9)"
+echo "ratio tern / no-op handing the body back: $(echo "$tern $replacing" | awk '{ printf "%.2f", $1 / $2 }')"
 echo "tern CPU per message: $(echo "$c0 $c1 $hz $count" | awk '{ printf "%.2f ms", ($2 - $1) * 1000 / $3 / ($4 + 20) }')"
 if make -s -C "$BUILD" bench/milter_bench >/dev/null 2>&1; then
     echo "tern in-process: $("$BUILD/bench/milter_bench" "$work/news.eml" "$count" 2>/dev/null) us CPU per message"

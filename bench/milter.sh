@@ -22,18 +22,10 @@
 #        CPU-per-message line then reads perf's process, not tern's)
 set -eu
 count=${1:-2000}
-top=$(cd "$(dirname "$0")/.." && pwd)
-TERN=${TERN:-$top/build/cli/tern}
+. "$(dirname "$0")/common.sh"
 BUILD=$(dirname "$(dirname "$TERN")")
-TERN_SRCDIR=$top
-TERN_TMPDIR=${TERN_TMPDIR:-$top/bench/out}
-export TERN TERN_SRCDIR TERN_TMPDIR
-. "$top/tests/lib/tap.sh"
-. "$top/tests/lib/pg.sh"
-. "$top/tests/lib/tern.sh"
 . "$top/tests/lib/postfix.sh"
 
-mkdir -p "$TERN_TMPDIR"
 work=$(mktemp -d "$TERN_TMPDIR/bench-milter.XXXXXX")
 chmod 755 "$work"
 at_exit "rm -rf '$work'"

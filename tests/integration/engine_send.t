@@ -36,6 +36,9 @@ contacts() {
 ids() { pf_sink_files | xargs cat | sed -n 's/^X-Tern-Message: *//p' | tr -d '\r'; }
 outbox() { pg_sql "SELECT status, count(*) FROM tern.outbox GROUP BY 1 ORDER BY 1" | tr '\n' ' '; }
 
+run_tern engine --once --no-send --send-only
+is "$status" 2 "--no-send with --send-only is a usage error (nothing would run)"
+
 contacts 20 a
 pg_sql "INSERT INTO tern.events (id, contact_id, type, occurred_at)
         SELECT gen_random_uuid(), id, 'signup.done', now() FROM tern.contacts

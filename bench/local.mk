@@ -1,6 +1,6 @@
 # bench/: side-by-side benchmarks (run by hand; see bench/README.md).
 EXTRA_DIST += bench/README.md bench/RESULTS.md bench/common.sh bench/import.sh \
-	bench/engine_steps.sh bench/engine_steps bench/engine_segments.sh bench/engine_intake.sh \
+	bench/engine_steps.sh bench/engine_steps bench/engine_segments.sh bench/engine_intake.sh bench/engine.sh \
 	bench/engine_send.sh
 
 # Benchmark programs: built on demand (`make bench/NAME`) by their scripts.

@@ -124,7 +124,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!in) return 0;
     run(round_trip, in);
     json_decref(in);
-    /* The text path refuses \u0000 as PostgreSQL does: compare where jansson does too. */
+    /* The text path refuses \u0000 as PostgreSQL does: compare where jansson does too.
+     * It also refuses a raw NUL byte outside strings, which jansson lets pass before a
+     * closing bracket ({"a":2<NUL>}); PostgreSQL's text never holds one: not compared. */
+    if (memchr(data, 0, size)) return 0;
     if (!(in = json_loadb((const char *)data, size, JSON_DECODE_ANY, &jerr))) return 0;
     struct text t = {data, size, normalized(in)};
     run(text_push, &t);

@@ -9,8 +9,11 @@
  *   1. the new body uses CRLF line ends only;
  *   2. read back (with the reported top-level header values applied) the
  *      message offers the same number of leaves, and each even leaf holds
- *      exactly the text the callback gave it, or its old text when it was
- *      left alone: the rewrite never breaks the structure it splices into;
+ *      exactly the text the callback gave it (as UTF-8: a byte that is not
+ *      becomes U+FFFD, as the rewrite promises; a leaf in a charset GMime
+ *      does not know reaches the callback undecoded), or its old text when
+ *      it was left alone: the rewrite never breaks the structure it splices
+ *      into;
  *   3. the first line, as a header value, decodes to valid UTF-8.
  *
  * Any disagreement traps.
@@ -64,6 +67,19 @@ check_crlf(const struct buf *b)
         if (b->data[i] == '\n' && (i == 0 || b->data[i - 1] != '\r')) __builtin_trap();
 }
 
+/* `s` as the rewrite writes text: every byte that is not valid UTF-8 becomes U+FFFD. */
+static void
+as_utf8(const char *s, size_t n, struct buf *out)
+{
+    size_t bad;
+    while (!utf8_valid(s, n, &bad)) {
+        buf_append(out, s, bad);
+        buf_puts(out, "\xEF\xBF\xBD");
+        s += bad + 1, n -= bad + 1;
+    }
+    buf_append(out, s, n);
+}
+
 /* Leaf i of the rewrite should now read `old + ADDED` for even i. */
 static void
 check_read_back(const char *h, size_t hlen, const struct mime_edit *e, unsigned leaves,
@@ -80,11 +96,13 @@ check_read_back(const char *h, size_t hlen, const struct mime_edit *e, unsigned 
         __builtin_trap();
     for (unsigned i = 0; i < leaves && i < MAX_SEEN; i += 2) {
         const struct buf *want = &before->text[i], *got = &after.text[i];
-        size_t added = strlen(ADDED);
+        struct buf given = BUF_INIT, written = BUF_INIT;
+        buf_append(&given, want->data, want->len);
+        buf_puts(&given, ADDED);
+        as_utf8(given.data, given.len, &written);
         bool kept = got->len == want->len && memcmp(got->data, want->data, want->len) == 0;
-        bool changed = got->len == want->len + added &&
-                       memcmp(got->data, want->data, want->len) == 0 &&
-                       memcmp(got->data + want->len, ADDED, added) == 0;
+        bool changed = got->len == written.len && memcmp(got->data, written.data, got->len) == 0;
+        buf_free(&given), buf_free(&written);
         if (!kept && !changed) __builtin_trap(); /* kept: its Content-Type could not say utf-8 */
     }
     mime_edit_free(&e2);

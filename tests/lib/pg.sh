@@ -72,7 +72,7 @@ pg_start() {
     fast="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     [ "${2:-}" = durable ] && fast=""
     if ! pg_as_owner "$PG_BINDIR/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
-            -o "-c listen_addresses='' -c unix_socket_directories='$pg_dir' -p $PGPORT $fast" \
+            -o "-c listen_addresses='' -c unix_socket_directories='$pg_dir' -p $PGPORT $fast ${PG_EXTRA_OPTS:-}" \
             start >/dev/null; then
         echo "PostgreSQL did not start; its log:" >&2
         cat "$pg_dir/server.log" >&2

@@ -29,10 +29,11 @@ bench_cluster() {
 
 now() { date +%s.%N; }
 
-# CPU seconds of the cluster so far: live processes, plus the postmaster's
-# reaped children (backends that have exited).
+# CPU seconds of the cluster so far (in $work/pg, or the cluster directory
+# $1): live processes, plus the postmaster's reaped children (backends that
+# have exited).
 server_cpu() {
-    pm=$(head -n 1 "$work/pg/data/postmaster.pid")
+    pm=$(head -n 1 "${1:-$work/pg}/data/postmaster.pid")
     { cat "/proc/$pm/stat"; for c in $(ps -o pid= --ppid "$pm"); do cat "/proc/$c/stat" 2>/dev/null || :; done; } |
         awk -v pm="$pm" -v hz="$(getconf CLK_TCK)" '
             { s += $14 + $15; if ($1 == pm) s += $16 + $17 } END { printf "%.2f\n", s / hz }'

@@ -18,7 +18,15 @@
 # and durable-before-ack, req/s can never exceed 64 / that) and the same
 # tracker with its spool on tmpfs (not durable).
 #
-# Usage: bench/track.sh [DURATION]   (TERN: the binary, default build/cli/tern)
+# It also prints the CPU seconds per 10,000 clicks served of the tern track
+# process and of every process of the cluster (the drain's backend), from
+# the tracker's start until every click is in PostgreSQL: steadier than
+# req/s on a shared machine.
+#
+# Usage: bench/track.sh [DURATION]   (TERN: the binary, default build/cli/tern;
+#        PERF=FILE records the tracker and the cluster's processes with
+#        `perf record --call-graph dwarf` during the measured durable run:
+#        `perf report -i FILE --sort comm,dso,sym`)
 set -eu
 duration=${1:-10}
 . "$(dirname "$0")/common.sh"
@@ -53,6 +61,8 @@ wrk_run() {
     errors=$(printf '%s\n' "$out" | awk '/Socket errors/ { print }')
 }
 
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+
 # --- nginx ---
 nport=$(track_free_port)
 mkdir -p "$work/nginx"
@@ -79,9 +89,23 @@ wrk_run "http://127.0.0.1:$nport$click"
 nginx_rps=$rps nginx_p99=$p99
 kill "$(cat "$work/nginx/nginx.pid")"
 
+# CPU seconds so far of process $1 (its threads included).
+proc_cpu() {
+    awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
 # --- tern track ---
 track_start || bail_out "tern track did not start"
+tern_cpu0=$(proc_cpu "$TRACK_PID") pg_cpu0=$(server_cpu "$pg_tmp/pg")
+if [ -n "${PERF:-}" ]; then
+    pm=$(head -n 1 "$pg_tmp/pg/data/postmaster.pid")
+    (sleep 3; pids=$(ps -o pid= --ppid "$pm" | tr -d ' ' | tr '\n' ,)
+     exec perf record -q --call-graph dwarf,16384 -F 499 -o "$PERF" -p "$pids$TRACK_PID" \
+         -- sleep $((duration - 2))) &
+    perf_pid=$!
+fi
 wrk_run "$TRACK_URL$click"
+[ -z "${PERF:-}" ] || wait "$perf_pid" || :
 tern_rps=$rps tern_p99=$p99 tern_requests=$requests tern_non3xx=${non3xx:-0} tern_errors=$errors
 served=$(curl -s "$TRACK_URL/metrics" | awk '/endpoint="click",code="302"/ { print $2 }')
 stored=$(track_wait_events email.click "$served")
@@ -89,6 +113,9 @@ i=0
 while [ "$stored" -lt "$served" ] && [ $i -lt 120 ]; do
     sleep 1; i=$((i + 1)); stored=$(track_events email.click)
 done
+track_wait_drained
+tern_cpu=$(echo "$(proc_cpu "$TRACK_PID") $tern_cpu0" | awk '{ print $1 - $2 }')
+pg_cpu=$(echo "$(server_cpu "$pg_tmp/pg") $pg_cpu0" | awk '{ print $1 - $2 }')
 track_stop
 
 # Where the time goes: one fdatasync on the spool's file system, and the
@@ -118,6 +145,10 @@ printf 'fdatasync on the spool file system: %s ms; bound for 64 connections: %s 
     "$sync_ms" "$(echo "$sync_ms" | awk '{ printf "%.0f", 64000 / $1 }')"
 printf 'tern track, spool on tmpfs (NOT durable, comparison only): %s req/s   p99 %s\n' \
     "$shm_rps" "$shm_p99"
+printf 'CPU per 10,000 clicks (start to drained): tern %s s, cluster %s s (%s and %s s for %s clicks)\n' \
+    "$(echo "$tern_cpu $served" | awk '{ printf "%.3f", $1 * 10000 / $2 }')" \
+    "$(echo "$pg_cpu $served" | awk '{ printf "%.3f", $1 * 10000 / $2 }')" "$tern_cpu" "$pg_cpu" "$served"
+printf 'load average before: %s\n' "$load"
 # A click made durable whose client hung up before the answer (wrk stopping)
 # is stored but not served: at most one per connection and wrk run (warm-up too).
 extra=$((stored - served))

@@ -39,8 +39,10 @@
  *
  * Applying: one transaction per batch, always with synchronous_commit on
  * (the spool deletes what it committed, so the commit must be durable even
- * on a server that defaults to off); one statement per kind for the whole
- * batch (a JSON array unpacked by jsonb_to_recordset); only when PostgreSQL
+ * on a server that defaults to off); the event records by one COPY
+ * (a replay, which collides on the key, is applied again the next way), one
+ * statement per kind for the rest of the batch (a JSON array unpacked by
+ * jsonb_to_recordset); only when PostgreSQL
  * refuses the data (SQLSTATE class 22, 23 or 54) are the records retried one
  * by one under savepoints, so the bad one is skipped and the rest commit. A
  * change (unsubscribe, confirm, preferences) takes effect only together with

@@ -36,6 +36,10 @@
 
 #define FRESH_CHANGES(extra) FRESH_OF("WITH r AS (" CHANGE_ROWS(extra) ")")
 
+/* The fast path for event records (record_copy.c): no conflict handling, so
+ * a replayed batch fails on the primary key and is applied again by SQL_EVENTS. */
+#define SQL_COPY_EVENTS "COPY tern.events (" REC_COPY_COLUMNS ") FROM STDIN"
+
 #define SQL_EVENTS                                                                                 \
     "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(" EVENT_COLS "))"                 \
     " " INSERT_EVENTS_FROM_R

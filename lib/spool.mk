@@ -22,7 +22,7 @@ EXTRA_DIST += tests/integration/spool_crash.t
 
 # Records: encoding, and applying batches to PostgreSQL (needs the private cluster).
 lib_libtern_a_SOURCES += \
-	lib/record.c lib/record_apply.c lib/record_int.h lib/record_sql.h \
+	lib/record.c lib/record_apply.c lib/record_copy.c lib/record_int.h lib/record_sql.h \
 	lib/jsonw.c lib/jsonw.h
 check_PROGRAMS += tests/unit/jsonw_test
 tests_unit_jsonw_test_CPPFLAGS = $(UNIT_CPPFLAGS)

@@ -448,6 +448,74 @@ replayed_unsubscribe_does_not_undo_a_later_subscribe(void)
     batch_free(&b);
 }
 
+/* Event-only batches go in by COPY; a replay collides on the key and is applied the other way. */
+static void
+replayed_event_batch_adds_only_the_new_events(void)
+{
+    long long ann = contact_id_of("ann@example.com");
+    static const char *const ids[] = {
+        "aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002",
+        "aaaaaaaa-0000-4000-8000-000000000003", "aaaaaaaa-0000-4000-8000-000000000004"};
+    struct batch b = {0};
+    for (int i = 0; i < 3; i++) {
+        struct rec_event ev = open_event(ann, ids[i]);
+        rec_encode_event(&ev, slot(&b), err, sizeof err);
+    }
+    size_t skipped = 9;
+    ok(apply(&b, &skipped) == 0 && skipped == 0, "a batch of events applies");
+    struct rec_event ev = open_event(ann, ids[3]);
+    rec_encode_event(&ev, slot(&b), err, sizeof err);
+    ok(apply(&b, &skipped) == 0 && skipped == 0,
+       "the same events again with a new one apply without an error");
+    is_int(q_int("SELECT count(*) FROM tern.events WHERE id::text LIKE 'aaaaaaaa-%'"), 4,
+           "each event is stored once");
+    batch_free(&b);
+}
+
+/* Escapes in the spooled JSON arrive in PostgreSQL as the text they stand for. */
+static void
+escaped_text_arrives_as_it_was_sent(void)
+{
+    struct batch b = {0};
+    struct rec_event ev = open_event(0, "aaaaaaaa-0000-4000-8000-000000000005");
+    ev.user_agent = "tab\there\nnew \"quoted\" back\\slash caf\xc3\xa9 \xf0\x9f\x98\x80";
+    ev.data = "{\"url\": \"a\\\\b\\tc\", \"n\": [1, {\"x\": \"}\"}]}";
+    rec_encode_event(&ev, slot(&b), err, sizeof err);
+    add_raw(&b, "{\"kind\":\"event\",\"id\":\"aaaaaaaa-0000-4000-8000-000000000006\","
+                "\"type\":\"email.open\",\"occurred_us\":1764000000000000,"
+                "\"user_agent\":\"caf\\u00e9 \\ud83d\\ude00 \\/ \\b\\f\\r\"}");
+    size_t skipped = 9;
+    ok(apply(&b, &skipped) == 0 && skipped == 0, "events with escaped text apply");
+    is_str(q("SELECT user_agent = E'tab\\there\\nnew \"quoted\" back\\\\slash caf\\u00e9 "
+             "\\U0001F600' AND data = '{\"url\": \"a\\\\b\\tc\", \"n\": [1, {\"x\": \"}\"}]}'"
+             " FROM tern.events WHERE id = 'aaaaaaaa-0000-4000-8000-000000000005'"),
+           "t", "the user agent and the data are stored as they were given");
+    is_str(q("SELECT user_agent = E'caf\\u00e9 \\U0001F600 / \\b\\f\\r' AND source = 'api'"
+             " AND data = '{}' AND contact_id IS NULL"
+             " FROM tern.events WHERE id = 'aaaaaaaa-0000-4000-8000-000000000006'"),
+           "t", "\\u escapes are decoded, and absent fields take their defaults");
+    batch_free(&b);
+}
+
+/* A record of a shape the COPY path does not know (a newer build's key) still applies. */
+static void
+event_with_an_unknown_key_still_applies(void)
+{
+    struct batch b = {0};
+    add_raw(&b, "{\"kind\":\"event\",\"id\":\"aaaaaaaa-0000-4000-8000-000000000007\","
+                "\"type\":\"email.open\",\"occurred_us\":1764000000000000,\"future\":1}");
+    struct rec_event ev = open_event(0, "aaaaaaaa-0000-4000-8000-000000000008");
+    rec_encode_event(&ev, slot(&b), err, sizeof err);
+    size_t skipped = 9;
+    ok(apply(&b, &skipped) == 0 && skipped == 0,
+       "a batch with a key this build does not know applies");
+    is_int(
+        q_int("SELECT count(*) FROM tern.events WHERE id IN"
+              " ('aaaaaaaa-0000-4000-8000-000000000007', 'aaaaaaaa-0000-4000-8000-000000000008')"),
+        2, "both events are stored");
+    batch_free(&b);
+}
+
 static void
 bad_records_are_skipped_and_counted_while_the_rest_apply(void)
 {
@@ -580,6 +648,9 @@ main(void)
     preferences_merge_into_attributes_in_order();
     applying_the_same_batch_twice_changes_nothing();
     replayed_unsubscribe_does_not_undo_a_later_subscribe();
+    replayed_event_batch_adds_only_the_new_events();
+    escaped_text_arrives_as_it_was_sent();
+    event_with_an_unknown_key_still_applies();
     bad_records_are_skipped_and_counted_while_the_rest_apply();
     value_too_large_to_index_is_skipped_not_retried();
     encoders_refuse_what_would_never_apply();

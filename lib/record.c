@@ -126,7 +126,7 @@ event_fields(const struct rec_event *ev, const char *kind, struct jw *w, char *e
     char id[37];
     if (problem) return fail(err, errlen, problem);
     if (event_id(ev->id, id, err, errlen) < 0) return -1;
-    if (ev->data && !object_text_ok(ev->data, "data", err, errlen)) return -1;
+    if (ev->data && !ev->data_written && !object_text_ok(ev->data, "data", err, errlen)) return -1;
     jw_str(w, "kind", kind);
     jw_str(w, "id", id);
     jw_int(w, "contact_id", ev->contact_id);

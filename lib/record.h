@@ -78,7 +78,9 @@ struct rec_event {
     const char *source;     /* "track", "milter", "api" ... */
     const char *message_id; /* UUID text */
     const char *journey, *step;
-    const char *data; /* JSON object text */
+    const char *data;  /* JSON object text */
+    bool data_written; /* data was written by jsonw.h, an object by construction: not parsed
+                          again to check it (every click's data is) */
     const char *bot_class, *bot_reason;
     const char *user_agent, *ip;
     int64_t delay_ms; /* since the message was sent; -1 unknown */

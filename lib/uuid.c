@@ -1,9 +1,36 @@
 /*
  * uuid.c - version 4 and version 7 UUIDs (see uuid.h)
+ *
+ * The random bits come from OpenSSL's generator, taken 4 KiB at a time into
+ * a buffer of the calling thread: the tracker makes an id for every click,
+ * and one RAND_bytes call per id (locks, a DRBG round) cost more than the
+ * rest of the id. Bytes are handed out once and wiped as they go.
  */
 #include "uuid.h"
 
+#include <string.h>
+
 #include <openssl/rand.h>
+
+#define POOL_BYTES 4096
+
+static _Thread_local unsigned char pool[POOL_BYTES];
+static _Thread_local size_t pool_left; /* unused bytes at the end of pool */
+
+/* `n` (at most POOL_BYTES) random bytes; false when the generator fails. */
+static bool
+random_bytes(unsigned char *out, size_t n)
+{
+    if (pool_left < n) {
+        if (RAND_bytes(pool, POOL_BYTES) != 1) return false;
+        pool_left = POOL_BYTES;
+    }
+    unsigned char *from = pool + POOL_BYTES - pool_left;
+    memcpy(out, from, n);
+    memset(from, 0, n);
+    pool_left -= n;
+    return true;
+}
 
 /* Set the version nibble and the RFC 9562 variant bits. */
 static void
@@ -16,7 +43,7 @@ stamp(unsigned char raw[16], unsigned version)
 bool
 uuid_v4(unsigned char raw[16])
 {
-    if (RAND_bytes(raw, 16) != 1) return false;
+    if (!random_bytes(raw, 16)) return false;
     stamp(raw, 4);
     return true;
 }
@@ -24,7 +51,7 @@ uuid_v4(unsigned char raw[16])
 bool
 uuid_v7(unsigned char raw[16], int64_t unix_ms)
 {
-    if (RAND_bytes(raw + 6, 10) != 1) return false;
+    if (!random_bytes(raw + 6, 10)) return false;
     uint64_t ms = unix_ms < 0 ? 0 : (uint64_t)unix_ms & 0xffffffffffffULL;
     for (int i = 5; i >= 0; i--, ms >>= 8)
         raw[i] = (unsigned char)(ms & 0xff);

@@ -8,7 +8,9 @@
  * time sort together (index locality in messages and events). Parsing and
  * printing are tok_uuid_parse / tok_uuid_format (token.h).
  *
- * Depends on: OpenSSL (RAND_bytes).
+ * Depends on: OpenSSL (RAND_bytes, drawn in 4 KiB blocks per thread: a
+ * process that forks must not make ids in both parent and child from a
+ * block drawn before the fork; no Tern daemon forks after it started).
  */
 #ifndef TERN_UUID_H
 #define TERN_UUID_H

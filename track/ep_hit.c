@@ -104,6 +104,7 @@ record_hit(const struct tr_gen *g, const struct tr_request *rq, const struct tok
         .source = "track",
         .message_id = message,
         .data = data.len ? buf_str(&data) : NULL,
+        .data_written = true,
         .bot_class = v.cls,
         .bot_reason = v.reason,
         .user_agent = rq->user_agent,

@@ -98,6 +98,21 @@ crc32c_matches_the_standard_check_value(void)
     is_int(spool_crc32c(0, "123456789", 9), 0xE3069283u, "CRC-32C of \"123456789\" is E3069283");
 }
 
+/* RFC 3720 (iSCSI) B.4 test vectors: whole words and the bytes after them. */
+static void
+crc32c_matches_the_iscsi_vectors_in_one_go_and_in_pieces(void)
+{
+    unsigned char zeros[32] = {0}, ones[32], up[32];
+    memset(ones, 0xff, sizeof ones);
+    for (int i = 0; i < 32; i++)
+        up[i] = (unsigned char)i;
+    is_int(spool_crc32c(0, zeros, 32), 0x8A9136AAu, "32 zero bytes");
+    is_int(spool_crc32c(0, ones, 32), 0x62A8AB43u, "32 bytes of 0xFF");
+    is_int(spool_crc32c(0, up, 32), 0x46DD794Eu, "bytes 0 to 31");
+    is_int(spool_crc32c(spool_crc32c(0, up, 13), up + 13, 19), 0x46DD794Eu,
+           "the same continued over an odd split");
+}
+
 static void
 append_sync_read_ack_round_trip(void)
 {
@@ -747,6 +762,7 @@ int
 main(void)
 {
     crc32c_matches_the_standard_check_value();
+    crc32c_matches_the_iscsi_vectors_in_one_go_and_in_pieces();
     append_sync_read_ack_round_trip();
     unsynced_records_are_not_handed_to_the_reader();
     order_is_preserved_across_batches();

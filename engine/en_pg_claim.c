@@ -515,7 +515,15 @@ claim(struct batch *b, char *err, size_t errlen)
     snprintf(now, sizeof now, "%lld", (long long)r->now);
     snprintf(limit, sizeof limit, "%d", r->limit);
     const char *p[] = {now, limit};
-    if (en_pg_cmd(r->conn, "BEGIN", 0, NULL, err, errlen) < 0) return -1;
+    /* Bitmap scans off for the claim (this transaction, set back after it). Right after the
+     * intake entered a batch of contacts the statistics of enrollments say a handful of due
+     * rows, so the planner fetches every due row by bitmap and sorts them all on disk for
+     * each batch (75-130 ms at 100,000 due, 10 s of a 100,000-contact run) instead of
+     * walking enrollments_due in wake_at order to its LIMIT. */
+    if (en_pg_cmd(r->conn, "BEGIN", 0, NULL, err, errlen) < 0 ||
+        en_pg_cmd(r->conn, "SELECT set_config('enable_bitmapscan', 'off', true)", 0, NULL, err,
+                  errlen) < 0)
+        return -1;
     b->rows = en_pg_query(
         r->conn,
         "WITH due AS (SELECT contact_id, id, journey, step, step_seq, status, vars::text,"
@@ -524,7 +532,9 @@ claim(struct batch *b, char *err, size_t errlen)
         " ORDER BY wake_at LIMIT $2 FOR UPDATE SKIP LOCKED)"
         " SELECT * FROM due ORDER BY contact_id, id", /* run_order sorts by priority too */
         2, p, err, errlen);
-    if (!b->rows) return -1;
+    if (!b->rows || en_pg_cmd(r->conn, "SELECT set_config('enable_bitmapscan', 'on', true)", 0,
+                              NULL, err, errlen) < 0)
+        return -1;
     b->n = PQntuples(b->rows);
     if (!(b->o = run_order(r, b->rows))) return oom(err, errlen);
     return 0;

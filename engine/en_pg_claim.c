@@ -69,6 +69,7 @@ struct batch {
     int nslots;
     json_t *events;                        /* the part's trigger events: id -> c.event */
     struct en_pg_rows steps, enrs, deltas; /* rows to write at the end of the part */
+    bool insert; /* entered by the intake this transaction: the rows are inserted, not updated */
 };
 
 /* One claimed enrollment while its steps run. */
@@ -133,20 +134,42 @@ static const char enrs_sql[] =
     " trigger_event uuid, attempts int, last_error text, end_reason text)"
     " WHERE e.contact_id = x.contact_id AND e.id = x.id";
 
+/* An enrollment the intake entered in this transaction is written once, as it is after its
+ * first steps: one heap tuple and its index entries instead of an insert, then an update. */
+static const char enrs_insert_sql[] =
+    "INSERT INTO enrollments (contact_id, id, journey, tenant, status, step, step_seq, vars,"
+    " wake_at, wait_event, wait_matched, trigger_event, attempts, last_error, end_reason,"
+    " ended_at) OVERRIDING SYSTEM VALUE SELECT x.contact_id, x.id, x.journey, x.tenant,"
+    " x.status, x.step, x.seq, x.vars, to_timestamp(x.wake_at), x.wait_event, x.wait_matched,"
+    " x.trigger_event, x.attempts, x.last_error, x.end_reason,"
+    " CASE WHEN x.status IN ('exited', 'completed') THEN now() END"
+    " FROM jsonb_to_recordset($1::jsonb) AS x(contact_id bigint, id bigint, journey text,"
+    " tenant text, status text, step text, seq int, vars jsonb, wake_at bigint, wait_event text,"
+    " wait_matched text, trigger_event uuid, attempts int, last_error text, end_reason text)";
+
 static int
 add_row(struct enr *e, char *err, size_t errlen)
 {
     char *vars = json_dumps(e->vars, JSON_COMPACT);
-    int rc = vars ? en_pg_row(&e->b->enrs,
-                              "contact_id:s id:s status:s step:s seq:i vars:j wake_at:s"
-                              " wait_event:s wait_matched:s trigger_event:s attempts:i"
-                              " last_error:s end_reason:s",
-                              e->contact_id, e->id, e->status, e->next_step, e->seq, vars,
-                              e->wake_at[0] ? e->wake_at : NULL, e->wait_event,
-                              e->wait_matched[0] ? e->wait_matched : NULL,
-                              e->keep_event ? col(e, C_TRIGGER) : NULL, e->attempts, e->last_error,
-                              e->end_reason[0] ? e->end_reason : NULL)
-                  : -1;
+    const char *wake = e->wake_at[0] ? e->wake_at : NULL;
+    const char *matched = e->wait_matched[0] ? e->wait_matched : NULL;
+    const char *trigger = e->keep_event ? col(e, C_TRIGGER) : NULL;
+    const char *reason = e->end_reason[0] ? e->end_reason : NULL;
+    int rc = !vars ? -1
+             : e->b->insert
+                 ? en_pg_row(&e->b->enrs,
+                             "contact_id:s id:s journey:s tenant:s status:s step:s seq:i vars:j"
+                             " wake_at:s wait_event:s wait_matched:s trigger_event:s attempts:i"
+                             " last_error:s end_reason:s",
+                             e->contact_id, e->id, col(e, C_JOURNEY), col(e, C_TENANT), e->status,
+                             e->next_step, e->seq, vars, wake, e->wait_event, matched, trigger,
+                             e->attempts, e->last_error, reason)
+                 : en_pg_row(&e->b->enrs,
+                             "contact_id:s id:s status:s step:s seq:i vars:j wake_at:s"
+                             " wait_event:s wait_matched:s trigger_event:s attempts:i"
+                             " last_error:s end_reason:s",
+                             e->contact_id, e->id, e->status, e->next_step, e->seq, vars, wake,
+                             e->wait_event, matched, trigger, e->attempts, e->last_error, reason);
     free(vars);
     return rc < 0 ? oom(err, errlen) : 0;
 }
@@ -417,9 +440,11 @@ write_part(struct batch *b, char *err, size_t errlen)
     for (int i = 0; i < b->nslots; i++)
         if (en_pg_delta_row(&b->deltas, b->slots[i].id, &b->slots[i].delta) < 0)
             return oom(err, errlen);
+    /* New enrollments before their step rows, which must name them. */
+    if (b->insert && en_pg_rows_write(c, enrs_insert_sql, &b->enrs, err, errlen) < 0) return -1;
     if (en_pg_rows_write(c, EN_PG_STEPS_SQL, &b->steps, err, errlen) < 0) return -1;
     if (en_pg_rows_write(c, EN_PG_DELTAS_SQL, &b->deltas, err, errlen) < 0) return -1;
-    return en_pg_rows_write(c, enrs_sql, &b->enrs, err, errlen);
+    return b->insert ? 0 : en_pg_rows_write(c, enrs_sql, &b->enrs, err, errlen);
 }
 
 /* Forget the part's contacts, events and unwritten rows. */
@@ -574,6 +599,21 @@ run_batch(struct batch *b, char *err, size_t errlen)
     unclaim(b);
     if (claim(b, err, errlen) < 0 || one_by_one(b, err, errlen) < 0) return -1;
     return en_pg_commit(c, err, errlen);
+}
+
+int
+en_pg_run_entered(const struct en_pg_run *r, PGresult *rows, char *err, size_t errlen)
+{
+    struct batch b;
+    int rc = batch_new(&b, r, err, errlen);
+    if (rc == 0) {
+        b.insert = true, b.rows = rows, b.n = PQntuples(rows);
+        if (!(b.o = run_order(r, rows))) rc = oom(err, errlen);
+    }
+    if (rc == 0) rc = run_part(&b, 0, b.n, err, errlen);
+    b.rows = NULL; /* the caller's */
+    batch_free(&b);
+    return rc;
 }
 
 int

@@ -12,19 +12,25 @@
  * Per event, as en_sim.c's deliver: for each journey, a live enrollment
  * ends on an exit event, converts on a goal event, else moves on when it
  * waits for this type; a contact without one enters when the event fires
- * the journey's entry and en_may_enter allows it. Entered and moved
- * enrollments become due now; the claim runs their step with this event
- * as c.event (trigger_event). A later event of a contact this batch made
- * due is left for the next batch, so it meets the enrollment after that
- * step ran, as in tern simulate (an entry, then an exit, of one contact
- * in one batch must not find the entry's step unrun).
+ * the journey's entry and en_may_enter allows it. A moved enrollment
+ * becomes due now; the claim runs its step with this event as c.event
+ * (trigger_event). An entered one runs its first steps at once, in this
+ * transaction, through the claim's code (en_pg_run_entered, its id reserved
+ * from the identity), and is inserted as they leave it: written once,
+ * not inserted due and then updated by a claim. When anything of such a
+ * batch fails, the batch is taken in again with its entries left due, and
+ * the claim runs them with its own fallback. A later event of a contact
+ * this batch entered or made due is left for the next batch, so it meets
+ * the enrollment after that step ran, as in tern simulate (an entry, then
+ * an exit, of one contact in one batch must not find the entry's step
+ * unrun).
  *
  * Set-based: the batch reads its contacts' tenants, live enrollments
  * (locked FOR UPDATE, in contact order) and histories with one statement
  * each, decides in memory -- an enrollment an earlier event of the batch
  * ended is no longer live, and counts in the history -- and writes the
- * ends, the matched waits, the entries and their step rows with one
- * statement each.
+ * ends, the matched waits and their step rows with one statement each,
+ * then runs the entries as one claim batch.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +56,8 @@ struct intake {
     PGresult *hist;    /* their past per journey, by contact */
     bool *ended;       /* per live row: an event of this batch ended it */
     struct en_pg_rows ends, waits, enters, steps; /* rows to write */
+    bool run;          /* run the entries' first steps in this transaction */
+    PGresult *entered; /* then: the entries, as the claim's rows (en_pg_run_entered) */
     char now[24];
 };
 
@@ -160,6 +168,29 @@ history(const struct event *ev, const char *journey, struct en_history *h)
     h->ended_at = atoll(PQgetvalue(in->hist, i, H_ENDED));
 }
 
+/* The entry as a row of the claim's columns, its id reserved later (reserve_ids). */
+static int
+add_entered(struct intake *in, const struct event *ev, const char *journey, const char *tenant)
+{
+    static PGresAttDesc cols[] = {
+        {"contact_id", 0, 0, 0, 0, -1, -1},    {"id", 0, 0, 0, 0, -1, -1},
+        {"journey", 0, 0, 0, 0, -1, -1},       {"step", 0, 0, 0, 0, -1, -1},
+        {"step_seq", 0, 0, 0, 0, -1, -1},      {"status", 0, 0, 0, 0, -1, -1},
+        {"vars", 0, 0, 0, 0, -1, -1},          {"wait_event", 0, 0, 0, 0, -1, -1},
+        {"trigger_event", 0, 0, 0, 0, -1, -1}, {"attempts", 0, 0, 0, 0, -1, -1},
+        {"tenant", 0, 0, 0, 0, -1, -1}};
+    const char *v[] = {ev->contact_id, "",   journey, "start", "0",   "active",
+                       "{}",           NULL, ev->id,  "0",     tenant};
+    if (!in->entered && (!(in->entered = PQmakeEmptyPGresult(in->r->conn, PGRES_TUPLES_OK)) ||
+                         !PQsetResultAttrs(in->entered, (int)(sizeof cols / sizeof *cols), cols)))
+        return -1;
+    int row = PQntuples(in->entered);
+    for (int c = 0; c < (int)(sizeof v / sizeof *v); c++)
+        if (!PQsetvalue(in->entered, row, c, (char *)v[c], v[c] ? (int)strlen(v[c]) : -1))
+            return -1;
+    return 0;
+}
+
 static int
 enter(struct event *ev, const struct lh_journey_info *j, const char *tenant, char *err,
       size_t errlen)
@@ -167,9 +198,11 @@ enter(struct event *ev, const struct lh_journey_info *j, const char *tenant, cha
     struct en_history h;
     history(ev, j->name, &h);
     if (!en_may_enter(j, tenant, &h, ev->in->r->now)) return 0;
-    if (en_pg_row(&ev->in->enters, "contact_id:s journey:s tenant:s event:s at:s", ev->contact_id,
-                  j->name, tenant, ev->id, ev->in->now) < 0)
-        return oom(err, errlen);
+    int rc = ev->in->run
+                 ? add_entered(ev->in, ev, j->name, tenant)
+                 : en_pg_row(&ev->in->enters, "contact_id:s journey:s tenant:s event:s at:s",
+                             ev->contact_id, j->name, tenant, ev->id, ev->in->now);
+    if (rc < 0) return oom(err, errlen);
     ev->made_due = true;
     return 0;
 }
@@ -291,7 +324,29 @@ read_contacts(struct intake *in, PGresult *evs, char *err, size_t errlen)
     return rc;
 }
 
-/* Ends first: an entry after an exit in the same batch needs the live slot free. */
+/* Ids for the entries run in this transaction, from the identity of enrollments. */
+static int
+reserve_ids(struct intake *in, char *err, size_t errlen)
+{
+    char n[16];
+    snprintf(n, sizeof n, "%d", PQntuples(in->entered));
+    const char *p[] = {n};
+    PGresult *ids = en_pg_query(in->r->conn,
+                                "SELECT nextval(pg_get_serial_sequence('enrollments', 'id'))"
+                                " FROM generate_series(1, $1::int)",
+                                1, p, err, errlen);
+    if (!ids) return -1;
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < PQntuples(ids); i++) {
+        char *id = PQgetvalue(ids, i, 0);
+        if (!PQsetvalue(in->entered, i, 1, id, (int)strlen(id))) rc = oom(err, errlen);
+    }
+    PQclear(ids);
+    return rc;
+}
+
+/* Ends first: an entry after an exit in the same batch needs the live slot free; then the
+ * entries, run at once or (without in->run) left due for the claim. */
 static int
 write_batch(struct intake *in, char *err, size_t errlen)
 {
@@ -317,13 +372,16 @@ write_batch(struct intake *in, char *err, size_t errlen)
     if (en_pg_rows_write(c, ends, &in->ends, err, errlen) < 0) return -1;
     if (en_pg_rows_write(c, waits, &in->waits, err, errlen) < 0) return -1;
     if (en_pg_rows_write(c, enters, &in->enters, err, errlen) < 0) return -1;
-    return en_pg_rows_write(c, EN_PG_STEPS_SQL, &in->steps, err, errlen);
+    if (en_pg_rows_write(c, EN_PG_STEPS_SQL, &in->steps, err, errlen) < 0) return -1;
+    if (!in->entered) return 0;
+    return reserve_ids(in, err, errlen) < 0 ? -1
+                                            : en_pg_run_entered(in->r, in->entered, err, errlen);
 }
 
 static void
 intake_free(struct intake *in)
 {
-    PQclear(in->tenants), PQclear(in->live), PQclear(in->hist);
+    PQclear(in->tenants), PQclear(in->live), PQclear(in->hist), PQclear(in->entered);
     free(in->ended);
     en_pg_rows_free(&in->ends), en_pg_rows_free(&in->waits);
     en_pg_rows_free(&in->enters), en_pg_rows_free(&in->steps);
@@ -332,10 +390,11 @@ intake_free(struct intake *in)
 /* Handle the batch's events up to the first that waits for the next batch; *done gets their
  * number. 0 or -1. */
 static int
-handle_batch(const struct en_pg_run *r, PGresult *evs, int *done, char *err, size_t errlen)
+handle_batch(const struct en_pg_run *r, PGresult *evs, bool run, int *done, char *err,
+             size_t errlen)
 {
     int n = PQntuples(evs), rc = 0;
-    struct intake in = {.r = r};
+    struct intake in = {.r = r, .run = run};
     snprintf(in.now, sizeof in.now, "%lld", (long long)r->now);
     in.ends = in.waits = in.enters = in.steps = (struct en_pg_rows)EN_PG_ROWS_INIT;
     struct due_set due = {calloc((size_t)n + 1, sizeof *due.v), 0};
@@ -459,8 +518,8 @@ read_batch(const struct en_pg_run *r, char *horizon, size_t hlen, char *err, siz
     return evs;
 }
 
-int
-en_pg_intake(const struct en_pg_run *r, char *err, size_t errlen)
+static int
+intake_once(const struct en_pg_run *r, bool run, char *err, size_t errlen)
 {
     char horizon[32] = "";
     if (en_pg_cmd(r->conn, "BEGIN", 0, NULL, err, errlen) < 0) return -1;
@@ -469,10 +528,23 @@ en_pg_intake(const struct en_pg_run *r, char *err, size_t errlen)
         en_pg_rollback(r->conn);
         return strcmp(horizon, "busy") == 0 ? 0 : -1;
     }
-    int done = 0, rc = handle_batch(r, evs, &done, err, errlen);
+    int done = 0, rc = handle_batch(r, evs, run, &done, err, errlen);
     if (rc == 0) rc = advance(r, evs, done, horizon, err, errlen);
     PQclear(evs);
     if (rc == 0) rc = en_pg_commit(r->conn, err, errlen);
     if (rc < 0) en_pg_rollback(r->conn);
     return rc < 0 ? -1 : done;
+}
+
+/* The entries' first steps run in the intake's transaction; when anything of that batch fails,
+ * it is taken in again with its entries left due, and the claim runs them (one by one, parking
+ * the one whose SQL fails, when their batch fails again). */
+int
+en_pg_intake(const struct en_pg_run *r, char *err, size_t errlen)
+{
+    int rc = intake_once(r, true, err, errlen);
+    if (rc >= 0) return rc;
+    log_warn(NULL, "an intake batch failed, taking it in again without running its entries: %s",
+             err);
+    return intake_once(r, false, err, errlen);
 }

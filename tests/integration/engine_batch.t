@@ -45,6 +45,8 @@ is "$(pg_sql "SELECT count(*) FROM tern.contacts WHERE attributes->>'stage' = 'o
 is "$(pg_sql "SELECT count(*) FROM tern.enrollment_steps WHERE journey = 'mark'")" 8 \
     "two step runs logged per committed enrollment"
 like "$err" "one by one" "the engine says the batch ran again one enrollment at a time"
+like "$err" "taking it in again without running its entries" \
+    "the failed intake batch was taken in again with its entries left due for the claim"
 
 # An exit, then an entry, of one contact in one intake batch.
 engine_journey again <<'LUA'
@@ -76,5 +78,16 @@ engine_once
 is "$(pg_sql "SELECT coalesce(attributes->>'first_name', '-') || ' ' || (attributes->>'tier')
                 FROM tern.contacts WHERE id = $ann")" "- gold" \
     "an attribute set to nil is removed, the others of the step are set"
+
+# An entry's first steps run in the intake's transaction: the enrollment is
+# inserted as they left it (exited here), never inserted due and updated.
+upd() { pg_sql "SELECT n_tup_upd FROM pg_stat_user_tables WHERE relid = 'tern.enrollments'::regclass"; }
+before=$(upd)
+run_tern event c.forget --email cy@example.com
+engine_once
+is "$(pg_sql "SELECT count(*) FROM tern.enrollments e JOIN tern.contacts c ON c.id = e.contact_id
+                WHERE e.journey = 'forget' AND e.status = 'exited' AND c.email = 'cy@example.com'")" 1 \
+    "an entry's steps ran to its exit within one engine round"
+is "$(upd)" "$before" "the entered enrollment was written once, as its steps left it"
 
 done_testing

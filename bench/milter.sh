@@ -18,8 +18,10 @@
 # or spool). Needs root, postfix, smtp-source, smtp-sink.
 #
 # Usage: bench/milter.sh [COUNT]   (TERN: the binary, default build/cli/tern;
-#        TERN_PERF=FILE runs tern under `perf record -g` into FILE, and the
-#        CPU-per-message line then reads perf's process, not tern's)
+#        TERN_PERF=FILE runs tern under `perf record -g` (or TERN_PERF_ARGS)
+#        into FILE, and the
+#        CPU-per-message line then reads perf's process, not tern's;
+#        TERN_ONLY=1 skips the no-milter and no-op legs, for profiling)
 set -eu
 count=${1:-2000}
 . "$(dirname "$0")/common.sh"
@@ -61,15 +63,18 @@ replace_pid=$!
 at_exit "kill $replace_pid 2>/dev/null"
 sleep 0.3
 
-run none ""
-none=$rate
-run noop "inet:127.0.0.1:$port"
-noop=$rate
-run replace "inet:127.0.0.1:$rport"
-replacing=$rate
-echo "no milter:    $none msg/s"
-echo "no-op milter: $noop msg/s ($(echo "$noop $none" | awk '{ printf "%.2f", $1 / $2 }') of no milter)"
-echo "no-op milter handing the body back: $replacing msg/s ($(echo "$replacing $noop" | awk '{ printf "%.2f", $1 / $2 }') of no-op)"
+if [ -z "${TERN_ONLY:-}" ]; then
+    run none ""
+    none=$rate
+    run noop "inet:127.0.0.1:$port"
+    noop=$rate
+    run replace "inet:127.0.0.1:$rport"
+    replacing=$rate
+    echo "no milter:    $none msg/s"
+    echo "no-op milter: $noop msg/s ($(echo "$noop $none" | awk '{ printf "%.2f", $1 / $2 }') of no milter)"
+    echo "no-op milter handing the body back: $replacing msg/s ($(echo "$replacing $noop" | awk '{ printf "%.2f", $1 / $2 }') of no-op)"
+fi
+noop=${noop:-0} replacing=${replacing:-0}
 
 if ! "$TERN" milter --help >/dev/null 2>&1; then
     echo "tern milter:  not built (no 'tern milter' command)"
@@ -85,7 +90,7 @@ scripts = $work/no-scripts"
 "$TERN" migrate >/dev/null
 printf 'email,first_name\nzoe@example.org,Zoe\n' >"$work/c.csv"
 "$TERN" contacts import "$work/c.csv" >/dev/null
-${TERN_PERF:+perf record -g -o "$TERN_PERF"} "$TERN" milter >"$work/milter.log" 2>&1 &
+${TERN_PERF:+perf record ${TERN_PERF_ARGS:--g} -o "$TERN_PERF"} "$TERN" milter >"$work/milter.log" 2>&1 &
 tern_pid=$!
 at_exit "kill $tern_pid 2>/dev/null"
 sleep 0.5
@@ -96,8 +101,10 @@ tern=$rate
 c1=$(cpu)
 hz=$(getconf CLK_TCK)
 echo "tern milter:  $tern msg/s"
-echo "ratio tern / no-op: $(echo "$tern $noop" | awk '{ printf "%.2f", $1 / $2 }') (goal >= 0.9)"
-echo "ratio tern / no-op handing the body back: $(echo "$tern $replacing" | awk '{ printf "%.2f", $1 / $2 }')"
+if [ -z "${TERN_ONLY:-}" ]; then
+    echo "ratio tern / no-op: $(echo "$tern $noop" | awk '{ printf "%.2f", $1 / $2 }') (goal >= 0.9)"
+    echo "ratio tern / no-op handing the body back: $(echo "$tern $replacing" | awk '{ printf "%.2f", $1 / $2 }')"
+fi
 echo "tern CPU per message: $(echo "$c0 $c1 $hz $count" | awk '{ printf "%.2f ms", ($2 - $1) * 1000 / $3 / ($4 + 20) }')"
 if make -s -C "$BUILD" bench/milter_bench >/dev/null 2>&1; then
     echo "tern in-process: $("$BUILD/bench/milter_bench" "$work/news.eml" "$count" 2>/dev/null) us CPU per message"

@@ -37,6 +37,7 @@
 #include "rewrite.h"
 #include "shell.h"
 #include "smfi_ops.h"
+#include "tplcache.h"
 
 struct daemon {
     struct cli *cli;
@@ -262,6 +263,7 @@ shutdown_all(struct daemon *d)
     spool_drain_stop(d->rec.drain, 5000);
     spool_close(d->rec.spool);
     ccache_free(d->cache);
+    tplc_clear();
     lh_pool_free(d->lua);
     db_pool_free(d->db);
     config_unref(d->cfg);

@@ -171,8 +171,8 @@ lookup(struct ccache *c, const char *key, json_t **out)
         return 0;
     }
     c->st.hits++;
-    *out = json_deep_copy(e->contact); /* callers may change their copy */
-    return *out ? 1 : -1;
+    *out = json_incref(e->contact); /* shared, read-only (contact_cache.h) */
+    return 1;
 }
 
 int
@@ -198,7 +198,7 @@ ccache_get(void *cache, const char *tenant, const char *email, json_t **out, cha
     pthread_mutex_lock(&c->lock);
     if (rc < 0) c->st.failures++;
     if (rc >= 0 && c->max) {
-        insert(c, key, rc ? json_deep_copy(*out) : NULL);
+        insert(c, key, rc ? json_incref(*out) : NULL);
         key = NULL;
     }
     pthread_mutex_unlock(&c->lock);

@@ -8,7 +8,9 @@
  * (the oldest go first). Failed lookups are not cached: the next message
  * asks again (the db pool's back-off keeps a dead server from being
  * hammered). The loader is a callback, so tests need no database;
- * ccache_db_load is the real one.
+ * ccache_db_load is the real one. A found contact is one object shared by
+ * the cache and every message that got it (jansson's reference counts are
+ * atomic): callers only read it, never change it.
  *
  * Depends on: lib/db, lib/contact_view, jansson, pthreads.
  */
@@ -35,7 +37,7 @@ struct ccache;
 struct ccache *ccache_new(size_t max_entries, int64_t ttl_ms, ccache_load_fn load, void *ctx);
 void ccache_free(struct ccache *c);
 
-/* Same contract as ccache_load_fn, served from the cache when fresh. */
+/* Same contract as ccache_load_fn, served from the cache when fresh; *out is read-only. */
 int ccache_get(void *cache, const char *tenant, const char *email, json_t **out, char *err,
                size_t errlen);
 

@@ -14,6 +14,7 @@ milter_libmilter_tern_a_SOURCES = \
 	milter/view.c milter/view.h \
 	milter/rewrite.c milter/rewrite.h \
 	milter/preheader.c milter/preheader.h \
+	milter/tplcache.c milter/tplcache.h \
 	milter/contact_cache.c milter/contact_cache.h \
 	milter/record.c milter/mrecord.h \
 	milter/hook.c milter/hook.h \
@@ -32,6 +33,7 @@ MILTER_UNIT_TESTS = \
 	tests/unit/milter_shell_test \
 	tests/unit/milter_view_test \
 	tests/unit/milter_contact_cache_test \
+	tests/unit/milter_tplcache_test \
 	tests/unit/milter_rewrite_test \
 	tests/unit/milter_golden_test
 check_PROGRAMS += $(MILTER_UNIT_TESTS)
@@ -48,6 +50,8 @@ tests_unit_milter_view_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
 tests_unit_milter_view_test_LDADD = $(MILTER_TERN_LIBS)
 tests_unit_milter_contact_cache_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
 tests_unit_milter_contact_cache_test_LDADD = $(MILTER_TERN_LIBS)
+tests_unit_milter_tplcache_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
+tests_unit_milter_tplcache_test_LDADD = $(MILTER_TERN_LIBS)
 tests_unit_milter_rewrite_test_SOURCES = tests/unit/milter_rewrite_test.c \
 	tests/unit/milter_harness.c tests/unit/milter_harness.h
 tests_unit_milter_rewrite_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)

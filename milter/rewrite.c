@@ -19,6 +19,7 @@
 #include "preheader.h"
 #include "tenant.h"
 #include "tpl.h"
+#include "tplcache.h"
 #include "tracking.h"
 #include "view.h"
 
@@ -248,14 +249,14 @@ rw_encode_header(const char *s, struct buf *out)
     return true;
 }
 
-/* Render `src` as a template into `out`. */
+/* Render `src` as a template into `out` (compiled once per source: milter/tplcache.h). */
 static int
 render(const char *src, size_t len, const char *name, json_t *view, enum tpl_context cx,
        struct buf *out, char *err, size_t errlen)
 {
     struct tpl_error te;
-    struct tpl_opts o = {.name = name};
-    struct tpl *t = tpl_compile(src, len, &o, &te);
+    struct tplc_hold *hold;
+    const struct tpl *t = tplc_get(src, len, name, &te, &hold);
     if (!t) {
         snprintf(err, errlen, "%s template: %s", name, te.msg);
         return -1;
@@ -263,7 +264,7 @@ render(const char *src, size_t len, const char *name, json_t *view, enum tpl_con
     struct tpl_render_opts ro = {.context = cx};
     int rc = tpl_render(t, view, &ro, out, &te);
     if (rc < 0) snprintf(err, errlen, "%s template: %s", name, te.msg);
-    tpl_free(t);
+    tplc_release(hold);
     return rc;
 }
 

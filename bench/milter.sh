@@ -12,8 +12,8 @@
 #   3. tern milter managing every message (render, links, pixel, headers,
 #      record to the spool, contact from a private PostgreSQL).
 # Prints msg/s for each, the ratios tern / no-op (goal >= 0.9) and tern /
-# replacing no-op, tern's
-# CPU time per message, then the same message's CPU in-process
+# replacing no-op, tern's CPU time per message and PostgreSQL's (the record
+# drain; the contact comes from the cache), then the same message's CPU in-process
 # (bench/milter_bench: the callbacks without libmilter, sockets, database
 # or spool). Needs root, postfix, smtp-source, smtp-sink.
 #
@@ -95,10 +95,18 @@ tern_pid=$!
 at_exit "kill $tern_pid 2>/dev/null"
 sleep 0.5
 cpu() { awk '{ print $14 + $15 }' "/proc/$tern_pid/stat"; }
-c0=$(cpu)
+# The cluster's CPU ticks: its live processes, plus the postmaster's reaped children.
+pg_cpu() {
+    pm=$(head -n 1 "$pg_tmp/pg/data/postmaster.pid")
+    { cat "/proc/$pm/stat"; for c in $(ps -o pid= --ppid "$pm"); do cat "/proc/$c/stat" 2>/dev/null || :; done; } |
+        awk -v pm="$pm" '{ s += $14 + $15; if ($1 == pm) s += $16 + $17 } END { print s }'
+}
+c0=$(cpu) p0=$(pg_cpu)
 run tern "inet:127.0.0.1:$tport"
 tern=$rate
 c1=$(cpu)
+sleep 0.5 # the drain's last batch
+p1=$(pg_cpu)
 hz=$(getconf CLK_TCK)
 echo "tern milter:  $tern msg/s"
 if [ -z "${TERN_ONLY:-}" ]; then
@@ -106,6 +114,7 @@ if [ -z "${TERN_ONLY:-}" ]; then
     echo "ratio tern / no-op handing the body back: $(echo "$tern $replacing" | awk '{ printf "%.2f", $1 / $2 }')"
 fi
 echo "tern CPU per message: $(echo "$c0 $c1 $hz $count" | awk '{ printf "%.2f ms", ($2 - $1) * 1000 / $3 / ($4 + 20) }')"
+echo "PostgreSQL CPU per message (the record drain): $(echo "$p0 $p1 $hz $count" | awk '{ printf "%.2f ms", ($2 - $1) * 1000 / $3 / ($4 + 20) }')"
 if make -s -C "$BUILD" bench/milter_bench >/dev/null 2>&1; then
     echo "tern in-process: $("$BUILD/bench/milter_bench" "$work/news.eml" "$count" 2>/dev/null) us CPU per message"
 fi

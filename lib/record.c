@@ -74,19 +74,6 @@ fail(char *err, size_t errlen, const char *what)
     return -1;
 }
 
-/* Set `key` unless `v` is NULL; false only when out of memory. */
-static bool
-put_str(json_t *o, const char *key, const char *v)
-{
-    return !v || json_object_set_new(o, key, json_string(v)) == 0;
-}
-
-static bool
-put_int(json_t *o, const char *key, long long v)
-{
-    return json_object_set_new(o, key, json_integer(v)) == 0;
-}
-
 /* `id` itself, or a new random UUID when it is "". */
 static int
 event_id(const char *id, char out[37], char *err, size_t errlen)
@@ -152,19 +139,6 @@ close_record(struct jw *w, char *err, size_t errlen)
     return jw_end(w) ? 0 : fail(err, errlen, "out of memory");
 }
 
-/* Serialize `o` (consumed) into `out`. */
-static int
-emit(json_t *o, struct buf *out, char *err, size_t errlen)
-{
-    if (!o) return -1;
-    char *text = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    buf_reset(out);
-    bool ok = text && buf_puts(out, text);
-    free(text);
-    return ok ? 0 : fail(err, errlen, "out of memory");
-}
-
 int
 rec_encode_event(const struct rec_event *ev, struct buf *out, char *err, size_t errlen)
 {
@@ -174,40 +148,31 @@ rec_encode_event(const struct rec_event *ev, struct buf *out, char *err, size_t 
     return close_record(&w, err, errlen);
 }
 
-static json_t *
-message_object(const struct rec_message *m, char *err, size_t errlen)
+int
+rec_encode_message(const struct rec_message *m, struct buf *out, char *err, size_t errlen)
 {
     unsigned char raw[16];
-    if (!tok_uuid_parse(m->id, strlen(m->id), raw)) {
-        fail(err, errlen, "message id is not a UUID");
-        return NULL;
-    }
-    if (!m->recipient || !*m->recipient) {
-        fail(err, errlen, "message has no recipient");
-        return NULL;
-    }
-    json_t *o = json_object();
-    bool ok = o && put_str(o, "kind", KIND_MESSAGE) && put_str(o, "id", m->id) &&
-              put_int(o, "contact_id", m->contact_id) && put_str(o, "tenant", m->tenant) &&
-              put_str(o, "recipient", m->recipient) && put_int(o, "recipients", m->recipients) &&
-              put_str(o, "journey", m->journey) && put_str(o, "step", m->step) &&
-              put_int(o, "enrollment_id", m->enrollment_id) &&
-              put_str(o, "template", m->template_name) && put_str(o, "category", m->category) &&
-              put_str(o, "subject", m->subject) && put_str(o, "queue_id", m->queue_id) &&
-              put_int(o, "link_count", m->link_count) &&
-              put_int(o, "sent_us", m->sent_us ? m->sent_us : rec_now_us());
-    if (!ok) {
-        fail(err, errlen, "out of memory");
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-int
-rec_encode_message(const struct rec_message *msg, struct buf *out, char *err, size_t errlen)
-{
-    return emit(message_object(msg, err, errlen), out, err, errlen);
+    if (!tok_uuid_parse(m->id, strlen(m->id), raw))
+        return fail(err, errlen, "message id is not a UUID");
+    if (!m->recipient || !*m->recipient) return fail(err, errlen, "message has no recipient");
+    buf_reset(out);
+    struct jw w = JW_INIT(out); /* one per managed message: no jansson tree (jsonw.h) */
+    jw_str(&w, "kind", KIND_MESSAGE);
+    jw_str(&w, "id", m->id);
+    jw_int(&w, "contact_id", m->contact_id);
+    jw_str(&w, "tenant", m->tenant);
+    jw_str(&w, "recipient", m->recipient);
+    jw_int(&w, "recipients", m->recipients);
+    jw_str(&w, "journey", m->journey);
+    jw_str(&w, "step", m->step);
+    jw_int(&w, "enrollment_id", m->enrollment_id);
+    jw_str(&w, "template", m->template_name);
+    jw_str(&w, "category", m->category);
+    jw_str(&w, "subject", m->subject);
+    jw_str(&w, "queue_id", m->queue_id);
+    jw_int(&w, "link_count", m->link_count);
+    jw_int(&w, "sent_us", m->sent_us ? m->sent_us : rec_now_us());
+    return close_record(&w, err, errlen);
 }
 
 /* A change: its event, with the kind's default type; the caller adds its field and closes. */

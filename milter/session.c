@@ -3,6 +3,7 @@
  */
 #include "session.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,11 +59,46 @@ milter_gen_unref(struct milter_gen *g)
     free(g);
 }
 
+/*
+ * Body buffers of closed connections, for new ones: a client that sends
+ * one message per connection (most do) would otherwise grow a fresh
+ * buffer by reallocation for every message.
+ */
+static pthread_mutex_t stash_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct buf stash[MILTER_SPARE_BODIES];
+static size_t nstash;
+
+static struct buf
+stash_take(void)
+{
+    struct buf b = BUF_INIT;
+    pthread_mutex_lock(&stash_lock);
+    if (nstash) b = stash[--nstash];
+    pthread_mutex_unlock(&stash_lock);
+    return b;
+}
+
+static void
+stash_put(struct buf *b)
+{
+    if (!b->data) return;
+    buf_reset(b);
+    pthread_mutex_lock(&stash_lock);
+    if (nstash < MILTER_SPARE_BODIES) {
+        stash[nstash++] = *b;
+        *b = (struct buf)BUF_INIT;
+    }
+    pthread_mutex_unlock(&stash_lock);
+    buf_free(b); /* the stash was full */
+}
+
 struct milter_conn *
 milter_conn_new(struct milter_gen *g)
 {
     struct milter_conn *c = calloc(1, sizeof *c);
-    if (c) c->gen = milter_gen_ref(g);
+    if (!c) return NULL;
+    c->gen = milter_gen_ref(g);
+    c->spare_body = stash_take();
     return c;
 }
 
@@ -70,8 +106,8 @@ void
 milter_conn_free(struct milter_conn *c)
 {
     if (!c) return;
-    milter_msg_free(c->msg);
-    buf_free(&c->spare_body);
+    milter_conn_end_msg(c); /* its body buffer, if it can be kept, goes to the stash */
+    stash_put(&c->spare_body);
     milter_gen_unref(c->gen);
     free(c);
 }

@@ -19,7 +19,9 @@
  *               milter.max_size). Freed at end of message and on abort;
  *               its body buffer (up to MILTER_SPARE_BODY_MAX) stays with
  *               the connection for the next message, which then neither
- *               grows it by reallocation nor faults its pages in again.
+ *               grows it by reallocation nor faults its pages in again;
+ *               a closed connection leaves it to the next new one (up to
+ *               MILTER_SPARE_BODIES buffers wait, process-wide).
  *
  * Process-wide services (contact lookup, record spool, Lua pool, the
  * rewrite pipeline) come in through struct milter_deps, so tests replace
@@ -49,6 +51,7 @@
 #define MILTER_MAX_RCPTS      1000       /* recipients remembered per message (more are counted) */
 #define MILTER_MAX_HEADERS    2000       /* headers per message; more makes it oversize */
 #define MILTER_SPARE_BODY_MAX (1u << 20) /* a larger body buffer is freed, not kept */
+#define MILTER_SPARE_BODIES   16         /* closed connections' body buffers kept for new ones */
 
 struct lh_message;
 struct milter_job;

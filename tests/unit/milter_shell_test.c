@@ -250,16 +250,24 @@ abort_frees_the_message(void)
     finish(&h);
 }
 
+/* Start `h` and send one managed message; the body buffer it left on the connection. */
+static const char *
+one_message(HX *h)
+{
+    start(h, NULL);
+    hx_transaction(h, "127.0.0.1", "<news@example.com>", one_rcpt, control_msg,
+                   sizeof control_msg - 1);
+    struct milter_conn *c = h->priv;
+    return c && c->spare_body.len == 0 ? c->spare_body.data : NULL;
+}
+
 static void
 next_message_reuses_the_body_buffer(void)
 {
     HX h;
-    start(&h, NULL);
-    hx_transaction(&h, "127.0.0.1", "<news@example.com>", one_rcpt, control_msg,
-                   sizeof control_msg - 1);
+    const char *kept = one_message(&h);
     struct milter_conn *c = h.priv;
-    const char *kept = c ? c->spare_body.data : NULL;
-    ok(kept && c->spare_body.len == 0, "the finished message left its emptied body buffer");
+    ok(kept, "the finished message left its emptied body buffer");
     hx_from(&h, "<news@example.com>");
     ok(c->msg && c->msg->body.data == kept && !c->spare_body.data,
        "the next message starts with it");
@@ -267,6 +275,20 @@ next_message_reuses_the_body_buffer(void)
     is_int(hx_content(&h, control_msg, sizeof control_msg - 1), SMFIS_CONTINUE,
            "and is processed as usual");
     is_int(processed, 2, "both were processed");
+    finish(&h);
+}
+
+static void
+new_connection_takes_a_closed_ones_body_buffer(void)
+{
+    HX h;
+    const char *kept = one_message(&h);
+    finish(&h); /* closes the connection */
+    start(&h, NULL);
+    hx_connect(&h, "127.0.0.1");
+    struct milter_conn *c = h.priv;
+    ok(kept && c && c->spare_body.data == kept,
+       "a new connection starts with the body buffer a closed one left");
     finish(&h);
 }
 
@@ -373,6 +395,7 @@ main(void)
     close_without_private_data_is_safe();
     abort_frees_the_message();
     next_message_reuses_the_body_buffer();
+    new_connection_takes_a_closed_ones_body_buffer();
     oversize_message_passes_untouched();
     split_defers_second_recipient_of_managed_sender();
     pipeline_failure_delivers_the_original();

@@ -21,7 +21,9 @@
 #        TERN_PERF=FILE runs tern under `perf record -g` (or TERN_PERF_ARGS)
 #        into FILE, and the
 #        CPU-per-message line then reads perf's process, not tern's;
-#        TERN_ONLY=1 skips the no-milter and no-op legs, for profiling)
+#        TERN_WRAP=COMMAND runs tern under COMMAND, e.g. valgrind
+#        --tool=callgrind for instruction counts that do not depend on the
+#        load; TERN_ONLY=1 skips the no-milter and no-op legs, for profiling)
 set -eu
 count=${1:-2000}
 . "$(dirname "$0")/common.sh"
@@ -90,10 +92,14 @@ scripts = $work/no-scripts"
 "$TERN" migrate >/dev/null
 printf 'email,first_name\nzoe@example.org,Zoe\n' >"$work/c.csv"
 "$TERN" contacts import "$work/c.csv" >/dev/null
-${TERN_PERF:+perf record ${TERN_PERF_ARGS:--g} -o "$TERN_PERF"} "$TERN" milter >"$work/milter.log" 2>&1 &
+${TERN_PERF:+perf record ${TERN_PERF_ARGS:--g} -o "$TERN_PERF"} ${TERN_WRAP:-} "$TERN" milter >"$work/milter.log" 2>&1 &
 tern_pid=$!
 at_exit "kill $tern_pid 2>/dev/null"
-sleep 0.5
+n=0
+until ss -ltn "sport = :$tport" | grep -q LISTEN || [ $n -ge 600 ]; do # slow under TERN_WRAP
+    sleep 0.1
+    n=$((n + 1))
+done
 cpu() { awk '{ print $14 + $15 }' "/proc/$tern_pid/stat"; }
 # The cluster's CPU ticks: its live processes, plus the postmaster's reaped children.
 pg_cpu() {

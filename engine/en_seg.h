@@ -28,7 +28,8 @@
  * segment's checked_at (a refresh sets checked_at to the start of the
  * oldest transaction running when it began, so a late committer is seen
  * next time). Contacts of other tenants are never members. A deleted
- * contact's memberships go with it (ON DELETE CASCADE), without an event.
+ * contact's memberships go with it (a statement trigger on contacts that
+ * replaced the foreign key's ON DELETE CASCADE, sql/0015), without an event.
  *
  * Depends on: lua/lh.h, lua/lh_reg.h, lua/lh_json.h, lib/db, libpq.
  */

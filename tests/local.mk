@@ -42,8 +42,8 @@ EXTRA_DIST += tests/integration/cli_basics.t tests/integration/event.t
 check_PROGRAMS += tests/integration/schema_test
 tests_integration_schema_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_integration_schema_test_LDADD = $(TERN_LIBS)
-TESTS += tests/integration/schema.t
-EXTRA_DIST += tests/integration/schema.t
+TESTS += tests/integration/schema.t tests/integration/segment_memberships_contact.t
+EXTRA_DIST += tests/integration/schema.t tests/integration/segment_memberships_contact.t
 TESTS += tests/integration/import.t
 EXTRA_DIST += tests/integration/import.t
 

@@ -16,15 +16,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db.h"
 #include "en_pg_int.h"
 #include "en_seg_int.h"
+#include "token.h"
+#include "uuid.h"
 
+/*
+ * A row of the diff, with the id of the event it will write if it changes a
+ * membership: a version 7 UUID (lib/uuid), so the events of one refresh sort
+ * by time and the events' primary key grows at its right edge. Made here:
+ * PostgreSQL's gen_random_uuid() and the bit work on it cost 6 us a row.
+ */
 void
 en_seg_diff_add(struct en_seg_diff *d, const char *contact_id, bool joins)
 {
-    d->oom |= !buf_puts(&d->copy, contact_id) || !buf_puts(&d->copy, joins ? "\tt\n" : "\tf\n");
+    char id[TOK_UUID_STRLEN + 1];
+    unsigned char raw[16];
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (!uuid_v7(raw, (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000)) {
+        d->oom = true;
+        return;
+    }
+    tok_uuid_format(raw, id);
+    d->oom |= !buf_puts(&d->copy, contact_id) || !buf_puts(&d->copy, joins ? "\tt\t" : "\tf\t") ||
+              !buf_puts(&d->copy, id) || !buf_puts(&d->copy, "\n");
     if (joins)
         d->joins++;
     else
@@ -89,17 +108,17 @@ upsert_row(PGconn *conn, const struct lh_segment_info *seg, char *err, size_t er
 }
 
 static int
-copy_diff(PGconn *conn, const struct en_seg_diff *d, char *err, size_t errlen)
+copy_diff(PGconn *conn, const char *data, size_t len, char *err, size_t errlen)
 {
     if (!db_exec(conn,
                  "CREATE TEMP TABLE IF NOT EXISTS seg_diff (contact_id bigint NOT NULL,"
-                 " joins bool NOT NULL) ON COMMIT DELETE ROWS",
+                 " joins bool NOT NULL, event_id uuid NOT NULL) ON COMMIT DELETE ROWS",
                  err, errlen))
         return -1;
     PGresult *res = PQexec(conn, "COPY seg_diff FROM STDIN");
     bool ok = PQresultStatus(res) == PGRES_COPY_IN;
     PQclear(res);
-    ok = ok && (!d->copy.len || PQputCopyData(conn, d->copy.data, (int)d->copy.len) == 1);
+    ok = ok && (!len || PQputCopyData(conn, data, (int)len) == 1);
     ok = PQputCopyEnd(conn, ok ? NULL : "diff not sent") == 1 && ok;
     res = PQgetResult(conn);
     ok = ok && PQresultStatus(res) == PGRES_COMMAND_OK;
@@ -107,18 +126,9 @@ copy_diff(PGconn *conn, const struct en_seg_diff *d, char *err, size_t errlen)
     PQclear(res);
     while ((res = PQgetResult(conn)))
         PQclear(res);
-    return ok ? 0 : -1;
+    /* Statistics for the planner: without them it guesses seg_diff from its pages alone. */
+    return ok && db_exec(conn, "ANALYZE seg_diff", err, errlen) ? 0 : -1;
 }
-
-/*
- * A version 7 UUID (RFC 9562: the Unix milliseconds, then random bits), as
- * lib/uuid makes them: event ids of one refresh then sort by time, so the
- * events' primary key grows at its right edge instead of everywhere.
- */
-#define EVENT_ID_V7                                                                                \
-    "encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) placing"                          \
-    " substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3)"          \
-    " FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid"
 
 /*
  * Memberships and their events from seg_diff: the rows actually changed.
@@ -127,21 +137,34 @@ copy_diff(PGconn *conn, const struct en_seg_diff *d, char *err, size_t errlen)
  * current-member index refuses a double even without it) and the contact
  * still exists; a leave ends only a current membership. Plain INSERT with
  * NOT EXISTS: ON CONFLICT's speculative insertion costs three times as
- * much per row. In contact order, so the indexes fill in order.
+ * much per row. Memberships in contact order, events in id order (made in
+ * the diff's order), so the indexes fill in order.
  */
+/*
+ * The diff's contacts, as the bounds of an index range: a chunk's
+ * memberships are then found among those of its contacts, not among every
+ * member of the segment (the planner, its statistics behind the chunks
+ * just written, merged with all of them: each chunk read all before it).
+ */
+#define DIFF_RANGE                                                                                 \
+    "(SELECT min(contact_id) FROM seg_diff) AND (SELECT max(contact_id) FROM seg_diff)"
+
 static const char apply_sql[] =
     "WITH joined AS (INSERT INTO segment_memberships (contact_id, segment)"
     "  SELECT c.id, $1 FROM seg_diff d JOIN contacts c ON c.id = d.contact_id"
+    "   AND c.id BETWEEN " DIFF_RANGE
     "   WHERE d.joins AND NOT EXISTS (SELECT 1 FROM segment_memberships m"
-    "    WHERE m.segment = $1 AND m.contact_id = d.contact_id AND m.left_at IS NULL)"
+    "    WHERE m.segment = $1 AND m.contact_id = d.contact_id AND m.left_at IS NULL"
+    "     AND m.contact_id BETWEEN " DIFF_RANGE ")"
     "   ORDER BY c.id RETURNING contact_id),"
     " gone AS (UPDATE segment_memberships m SET left_at = now() FROM seg_diff d"
     "  WHERE NOT d.joins AND m.contact_id = d.contact_id AND m.segment = $1 AND m.left_at IS NULL"
-    "  RETURNING m.contact_id),"
+    "   AND m.contact_id BETWEEN " DIFF_RANGE "  RETURNING m.contact_id, d.event_id),"
     " ev AS (INSERT INTO events (id, contact_id, type, occurred_at, source, data)"
-    "  SELECT " EVENT_ID_V7 ", contact_id, t, now(), 'engine', $2::jsonb"
-    "  FROM (SELECT contact_id, '" EN_SEGMENT_ENTERED "' AS t FROM joined UNION ALL"
-    "        SELECT contact_id, '" EN_SEGMENT_LEFT "' FROM gone) x ORDER BY contact_id"
+    "  SELECT event_id, contact_id, t, now(), 'engine', $2::jsonb"
+    "  FROM (SELECT d.event_id, j.contact_id, '" EN_SEGMENT_ENTERED "' AS t"
+    "         FROM joined j JOIN seg_diff d ON d.contact_id = j.contact_id UNION ALL"
+    "        SELECT event_id, contact_id, '" EN_SEGMENT_LEFT "' FROM gone) x ORDER BY event_id"
     "  RETURNING type)"
     " SELECT count(*) FILTER (WHERE type = '" EN_SEGMENT_ENTERED "'),"
     " count(*) FILTER (WHERE type = '" EN_SEGMENT_LEFT "') FROM ev";
@@ -165,11 +188,11 @@ apply(PGconn *conn, const char *name, struct en_seg_stats *out, char *err, size_
 
 /* The row after a refresh: checked (and refreshed, when full) as of the mark, members counted. */
 static int
-finish_row(PGconn *conn, const char *name, const char *at, enum en_seg_scope scope,
+finish_row(PGconn *conn, const char *name, const char *at, enum en_seg_scope scope, int64_t added,
            struct en_seg_stats *out, char *err, size_t errlen)
 {
     char delta[48];
-    snprintf(delta, sizeof delta, "%" PRId64, out->entered - out->left);
+    snprintf(delta, sizeof delta, "%" PRId64, added);
     const char *p[] = {name, at, scope == EN_SEG_FULL ? "t" : "f", delta};
     PGresult *res = en_pg_query(
         conn,
@@ -185,21 +208,94 @@ finish_row(PGconn *conn, const char *name, const char *at, enum en_seg_scope sco
     return 0;
 }
 
+/*
+ * BEGIN with the settings of a write: the statement timeout, memory for its
+ * sorts, and no JIT (the planner's guesses on seg_diff reach its thresholds,
+ * and compiling cost a second per chunk, more than the chunk's write).
+ */
+static int
+begin_write(PGconn *conn, char *err, size_t errlen)
+{
+    char begin[128];
+    snprintf(
+        begin, sizeof begin,
+        "BEGIN; SET LOCAL statement_timeout = %d; SET LOCAL work_mem = '64MB'; SET LOCAL jit = off",
+        EN_SEG_SQL_TIMEOUT_MS);
+    return db_exec(conn, begin, err, errlen) ? 0 : -1;
+}
+
+static int
+commit_or_rollback(PGconn *conn, int rc, char *err, size_t errlen)
+{
+    if (rc == 0) rc = en_pg_commit(conn, err, errlen);
+    if (rc < 0) en_pg_rollback(conn);
+    return rc;
+}
+
+int
+en_seg_write_chunk(PGconn *conn, const char *name, const char *data, size_t len,
+                   struct en_seg_stats *out, char *err, size_t errlen)
+{
+    struct en_seg_stats chunk = {0};
+    int rc = begin_write(conn, err, errlen);
+    if (rc < 0) return -1;
+    rc = copy_diff(conn, data, len, err, errlen);
+    if (rc == 0) rc = apply(conn, name, &chunk, err, errlen);
+    if (rc == 0) {
+        char delta[48];
+        snprintf(delta, sizeof delta, "%" PRId64, chunk.entered - chunk.left);
+        const char *p[] = {name, delta};
+        rc = en_pg_cmd(
+            conn, "UPDATE segments SET member_count = member_count + $2::bigint WHERE name = $1", 2,
+            p, err, errlen);
+    }
+    rc = commit_or_rollback(conn, rc, err, errlen);
+    if (rc == 0) out->entered += chunk.entered, out->left += chunk.left;
+    return rc;
+}
+
+/*
+ * A diff of more than EN_SEG_CHUNK rows, in chunks of their own transaction
+ * (see en_pg_segchunk.c). First the segment's row, with refreshed_at
+ * cleared on a full refresh: if the refresh stops half-way, the next round
+ * refreshes in full (an incremental one keeps checked_at, so the next looks
+ * at the same contacts again) and writes only what is still missing.
+ */
+static int
+write_chunked(PGconn *conn, const struct lh_segment_info *seg, const struct en_seg_diff *d,
+              const char *at, enum en_seg_scope scope, struct en_seg_stats *out, char *err,
+              size_t errlen)
+{
+    const char *p[] = {seg->name};
+    int rc = begin_write(conn, err, errlen);
+    if (rc < 0) return -1;
+    rc = upsert_row(conn, seg, err, errlen);
+    if (rc == 0 && scope == EN_SEG_FULL)
+        rc = en_pg_cmd(conn, "UPDATE segments SET refreshed_at = NULL WHERE name = $1", 1, p, err,
+                       errlen);
+    rc = commit_or_rollback(conn, rc, err, errlen);
+    if (rc == 0) rc = en_seg_write_chunks(conn, seg->name, d, out, err, errlen);
+    if (rc == 0) rc = begin_write(conn, err, errlen);
+    if (rc < 0) return -1;
+    return commit_or_rollback(conn, finish_row(conn, seg->name, at, scope, 0, out, err, errlen),
+                              err, errlen);
+}
+
 static int
 write_diff(PGconn *conn, const struct lh_segment_info *seg, const struct en_seg_diff *d,
            const char *at, enum en_seg_scope scope, struct en_seg_stats *out, char *err,
            size_t errlen)
 {
-    char begin[64];
-    snprintf(begin, sizeof begin, "BEGIN; SET LOCAL statement_timeout = %d", EN_SEG_SQL_TIMEOUT_MS);
-    if (!db_exec(conn, begin, err, errlen)) return -1;
+    if (d->joins + d->leaves > EN_SEG_CHUNK)
+        return write_chunked(conn, seg, d, at, scope, out, err, errlen);
+    if (begin_write(conn, err, errlen) < 0) return -1;
     int rc = upsert_row(conn, seg, err, errlen);
-    if (rc == 0 && (d->joins || d->leaves)) rc = copy_diff(conn, d, err, errlen);
+    if (rc == 0 && (d->joins || d->leaves))
+        rc = copy_diff(conn, d->copy.data, d->copy.len, err, errlen);
     if (rc == 0 && (d->joins || d->leaves)) rc = apply(conn, seg->name, out, err, errlen);
-    if (rc == 0) rc = finish_row(conn, seg->name, at, scope, out, err, errlen);
-    if (rc == 0) rc = en_pg_commit(conn, err, errlen);
-    if (rc < 0) en_pg_rollback(conn);
-    return rc;
+    if (rc == 0)
+        rc = finish_row(conn, seg->name, at, scope, out->entered - out->left, out, err, errlen);
+    return commit_or_rollback(conn, rc, err, errlen);
 }
 
 /* Keep the failure on the segment's row (best effort: the database may be what failed). */
@@ -221,7 +317,7 @@ evaluate_and_write(PGconn *conn, struct lh_state *st, const struct lh_segment_in
     char *since = NULL;
     if (mark(conn, seg->name, at, sizeof at, &since, err, errlen) < 0) return -1;
     if (scope == EN_SEG_FULL || !since) free(since), since = NULL, scope = EN_SEG_FULL;
-    struct en_seg_diff d = {BUF_INIT, 0, 0, false};
+    struct en_seg_diff d = {.copy = BUF_INIT};
     struct en_seg_eval e = {conn, st, seg, since, &d, 0};
     int rc = seg->sql ? en_seg_eval_sql(&e, err, errlen) : en_seg_eval_lua(&e, err, errlen);
     out->evaluated = e.evaluated;

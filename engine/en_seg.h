@@ -11,7 +11,11 @@
  * refreshing it: this one skips it), evaluates the segment into a diff
  * against the current members, and writes the diff, its events and the
  * segment's row in one transaction. A failure (bad SQL, a raising where,
- * a timeout) writes nothing but the error on the segment's row.
+ * a timeout) writes nothing but the error on the segment's row. A diff of
+ * more than 50,000 rows is written in chunks of their own transaction, over
+ * this session and a second one at once; one that fails half-way keeps the
+ * chunks that committed (memberships with their events), leaves the segment
+ * not refreshed, and the next refresh writes the rest (engine/README.md).
  *
  *   SQL (`sql = "..."`): lib/sqlcond checked the condition at load (one
  *     balanced expression); the diff is computed by one SELECT in a READ

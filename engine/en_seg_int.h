@@ -12,12 +12,27 @@
 
 /* The contacts that join and leave, as COPY text for the temporary table seg_diff. */
 struct en_seg_diff {
-    struct buf copy; /* "id\tt\n" joins, "id\tf\n" leaves */
+    struct buf copy; /* "contact\tt\tevent\n" joins, "contact\tf\tevent\n" leaves */
     int64_t joins, leaves;
     bool oom;
 };
 
 void en_seg_diff_add(struct en_seg_diff *d, const char *contact_id, bool joins);
+
+/*
+ * A diff of more rows than this is written in chunks of this many, each in
+ * a transaction of its own (en_pg_segchunk.c); a smaller one in one.
+ */
+#define EN_SEG_CHUNK 50000
+
+/* One chunk of a diff (COPY lines): BEGIN, its memberships and events, member_count, COMMIT.
+ * out->entered and out->left grow by what it wrote. 0, or -1 (rolled back). */
+int en_seg_write_chunk(PGconn *conn, const char *name, const char *data, size_t len,
+                       struct en_seg_stats *out, char *err, size_t errlen);
+
+/* Every chunk of d, over conn and a second session of its own. 0, or -1 with the first error. */
+int en_seg_write_chunks(PGconn *conn, const char *name, const struct en_seg_diff *d,
+                        struct en_seg_stats *out, char *err, size_t errlen);
 
 /* The `definition` column: the SQL condition, or "where function at FILE:LINE" in buf. */
 const char *en_seg_definition(const struct lh_segment_info *seg, char *buf, size_t buflen);

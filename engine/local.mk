@@ -14,7 +14,7 @@ engine_libengine_a_SOURCES = \
 	engine/en_pg.h engine/en_pg_int.h engine/en_pg.c engine/en_pg_intake.c \
 	engine/en_pg_claim.c engine/en_pg_batch.c engine/en_pg_effects.c \
 	engine/en_seg.h engine/en_seg_int.h engine/en_pg_segment.c engine/en_pg_segsql.c \
-	engine/en_pg_seglua.c engine/en_pg_seground.c \
+	engine/en_pg_seglua.c engine/en_pg_seground.c engine/en_pg_segchunk.c \
 	engine/en_sched.h engine/en_sched.c \
 	engine/en_send.h engine/en_send_int.h engine/en_send.c engine/en_send_msg.c \
 	engine/en_send_smtp.c
@@ -50,7 +50,7 @@ ENGINE_PG_TESTS = tests/integration/engine_journeys.t tests/integration/engine_p
 	tests/integration/engine_intake.t tests/integration/engine_concurrency.t \
 	tests/integration/engine_daemon.t tests/integration/engine_rules.t \
 	tests/integration/engine_send.t \
-	tests/integration/engine_segments.t \
+	tests/integration/engine_segments.t tests/integration/engine_segment_chunks.t \
 	tests/integration/engine_batch.t
 TESTS += $(ENGINE_PG_TESTS)
 EXTRA_DIST += $(ENGINE_PG_TESTS) tests/integration/engine_fixture.sh

@@ -30,6 +30,11 @@ struct db_settings {
  */
 PGconn *db_connect(const struct db_settings *s, char *err, size_t errlen);
 
+/* A second session like `conn`: its connection parameters, and the settings it made
+ * for its session (`settings`: the rows of "SELECT name, setting FROM pg_settings
+ * WHERE source = 'session'" on conn). NULL when it cannot be opened. */
+PGconn *db_clone(PGconn *conn, const PGresult *settings);
+
 struct db_pool;
 
 /* Create a pool of `size` connections. The first is opened now, so a

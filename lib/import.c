@@ -879,47 +879,6 @@ writer_main(void *arg)
     return NULL;
 }
 
-/* Give `copy` the settings `conn` made for its session (statement
- * timeout, search path ...): the rows of pg_settings from source 'session'. */
-static bool
-copy_settings(PGconn *copy, const PGresult *settings)
-{
-    bool ok = true;
-    for (int i = 0; ok && i < PQntuples(settings); i++) {
-        const char *params[] = {PQgetvalue(settings, i, 0), PQgetvalue(settings, i, 1)};
-        PGresult *res =
-            PQexecParams(copy, "SELECT set_config($1, $2, false)", 2, NULL, params, NULL, NULL, 0);
-        ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-        PQclear(res);
-    }
-    return ok;
-}
-
-/* A second session like `conn`: same connection parameters and settings. */
-static PGconn *
-clone_conn(PGconn *conn, const PGresult *settings)
-{
-    PQconninfoOption *opts = PQconninfo(conn);
-    if (!opts) return NULL;
-    size_t n = 0;
-    for (PQconninfoOption *o = opts; o->keyword; o++)
-        n++;
-    const char **kw = calloc(n + 1, sizeof *kw), **val = calloc(n + 1, sizeof *val);
-    PGconn *copy = NULL;
-    if (kw && val) {
-        size_t k = 0;
-        for (PQconninfoOption *o = opts; o->keyword; o++)
-            if (o->val) kw[k] = o->keyword, val[k++] = o->val;
-        copy = PQconnectdbParams(kw, val, 0);
-    }
-    free(kw);
-    free(val);
-    PQconninfoFree(opts);
-    if (copy && PQstatus(copy) == CONNECTION_OK && copy_settings(copy, settings)) return copy;
-    PQfinish(copy);
-    return NULL;
-}
-
 static int
 session_setup(struct writer *w)
 {
@@ -942,7 +901,7 @@ open_sessions(struct importer *im, size_t want)
     size_t n;
     for (n = 0; n < want; n++) {
         struct writer *w = &p->writers[n];
-        *w = (struct writer){.p = p, .conn = n ? clone_conn(im->conn, res) : im->conn};
+        *w = (struct writer){.p = p, .conn = n ? db_clone(im->conn, res) : im->conn};
         if (w->conn && session_setup(w) == 0) continue;
         if (n == 0)
             fail(im, "%s", w->err);

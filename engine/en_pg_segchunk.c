@@ -1,8 +1,9 @@
 /*
  * en_pg_segchunk.c - a large diff written in chunks, over two sessions at once
  *
- * The diff's COPY text is cut into chunks of about EN_SEG_CHUNK rows (at line
- * ends), each written by en_seg_write_chunk in a transaction of its own: its
+ * The diff's COPY text is cut into an even number of chunks of at most
+ * EN_SEG_CHUNK rows, all of one size (at line ends; two sessions then finish
+ * together), each written by en_seg_write_chunk in a transaction of its own: its
  * memberships, their events and the segment's member_count together. Two
  * sessions take the chunks in turn, `conn` (which holds the segment's
  * advisory lock throughout) and a clone of it on a thread of its own: the
@@ -27,6 +28,7 @@ struct chunks {
     const char *name;
     const char *data; /* the diff's COPY text */
     size_t len, next; /* next: where the next chunk starts */
+    int64_t rows;     /* per chunk */
     bool failed;
     pthread_mutex_t mu;
 };
@@ -39,13 +41,13 @@ struct writer {
     char err[EN_REASON_MAX];
 };
 
-/* The next chunk, [*at, *at + *len): EN_SEG_CHUNK lines; false when none is left. */
+/* The next chunk, [*at, *at + *len): c->rows lines; false when none is left. */
 static bool
 take(struct chunks *c, const char **at, size_t *len)
 {
     pthread_mutex_lock(&c->mu);
     size_t start = c->next, end = start;
-    for (int lines = 0; end < c->len && lines < EN_SEG_CHUNK; lines++) {
+    for (int64_t lines = 0; end < c->len && lines < c->rows; lines++) {
         const char *nl = memchr(c->data + end, '\n', c->len - end);
         end = nl ? (size_t)(nl - c->data) + 1 : c->len;
     }
@@ -87,7 +89,12 @@ int
 en_seg_write_chunks(PGconn *conn, const char *name, const struct en_seg_diff *d,
                     struct en_seg_stats *out, char *err, size_t errlen)
 {
-    struct chunks c = {name, d->copy.data, d->copy.len, 0, false, PTHREAD_MUTEX_INITIALIZER};
+    int64_t rows = d->joins + d->leaves, pairs = (rows + 2 * EN_SEG_CHUNK - 1) / (2 * EN_SEG_CHUNK);
+    struct chunks c = {.name = name,
+                       .data = d->copy.data,
+                       .len = d->copy.len,
+                       .rows = (rows + 2 * pairs - 1) / (2 * pairs),
+                       .mu = PTHREAD_MUTEX_INITIALIZER};
     struct writer w[2] = {{&c, conn, {0}, 0, ""}, {&c, second_session(conn), {0}, 0, ""}};
     pthread_t th;
     bool threaded = w[1].conn && pthread_create(&th, NULL, work, &w[1]) == 0;

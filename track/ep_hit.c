@@ -111,8 +111,14 @@ record_hit(const struct tr_gen *g, const struct tr_request *rq, const struct tok
         .ip = rq->ip[0] ? rq->ip : NULL,
         .delay_ms = delay,
     };
+    /* Time-ordered ids: each batch's rows land at the right edge of the events'
+     * primary key and (xid, id) indexes instead of at random pages of them. */
     struct buf out = BUF_INIT;
-    int rc = rec_encode_event(&ev, &out, err, sizeof err);
+    int rc = -1;
+    if (rec_new_event_id(rq->now_us, ev.id))
+        rc = rec_encode_event(&ev, &out, err, sizeof err);
+    else
+        snprintf(err, sizeof err, "no random bytes for an event id");
     buf_free(&data);
     if (rc == 0 && !tr_record_take(rec, &out)) {
         rc = -1;

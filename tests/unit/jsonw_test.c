@@ -1,6 +1,7 @@
 /*
  * jsonw_test.c - JSON objects written straight into a buffer (lib/jsonw.c)
  */
+#include <limits.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -71,10 +72,28 @@ utf8_is_kept_and_other_bytes_become_replacement_characters(void)
            "utf8_is_kept_and_other_bytes_become_replacement_characters: a cut sequence replaced");
 }
 
+static void
+integers_are_written_in_full_from_the_smallest_to_the_largest(void)
+{
+    struct buf out = BUF_INIT;
+    struct jw w = JW_INIT(&out);
+    jw_int(&w, "zero", 0);
+    jw_int(&w, "min", LLONG_MIN);
+    jw_int(&w, "max", LLONG_MAX);
+    jw_int(&w, "us", 1764000000123456LL);
+    ok(jw_end(&w), "integers: written");
+    is_str(buf_str(&out),
+           "{\"zero\":0,\"min\":-9223372036854775808,\"max\":9223372036854775807,"
+           "\"us\":1764000000123456}",
+           "integers are written in full from the smallest to the largest");
+    buf_free(&out);
+}
+
 int
 main(void)
 {
     members_are_written_in_order();
+    integers_are_written_in_full_from_the_smallest_to_the_largest();
     quotes_backslashes_and_control_characters_are_escaped();
     utf8_is_kept_and_other_bytes_become_replacement_characters();
     return tap_done();

@@ -96,7 +96,8 @@ proc_cpu() {
 
 # --- tern track ---
 track_start || bail_out "tern track did not start"
-tern_cpu0=$(proc_cpu "$TRACK_PID") pg_cpu0=$(server_cpu "$pg_tmp/pg")
+commits_sql="SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+tern_cpu0=$(proc_cpu "$TRACK_PID") pg_cpu0=$(server_cpu "$pg_tmp/pg") commits0=$(pg_sql "$commits_sql")
 if [ -n "${PERF:-}" ]; then
     pm=$(head -n 1 "$pg_tmp/pg/data/postmaster.pid")
     (sleep 3; pids=$(ps -o pid= --ppid "$pm" | tr -d ' ' | tr '\n' ,)
@@ -116,6 +117,8 @@ done
 track_wait_drained
 tern_cpu=$(echo "$(proc_cpu "$TRACK_PID") $tern_cpu0" | awk '{ print $1 - $2 }')
 pg_cpu=$(echo "$(server_cpu "$pg_tmp/pg") $pg_cpu0" | awk '{ print $1 - $2 }')
+sleep 1 # the statistics of the last transactions reach pg_stat_database
+commits=$(($(pg_sql "$commits_sql") - commits0))
 track_stop
 
 # Where the time goes: one fdatasync on the spool's file system, and the
@@ -148,6 +151,7 @@ printf 'tern track, spool on tmpfs (NOT durable, comparison only): %s req/s   p9
 printf 'CPU per 10,000 clicks (start to drained): tern %s s, cluster %s s (%s and %s s for %s clicks)\n' \
     "$(echo "$tern_cpu $served" | awk '{ printf "%.3f", $1 * 10000 / $2 }')" \
     "$(echo "$pg_cpu $served" | awk '{ printf "%.3f", $1 * 10000 / $2 }')" "$tern_cpu" "$pg_cpu" "$served"
+printf 'transactions committed in the database meanwhile (drain batches and the rest): %s\n' "$commits"
 printf 'load average before: %s\n' "$load"
 # A click made durable whose client hung up before the answer (wrk stopping)
 # is stored but not served: at most one per connection and wrk run (warm-up too).

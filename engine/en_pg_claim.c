@@ -467,7 +467,7 @@ run_part(struct batch *b, int from, int to, char *err, size_t errlen)
 {
     if (from == to) return 0;
     int rc = load_contacts(b, from, to, err, errlen);
-    if (rc == 0) rc = load_events(b, from, to, err, errlen);
+    if (rc == 0 && !b->insert) rc = load_events(b, from, to, err, errlen); /* else given */
     for (int i = from; rc == 0 && i < to; i++)
         rc = run_enr(b, b->o[i].row, err, errlen);
     if (rc == 0) rc = write_part(b, err, errlen);
@@ -602,15 +602,13 @@ run_batch(struct batch *b, char *err, size_t errlen)
 }
 
 int
-en_pg_run_entered(const struct en_pg_run *r, PGresult *rows, char *err, size_t errlen)
+en_pg_run_entered(const struct en_pg_run *r, PGresult *rows, json_t *events, char *err,
+                  size_t errlen)
 {
-    struct batch b;
-    int rc = batch_new(&b, r, err, errlen);
-    if (rc == 0) {
-        b.insert = true, b.rows = rows, b.n = PQntuples(rows);
-        if (!(b.o = run_order(r, rows))) rc = oom(err, errlen);
-    }
-    if (rc == 0) rc = run_part(&b, 0, b.n, err, errlen);
+    struct batch b = {
+        .r = r, .rows = rows, .n = PQntuples(rows), .events = json_incref(events), .insert = true};
+    b.steps = b.enrs = b.deltas = (struct en_pg_rows)EN_PG_ROWS_INIT;
+    int rc = (b.o = run_order(r, rows)) ? run_part(&b, 0, b.n, err, errlen) : oom(err, errlen);
     b.rows = NULL; /* the caller's */
     batch_free(&b);
     return rc;

@@ -59,10 +59,13 @@ void en_pg_delta_free(struct en_pg_delta *x);
  * (en_pg_claim.c), as the claim would run them once due, and insert their
  * rows as the steps leave them. `rows` has the claim's columns: contact_id,
  * id (reserved from the identity), journey, step, step_seq, status, vars,
- * wait_event, trigger_event, attempts, tenant. 0, or -1 with err when a
- * statement failed (the caller rolls back; the transaction is unusable).
+ * wait_event, trigger_event, attempts, tenant; `events` their trigger
+ * events as c.event, by id (the intake has them at hand). 0, or -1 with err
+ * when a statement failed (the caller rolls back; the transaction is
+ * unusable).
  */
-int en_pg_run_entered(const struct en_pg_run *r, PGresult *rows, char *err, size_t errlen);
+int en_pg_run_entered(const struct en_pg_run *r, PGresult *rows, json_t *events, char *err,
+                      size_t errlen);
 
 /* ---- set-based reads and writes of a batch (en_pg_batch.c) ---- */
 

@@ -58,6 +58,7 @@ struct intake {
     struct en_pg_rows ends, waits, enters, steps; /* rows to write */
     bool run;          /* run the entries' first steps in this transaction */
     PGresult *entered; /* then: the entries, as the claim's rows (en_pg_run_entered) */
+    json_t *events;    /* and their events as c.event, by id */
     char now[24];
 };
 
@@ -182,8 +183,10 @@ add_entered(struct intake *in, const struct event *ev, const char *journey, cons
     const char *v[] = {ev->contact_id, "",   journey, "start", "0",   "active",
                        "{}",           NULL, ev->id,  "0",     tenant};
     if (!in->entered && (!(in->entered = PQmakeEmptyPGresult(in->r->conn, PGRES_TUPLES_OK)) ||
-                         !PQsetResultAttrs(in->entered, (int)(sizeof cols / sizeof *cols), cols)))
+                         !PQsetResultAttrs(in->entered, (int)(sizeof cols / sizeof *cols), cols) ||
+                         !(in->events = json_object())))
         return -1;
+    if (json_object_set(in->events, ev->id, ev->json) < 0) return -1;
     int row = PQntuples(in->entered);
     for (int c = 0; c < (int)(sizeof v / sizeof *v); c++)
         if (!PQsetvalue(in->entered, row, c, (char *)v[c], v[c] ? (int)strlen(v[c]) : -1))
@@ -374,14 +377,15 @@ write_batch(struct intake *in, char *err, size_t errlen)
     if (en_pg_rows_write(c, enters, &in->enters, err, errlen) < 0) return -1;
     if (en_pg_rows_write(c, EN_PG_STEPS_SQL, &in->steps, err, errlen) < 0) return -1;
     if (!in->entered) return 0;
-    return reserve_ids(in, err, errlen) < 0 ? -1
-                                            : en_pg_run_entered(in->r, in->entered, err, errlen);
+    if (reserve_ids(in, err, errlen) < 0) return -1;
+    return en_pg_run_entered(in->r, in->entered, in->events, err, errlen);
 }
 
 static void
 intake_free(struct intake *in)
 {
     PQclear(in->tenants), PQclear(in->live), PQclear(in->hist), PQclear(in->entered);
+    json_decref(in->events);
     free(in->ended);
     en_pg_rows_free(&in->ends), en_pg_rows_free(&in->waits);
     en_pg_rows_free(&in->enters), en_pg_rows_free(&in->steps);

@@ -3,7 +3,8 @@
  *
  * A batch reads what its rows need with one `= ANY($1)` statement per
  * table and writes what it decided with one statement per table: the rows
- * go to PostgreSQL as one JSON array, taken apart by jsonb_to_recordset.
+ * go to PostgreSQL as one JSON array, taken apart by jsonb_to_recordset,
+ * or, for the step log, as COPY text.
  * Round trips, not rows, are what a batch waits on. Every value travels
  * as a JSON string or object, so nothing is ever spliced into SQL.
  */
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "en_pg_int.h"
 
 /* ---- array literals for = ANY($1) ---- */
@@ -114,17 +116,36 @@ en_pg_rows_write(PGconn *conn, const char *sql, struct en_pg_rows *r, char *err,
     return rc;
 }
 
-const char EN_PG_STEPS_SQL[] =
-    "INSERT INTO enrollment_steps (contact_id, enrollment_id, seq, journey, step, outcome, detail)"
-    " SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(contact_id bigint, enrollment_id bigint,"
-    " seq int, journey text, step text, outcome text, detail text)";
-
+/* COPY, not a statement over JSON: the step log is the largest write of a step (one row per
+ * step run), and COPY spares parsing it as JSON and taking it apart again. */
 int
 en_pg_step_row(struct en_pg_rows *rows, const char *contact_id, const char *enrollment_id, int seq,
                const char *journey, const char *step, const char *outcome, const char *detail)
 {
-    return en_pg_row(rows, "contact_id:s enrollment_id:s seq:i journey:s step:s outcome:s detail:s",
-                     contact_id, enrollment_id, seq, journey, step, outcome, detail);
+    char n[16];
+    snprintf(n, sizeof n, "%d", seq);
+    const char *v[] = {contact_id, enrollment_id, n, journey, step, outcome, detail};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+        rows->ok &= (!i || buf_putc(&rows->b, '\t')) && db_copy_field(&rows->b, v[i]);
+    rows->ok &= buf_putc(&rows->b, '\n');
+    rows->n++;
+    return rows->ok ? 0 : -1;
+}
+
+int
+en_pg_steps_write(PGconn *conn, struct en_pg_rows *rows, char *err, size_t errlen)
+{
+    if (rows->n == 0) return 0;
+    int rc = -1;
+    if (!rows->ok)
+        snprintf(err, errlen, "out of memory");
+    else if (db_copy_in(conn,
+                        "COPY enrollment_steps (contact_id, enrollment_id, seq, journey, step,"
+                        " outcome, detail) FROM STDIN",
+                        &rows->b, err, errlen))
+        rc = 0;
+    en_pg_rows_reset(rows);
+    return rc;
 }
 
 /* ---- the contacts' c:set and c:score ---- */

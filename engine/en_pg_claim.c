@@ -442,7 +442,7 @@ write_part(struct batch *b, char *err, size_t errlen)
             return oom(err, errlen);
     /* New enrollments before their step rows, which must name them. */
     if (b->insert && en_pg_rows_write(c, enrs_insert_sql, &b->enrs, err, errlen) < 0) return -1;
-    if (en_pg_rows_write(c, EN_PG_STEPS_SQL, &b->steps, err, errlen) < 0) return -1;
+    if (en_pg_steps_write(c, &b->steps, err, errlen) < 0) return -1;
     if (en_pg_rows_write(c, EN_PG_DELTAS_SQL, &b->deltas, err, errlen) < 0) return -1;
     return b->insert ? 0 : en_pg_rows_write(c, enrs_sql, &b->enrs, err, errlen);
 }

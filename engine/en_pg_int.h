@@ -43,8 +43,7 @@ json_t *en_pg_event_json(const char *type, const char *epoch, const char *data);
 
 /*
  * A contact's c:set and c:score over the steps (c:go hops) of one claim,
- * written with the batch's other contacts in one UPDATE: every UPDATE of
- * contacts runs the tenant check trigger, the dearest statement of a step.
+ * written with the batch's other contacts in one UPDATE.
  */
 struct en_pg_delta {
     json_t *patch; /* attributes set */

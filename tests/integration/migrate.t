@@ -39,6 +39,14 @@ out_dup=$(pg_sql "INSERT INTO tern.contacts (email) VALUES ('A@Example.com')" 2>
 like "$out_dup" "contacts_tenant_email" "addresses are unique per tenant case-insensitively"
 out_fk=$(pg_sql "INSERT INTO tern.contacts (tenant, email) VALUES ('nowhere', 'b@example.com')" 2>&1)
 like "$out_fk" 'tenant "nowhere" does not exist' "a contact must belong to an existing tenant"
+pg_sql "INSERT INTO tern.contacts (email) VALUES ('moving@example.com')" >/dev/null
+out_fk=$(pg_sql "UPDATE tern.contacts SET tenant = 'nowhere' WHERE email = 'moving@example.com'" 2>&1)
+like "$out_fk" 'tenant "nowhere" does not exist' "a contact cannot move to a tenant that does not exist"
+pg_sql "INSERT INTO tern.tenants (id) VALUES ('nl')" >/dev/null
+pg_sql "UPDATE tern.contacts SET tenant = 'nl' WHERE email = 'moving@example.com'" >/dev/null
+is "$(pg_sql "SELECT tenant FROM tern.contacts WHERE email = 'moving@example.com'")" nl \
+    "a contact can move to an existing tenant"
+pg_sql "DELETE FROM tern.contacts WHERE email = 'moving@example.com'; DELETE FROM tern.tenants WHERE id = 'nl'" >/dev/null
 out_fk=$(pg_sql "DELETE FROM tern.tenants WHERE id = 'default'" 2>&1)
 like "$out_fk" 'tenant "default" still has contacts' "a tenant with contacts cannot be deleted"
 

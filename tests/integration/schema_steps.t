@@ -1,6 +1,7 @@
 #!/bin/sh
-# The step log's link to its enrollment (sql 0014): checked per statement,
-# with what the foreign key it replaced guaranteed.
+# The step log's link to its enrollment (sql 0014) and an enrollment's link
+# to its contact (sql 0017): checked per statement, with what the foreign
+# keys they replaced guaranteed.
 . "$TERN_SRCDIR/tests/lib/tap.sh"
 . "$TERN_SRCDIR/tests/lib/pg.sh"
 . "$TERN_SRCDIR/tests/lib/tern.sh"
@@ -37,9 +38,22 @@ out=$(pg_sql "UPDATE tern.enrollment_steps SET enrollment_id = 999997 WHERE cont
 like "$out" "enrollment 999997 of contact $a does not exist" "a step row cannot be moved to a missing enrollment"
 
 out=$(pg_sql "UPDATE tern.enrollments SET contact_id = $b WHERE contact_id = $a" 2>&1)
-like "$out" "has step rows" "an enrollment with step rows keeps its contact"
+like "$out" "enrollments: a row's contact_id does not change" "an enrollment keeps its contact"
+out=$(pg_sql "UPDATE tern.contacts SET id = DEFAULT WHERE id = $a" 2>&1)
+like "$out" "contact $a still has enrollments" "an enrolled contact's id does not change"
+
+# An enrollment's contact (sql 0017), checked per statement.
+out=$(pg_sql "INSERT INTO tern.enrollments (contact_id, journey, step) VALUES (999999, 'j', 'start')" 2>&1)
+like "$out" "contact 999999 does not exist" "an enrollment of a missing contact is refused"
+out=$(pg_sql "INSERT INTO tern.enrollments (contact_id, journey, step)
+              VALUES ($a, 'k', 'start'), (999998, 'k', 'start')" 2>&1)
+like "$out" "contact 999998 does not exist" "one missing contact refuses the whole statement"
+is "$(pg_sql "SELECT count(*) FROM tern.enrollments WHERE journey = 'k'")" 0 \
+    "nothing of the refused enrollments is kept"
 
 pg_sql "DELETE FROM tern.contacts WHERE id = $a" >/dev/null
+is "$(pg_sql "SELECT count(*) FROM tern.enrollments WHERE contact_id = $a")" 0 \
+    "deleting a contact deletes its enrollments"
 is "$(steps "WHERE contact_id = $a")" 0 "deleting a contact deletes its enrollments' step rows"
 is "$(steps "WHERE contact_id = $b")" 2 "the other contact's step rows are kept"
 
@@ -67,5 +81,19 @@ sleep 0.3
 pg_sql "DELETE FROM tern.enrollments WHERE id = $e" >/dev/null
 wait $writer
 is "$(steps)" 0 "a delete racing a step writer leaves no orphan step row"
+
+# A contact's delete waits for the writer of its new enrollment, then takes it with it.
+{
+    echo "BEGIN;"
+    echo "INSERT INTO tern.enrollments (contact_id, journey, step) VALUES ($b, 'late', 'start');"
+    echo "SELECT pg_sleep(1);"
+    echo "COMMIT;"
+} | "$PG_BINDIR/psql" -qAtX >/dev/null 2>&1 &
+writer=$!
+sleep 0.3
+pg_sql "DELETE FROM tern.contacts WHERE id = $b" >/dev/null
+wait $writer
+is "$(pg_sql "SELECT count(*) FROM tern.enrollments")" 0 \
+    "a contact's delete racing an enrollment writer leaves no orphan enrollment"
 
 done_testing

@@ -25,9 +25,9 @@
  * an exit, of one contact in one batch must not find the entry's step
  * unrun).
  *
- * Set-based: the batch reads its contacts' tenants, live enrollments
- * (locked FOR UPDATE, in contact order) and histories with one statement
- * each, decides in memory -- an enrollment an earlier event of the batch
+ * Set-based: the batch reads its events with their contacts' tenants, then
+ * the contacts' live enrollments (locked FOR UPDATE, in contact order) and
+ * histories with one statement each, decides in memory -- an enrollment an earlier event of the batch
  * ended is no longer live, and counts in the history -- and writes the
  * ends, the matched waits and their step rows with one statement each,
  * then runs the entries as one claim batch.
@@ -43,7 +43,8 @@
 
 #define LIVE "status IN ('active', 'waiting', 'parked')"
 #define EVENT_COLS                                                                                 \
-    "id, contact_id, type, extract(epoch FROM occurred_at)::bigint AS at, data::text, xid"
+    "id, contact_id, type, extract(epoch FROM occurred_at)::bigint AS at, data::text, xid,"        \
+    " (SELECT c.tenant FROM contacts c WHERE c.id = events.contact_id) AS tenant"
 
 enum { L_CONTACT, L_JOURNEY, L_ID, L_STATUS, L_WAIT, L_STEP, L_SEQ }; /* it->live */
 enum { H_CONTACT, H_JOURNEY, H_ACTIVE, H_ENTERED, H_ENDED };          /* it->hist */
@@ -51,10 +52,9 @@ enum { H_CONTACT, H_JOURNEY, H_ACTIVE, H_ENTERED, H_ENDED };          /* it->his
 /* What one batch read, and what it will write. */
 struct intake {
     const struct en_pg_run *r;
-    PGresult *tenants; /* id, tenant of the events' contacts, by id */
-    PGresult *live;    /* their live enrollments, by contact */
-    PGresult *hist;    /* their past per journey, by contact */
-    bool *ended;       /* per live row: an event of this batch ended it */
+    PGresult *live; /* their live enrollments, by contact */
+    PGresult *hist; /* their past per journey, by contact */
+    bool *ended;    /* per live row: an event of this batch ended it */
     struct en_pg_rows ends, waits, enters, steps; /* rows to write */
     bool run;          /* run the entries' first steps in this transaction */
     PGresult *entered; /* then: the entries, as the claim's rows (en_pg_run_entered) */
@@ -66,6 +66,7 @@ struct intake {
 struct event {
     struct intake *in;
     const char *id, *contact_id, *type, *at; /* at: Unix seconds */
+    const char *tenant;                      /* the contact's; NULL: the contact is gone */
     int64_t contact;
     json_t *json;
     bool made_due; /* an enrollment of the contact is due now because of this event */
@@ -229,9 +230,8 @@ static int
 deliver(struct event *ev, char *err, size_t errlen)
 {
     const struct en_pg_run *r = ev->in->r;
-    int t = first_row(ev->in->tenants, ev->contact);
-    if (t < 0) return 0; /* a deleted contact's events start nothing */
-    const char *tenant = PQgetvalue(ev->in->tenants, t, 1);
+    const char *tenant = ev->tenant;
+    if (!tenant) return 0; /* a deleted contact's events start nothing */
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < r->reg->njourneys; i++)
         rc = journey_sees(ev, &r->reg->journeys[i], tenant, err, errlen);
@@ -260,7 +260,8 @@ handle(struct intake *in, PGresult *evs, int i, struct due_set *due, char *err, 
                        .id = PQgetvalue(evs, i, 0),
                        .contact_id = PQgetvalue(evs, i, 1),
                        .type = PQgetvalue(evs, i, 2),
-                       .at = PQgetvalue(evs, i, 3)};
+                       .at = PQgetvalue(evs, i, 3),
+                       .tenant = PQgetisnull(evs, i, 6) ? NULL : PQgetvalue(evs, i, 6)};
     ev.contact = atoll(ev.contact_id);
     if (is_due(due, ev.contact)) return 1;
     ev.json = en_pg_event_json(ev.type, ev.at, PQgetvalue(evs, i, 4));
@@ -290,7 +291,8 @@ read_by_contacts(struct intake *in, const char *sql, const char *ids, char *err,
  * 30,000 enrollments, growing with the table) instead of 500 index probes (1-2 ms). */
 #define BY_CONTACT "(SELECT DISTINCT unnest($1::bigint[]) AS id) k CROSS JOIN LATERAL"
 
-/* The tenants, live enrollments and histories of the events' contacts. */
+/* The live enrollments and histories of the events' contacts (their tenants come with the
+ * events, from the event read). */
 static int
 read_contacts(struct intake *in, PGresult *evs, char *err, size_t errlen)
 {
@@ -299,11 +301,6 @@ read_contacts(struct intake *in, PGresult *evs, char *err, size_t errlen)
         en_pg_array_add(&a, PQgetvalue(evs, i, 1));
     const char *ids = en_pg_array_end(&a);
     int rc = ids ? 0 : oom(err, errlen);
-    if (rc == 0 &&
-        !(in->tenants = read_by_contacts(
-              in, "SELECT id, tenant FROM contacts WHERE id = ANY($1::bigint[]) ORDER BY id", ids,
-              err, errlen)))
-        rc = -1;
     if (rc == 0 && !(in->live = read_by_contacts(
                          in,
                          "SELECT e.contact_id, e.journey, e.id, e.status,"
@@ -384,7 +381,7 @@ write_batch(struct intake *in, char *err, size_t errlen)
 static void
 intake_free(struct intake *in)
 {
-    PQclear(in->tenants), PQclear(in->live), PQclear(in->hist), PQclear(in->entered);
+    PQclear(in->live), PQclear(in->hist), PQclear(in->entered);
     json_decref(in->events);
     free(in->ended);
     en_pg_rows_free(&in->ends), en_pg_rows_free(&in->waits);

@@ -142,7 +142,7 @@ en_pg_steps_write(PGconn *conn, struct en_pg_rows *rows, char *err, size_t errle
     else if (db_copy_in(conn,
                         "COPY enrollment_steps (contact_id, enrollment_id, seq, journey, step,"
                         " outcome, detail) FROM STDIN",
-                        &rows->b, err, errlen))
+                        rows->b.data, rows->b.len, err, errlen))
         rc = 0;
     en_pg_rows_reset(rows);
     return rc;

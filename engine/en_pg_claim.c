@@ -155,21 +155,15 @@ add_row(struct enr *e, char *err, size_t errlen)
     const char *matched = e->wait_matched[0] ? e->wait_matched : NULL;
     const char *trigger = e->keep_event ? col(e, C_TRIGGER) : NULL;
     const char *reason = e->end_reason[0] ? e->end_reason : NULL;
-    int rc = !vars ? -1
-             : e->b->insert
-                 ? en_pg_row(&e->b->enrs,
-                             "contact_id:s id:s journey:s tenant:s status:s step:s seq:i vars:j"
-                             " wake_at:s wait_event:s wait_matched:s trigger_event:s attempts:i"
-                             " last_error:s end_reason:s",
-                             e->contact_id, e->id, col(e, C_JOURNEY), col(e, C_TENANT), e->status,
-                             e->next_step, e->seq, vars, wake, e->wait_event, matched, trigger,
-                             e->attempts, e->last_error, reason)
-                 : en_pg_row(&e->b->enrs,
-                             "contact_id:s id:s status:s step:s seq:i vars:j wake_at:s"
-                             " wait_event:s wait_matched:s trigger_event:s attempts:i"
-                             " last_error:s end_reason:s",
-                             e->contact_id, e->id, e->status, e->next_step, e->seq, vars, wake,
-                             e->wait_event, matched, trigger, e->attempts, e->last_error, reason);
+    /* One shape for enrs_sql and enrs_insert_sql: the update ignores journey and tenant. */
+    int rc = vars ? en_pg_row(&e->b->enrs,
+                              "contact_id:s id:s journey:s tenant:s status:s step:s seq:i vars:j"
+                              " wake_at:s wait_event:s wait_matched:s trigger_event:s attempts:i"
+                              " last_error:s end_reason:s",
+                              e->contact_id, e->id, col(e, C_JOURNEY), col(e, C_TENANT), e->status,
+                              e->next_step, e->seq, vars, wake, e->wait_event, matched, trigger,
+                              e->attempts, e->last_error, reason)
+                  : -1;
     free(vars);
     return rc < 0 ? oom(err, errlen) : 0;
 }
@@ -605,10 +599,12 @@ int
 en_pg_run_entered(const struct en_pg_run *r, PGresult *rows, json_t *events, char *err,
                   size_t errlen)
 {
-    struct batch b = {
-        .r = r, .rows = rows, .n = PQntuples(rows), .events = json_incref(events), .insert = true};
-    b.steps = b.enrs = b.deltas = (struct en_pg_rows)EN_PG_ROWS_INIT;
-    int rc = (b.o = run_order(r, rows)) ? run_part(&b, 0, b.n, err, errlen) : oom(err, errlen);
+    struct batch b;
+    int rc = batch_new(&b, r, err, errlen);
+    json_decref(b.events); /* given instead of read */
+    b.events = json_incref(events), b.insert = true, b.rows = rows, b.n = PQntuples(rows);
+    if (rc == 0)
+        rc = (b.o = run_order(r, rows)) ? run_part(&b, 0, b.n, err, errlen) : oom(err, errlen);
     b.rows = NULL; /* the caller's */
     batch_free(&b);
     return rc;

@@ -115,19 +115,11 @@ copy_diff(PGconn *conn, const char *data, size_t len, char *err, size_t errlen)
                  " joins bool NOT NULL, event_id uuid NOT NULL) ON COMMIT DELETE ROWS",
                  err, errlen))
         return -1;
-    PGresult *res = PQexec(conn, "COPY seg_diff FROM STDIN");
-    bool ok = PQresultStatus(res) == PGRES_COPY_IN;
-    PQclear(res);
-    ok = ok && (!len || PQputCopyData(conn, data, (int)len) == 1);
-    ok = PQputCopyEnd(conn, ok ? NULL : "diff not sent") == 1 && ok;
-    res = PQgetResult(conn);
-    ok = ok && PQresultStatus(res) == PGRES_COMMAND_OK;
-    if (!ok) db_error(conn, res, err, errlen);
-    PQclear(res);
-    while ((res = PQgetResult(conn)))
-        PQclear(res);
-    /* Statistics for the planner: without them it guesses seg_diff from its pages alone. */
-    return ok && db_exec(conn, "ANALYZE seg_diff", err, errlen) ? 0 : -1;
+    /* Then statistics for the planner: without them it guesses seg_diff from its pages alone. */
+    return db_copy_in(conn, "COPY seg_diff FROM STDIN", data, len, err, errlen) &&
+                   db_exec(conn, "ANALYZE seg_diff", err, errlen)
+               ? 0
+               : -1;
 }
 
 /*

@@ -323,30 +323,41 @@ db_clone(PGconn *conn, const PGresult *settings)
 }
 
 bool
-db_copy_field(struct buf *b, const char *s)
+db_copy_text(struct buf *b, const char *s, size_t n)
 {
-    if (!s) return buf_puts(b, "\\N");
-    const char *run = s;
+    size_t run = 0;
     bool ok = true;
-    for (const char *p = s; *p && ok; p++) {
-        char e = *p == '\\' ? '\\' : *p == '\n' ? 'n' : *p == '\r' ? 'r' : *p == '\t' ? 't' : 0;
-        if (!e) continue;
+    for (size_t i = 0; i < n && ok; i++) {
+        char e;
+        switch (s[i]) { /* what COPY's text format treats specially */
+        case '\\': e = '\\'; break;
+        case '\n': e = 'n'; break;
+        case '\r': e = 'r'; break;
+        case '\t': e = 't'; break;
+        default: continue;
+        }
         char esc[2] = {'\\', e};
-        ok = buf_append(b, run, (size_t)(p - run)) && buf_append(b, esc, 2);
-        run = p + 1;
+        ok = buf_append(b, s + run, i - run) && buf_append(b, esc, 2);
+        run = i + 1;
     }
-    return ok && buf_puts(b, run);
+    return ok && buf_append(b, s + run, n - run);
 }
 
 bool
-db_copy_in(PGconn *conn, const char *sql, const struct buf *data, char *err, size_t errlen)
+db_copy_field(struct buf *b, const char *s)
+{
+    return s ? db_copy_text(b, s, strlen(s)) : buf_puts(b, "\\N");
+}
+
+bool
+db_copy_in(PGconn *conn, const char *sql, const char *data, size_t len, char *err, size_t errlen)
 {
     PGresult *res = PQexec(conn, sql);
     bool ok = PQresultStatus(res) == PGRES_COPY_IN;
     if (!ok) db_error(conn, res, err, errlen);
     PQclear(res);
     if (!ok) return false;
-    bool sent = !data->len || PQputCopyData(conn, data->data, (int)data->len) == 1;
+    bool sent = !len || PQputCopyData(conn, data, (int)len) == 1;
     sent = PQputCopyEnd(conn, sent ? NULL : "the rows could not be sent") == 1 && sent;
     while ((res = PQgetResult(conn))) {
         if (ok && PQresultStatus(res) != PGRES_COMMAND_OK) {

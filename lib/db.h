@@ -63,13 +63,18 @@ bool db_exec(PGconn *conn, const char *sql, char *err, size_t errlen);
 
 struct buf;
 
-/* Append `s` as one field of COPY's text format (NULL: \N), without the delimiter. */
+/* Append the `n` bytes at `s` as one field of COPY's text format, without the delimiter. */
+bool db_copy_text(struct buf *b, const char *s, size_t n);
+
+/* The same for a C string; NULL is SQL NULL (\N). */
 bool db_copy_field(struct buf *b, const char *s);
 
 /*
- * Run `sql` (a COPY ... FROM STDIN) with `data`, rows of COPY text, as its
- * input. False with `err` when the server refused the command or a row.
+ * Run `sql` (a COPY ... FROM STDIN) with the `len` bytes at `data`, rows of
+ * COPY text, as its input. False with `err` when the server refused the
+ * command or a row.
  */
-bool db_copy_in(PGconn *conn, const char *sql, const struct buf *data, char *err, size_t errlen);
+bool db_copy_in(PGconn *conn, const char *sql, const char *data, size_t len, char *err,
+                size_t errlen);
 
 #endif

@@ -251,28 +251,6 @@ json_string(struct buf *b, const char *s, size_t n)
     return ok && buf_append(b, s + run, n - run) && buf_putc(b, '"');
 }
 
-/* One field in COPY's text format: escape what COPY treats specially. */
-static bool
-copy_field(struct buf *b, const char *s, size_t n)
-{
-    size_t run = 0;
-    bool ok = true;
-    for (size_t i = 0; i < n && ok; i++) {
-        char c = s[i], e;
-        switch (c) {
-        case '\\': e = '\\'; break;
-        case '\n': e = 'n'; break;
-        case '\r': e = 'r'; break;
-        case '\t': e = 't'; break;
-        default: continue;
-        }
-        char esc[2] = {'\\', e};
-        ok = buf_append(b, s + run, i - run) && buf_append(b, esc, 2);
-        run = i + 1;
-    }
-    return ok && buf_append(b, s + run, n - run);
-}
-
 /* ---------------------------------------------------------------------
  * typed attribute values
  * --------------------------------------------------------------------- */
@@ -1067,16 +1045,16 @@ copy_line(struct importer *im, const struct row *r, const char *tenant, size_t t
 {
     struct buf *b = &im->cur->data;
     if (!batch_open_line(im->cur)) return false;
-    bool ok = copy_field(b, tenant, tlen) && buf_putc(b, '\t') &&
-              copy_field(b, im->email.data, im->email.len) && buf_putc(b, '\t') &&
-              copy_field(b, im->attrs.data, im->attrs.len);
+    bool ok = db_copy_text(b, tenant, tlen) && buf_putc(b, '\t') &&
+              db_copy_text(b, im->email.data, im->email.len) && buf_putc(b, '\t') &&
+              db_copy_text(b, im->attrs.data, im->attrs.len);
     const char *opt[] = {r->timezone, r->locale};
     size_t len[] = {r->timezone_len, r->locale_len};
     for (int i = 0; i < 2 && ok; i++)
-        ok = buf_putc(b, '\t') && (opt[i] ? copy_field(b, opt[i], len[i]) : buf_puts(b, "\\N"));
+        ok = buf_putc(b, '\t') && (opt[i] ? db_copy_text(b, opt[i], len[i]) : buf_puts(b, "\\N"));
     /* status applies to new contacts only; the upsert ignores it otherwise */
     ok = ok && buf_putc(b, '\t') &&
-         (r->status ? copy_field(b, r->status, r->status_len) : buf_puts(b, "subscribed"));
+         (r->status ? db_copy_text(b, r->status, r->status_len) : buf_puts(b, "subscribed"));
     if (!ok || !buf_putc(b, '\n')) return false;
     im->cur->start[++im->cur->n] = b->len;
     return true;

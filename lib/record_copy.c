@@ -15,6 +15,7 @@
  * PostgreSQL still checks the values themselves (uuid, inet, the event type,
  * the data's JSON); a value it refuses sends the whole batch the general way.
  */
+#include "db.h"
 #include "record_int.h"
 
 #include <stdbool.h>
@@ -262,27 +263,11 @@ utf8_of(long cp, struct buf *out)
     return buf_append(out, u, n);
 }
 
-/* One byte as COPY text carries it: backslash, tab, newline and CR escaped. */
+/* One byte as COPY text carries it. */
 static bool
 copy_byte(char c, struct buf *out)
 {
-    switch (c) {
-    case '\\': return buf_append(out, "\\\\", 2);
-    case '\t': return buf_append(out, "\\t", 2);
-    case '\n': return buf_append(out, "\\n", 2);
-    case '\r': return buf_append(out, "\\r", 2);
-    default: return buf_putc(out, c);
-    }
-}
-
-/* Bytes as they are (an object's JSON text), escaped for COPY. */
-static bool
-copy_raw(const char *p, size_t n, struct buf *out)
-{
-    bool ok = true;
-    for (size_t i = 0; ok && i < n; i++)
-        ok = copy_byte(p[i], out);
-    return ok;
+    return db_copy_text(out, &c, 1);
 }
 
 /* A checked JSON string body, unescaped, then escaped for COPY. */
@@ -323,7 +308,7 @@ copy_column(int c, const struct span *v, struct buf *out)
     if (c == C_DATA && !v->p) return buf_puts(out, "{}");
     if (!v->p || (c == C_CONTACT && v->i == 0)) return buf_append(out, "\\N", 2);
     if (keys[c].type == V_INT) return buf_append(out, v->p, v->n);
-    if (keys[c].type == V_OBJ) return copy_raw(v->p, v->n, out);
+    if (keys[c].type == V_OBJ) return db_copy_text(out, v->p, v->n); /* as it is */
     return copy_string(v->p, v->n, out);
 }
 

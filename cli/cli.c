@@ -129,7 +129,8 @@ const struct cli_command cli_commands[] = {
      "  -v, --verbose    tracebacks with failures, and the scripts' log lines\n\n"
      "Exit status: 0 every test passed, 1 a test failed or the scripts do not load.\n"},
     {"engine", cmd_engine, "run the journey scheduler (foreground daemon)",
-     "engine [--once] [--no-send | --send-only]\n\n"
+     "engine [--once] [--no-send | --send-only]\n"
+     "       tern engine --intake-shards N\n\n"
      "Run the journeys under engine.scripts against PostgreSQL: take new events in,\n"
      "enter contacts, run due steps in batches (FOR UPDATE SKIP LOCKED, so several\n"
      "engines share the work), queue their mail in the outbox and submit it to\n"
@@ -138,7 +139,12 @@ const struct cli_command cli_commands[] = {
      "batch.\n\n"
      "  --once       run until nothing is due now, then exit\n"
      "  --no-send    leave the outbox to other processes (tern engine --send-only)\n"
-     "  --send-only  only submit the outbox (no scripts); any number may run\n"},
+     "  --send-only  only submit the outbox (no scripts); any number may run\n"
+     "  --intake-shards N\n"
+     "               ask for N intake shards (1..64; tern migrate makes 4) and exit:\n"
+     "               events are taken in by shard of contact, so up to N engines take\n"
+     "               events in at once; the running engines switch once the old shards\n"
+     "               have taken in every event up to the request\n"},
     {"segment", cmd_segment, "refresh segments by hand, or list them",
      "segment refresh [NAME...]\n"
      "       tern segment list [--json]\n\n"

@@ -10,14 +10,19 @@
  * processes; --send-only runs nothing but sender passes (no scripts are
  * loaded), so journeys and sending scale apart: any number of each,
  * against one database. --once runs rounds until nothing is due now and
- * exits, for cron-style use and tests.
+ * exits, for cron-style use and tests. --intake-shards N only asks for a
+ * new number of intake shards and exits (engine/en_pg_shard.c): the
+ * engines running make the change.
  */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "db.h"
+#include "engine/en_pg.h"
 #include "engine/en_sched.h"
 #include "engine/en_send.h"
 #include "lua/lh.h"
@@ -132,14 +137,48 @@ run(const struct config *cfg, bool once, enum role role)
     return rc;
 }
 
+/* --intake-shards: the request, on a connection of its own. EXIT_OK or EXIT_FAIL. */
+static int
+request_shards(const struct config *cfg, int shards)
+{
+    char err[1024];
+    struct db_settings db = {cfg->database.url, "tern engine", cfg->database.statement_timeout_ms,
+                             cfg->database.connect_timeout_ms};
+    PGconn *conn = db_connect(&db, err, sizeof err);
+    int rc = conn ? en_pg_shard_request(conn, shards, err, sizeof err) : -1;
+    PQfinish(conn);
+    if (rc < 0) {
+        log_error(NULL, "--intake-shards: %s", err);
+        return EXIT_FAIL;
+    }
+    if (rc == 0)
+        printf("the intake has %d shards already\n", shards);
+    else
+        printf("asked for %d intake shards: the engines switch once the old shards have taken in"
+               " every event up to now\n",
+               shards);
+    return EXIT_OK;
+}
+
+/* A whole number in 1..EN_PG_SHARDS_MAX from `s`, or -1. */
+static int
+parse_shards(const char *s)
+{
+    char *end;
+    long n = strtol(s, &end, 10);
+    return *s && !*end && n >= 1 && n <= EN_PG_SHARDS_MAX ? (int)n : -1;
+}
+
 int
 cmd_engine(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {{"once", no_argument, NULL, 'o'},
                                              {"no-send", no_argument, NULL, 'n'},
                                              {"send-only", no_argument, NULL, 's'},
+                                             {"intake-shards", required_argument, NULL, 'i'},
                                              {0}};
     bool once = false, no_send = false, send_only = false;
+    int shards = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -149,17 +188,29 @@ cmd_engine(struct cli *cli, int argc, char **argv)
             no_send = true;
         else if (c == 's')
             send_only = true;
-        else
+        else if (c == 'i' && (shards = parse_shards(optarg)) > 0)
+            continue;
+        else {
+            if (c == 'i')
+                fprintf(stderr, "tern engine: --intake-shards wants 1 to %d, not %s\n",
+                        EN_PG_SHARDS_MAX, optarg);
             break;
+        }
     }
-    if (c != -1 || optind != argc || (no_send && send_only)) { /* both: nothing would run */
+    /* no-send and send-only: nothing would run; a request for shards runs nothing either */
+    if (c != -1 || optind != argc || (no_send && send_only) ||
+        (shards && (once || no_send || send_only))) {
         cli_usage(cli_command("engine"), true);
         return EXIT_USAGE;
     }
     struct config *cfg = cli_config(cli);
     if (!cfg) return EXIT_FAIL;
     log_setup("tern engine", (enum log_level)cfg->log.level, cfg->log.syslog);
-    int rc = run(cfg, once, no_send ? ROLE_JOURNEYS : send_only ? ROLE_SENDER : ROLE_BOTH);
+    int rc = shards ? request_shards(cfg, shards)
+                    : run(cfg, once,
+                          no_send     ? ROLE_JOURNEYS
+                          : send_only ? ROLE_SENDER
+                                      : ROLE_BOTH);
     config_unref(cfg);
     return rc;
 }

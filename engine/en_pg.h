@@ -50,6 +50,14 @@ struct en_pg_run {
 };
 
 int en_pg_intake(const struct en_pg_run *r, char *err, size_t errlen);
+
+/*
+ * Ask for `shards` intake shards (1..EN_PG_SHARDS_MAX). Running engines finish the events
+ * below a common horizon on the old shards, then the first to hold them all
+ * starts the new ones from it (sql/0018). 1 requested, 0 already so, -1.
+ */
+#define EN_PG_SHARDS_MAX 64
+int en_pg_shard_request(PGconn *conn, int shards, char *err, size_t errlen);
 int en_pg_run_due(const struct en_pg_run *r, char *err, size_t errlen);
 
 /* The retry delay after `attempts` failed tries: 1 min doubling, at most 6 h. */

@@ -30,6 +30,33 @@ int en_pg_commit(PGconn *conn, char *err, size_t errlen);
 /* The journey called `name` in `reg`, or NULL. */
 const struct lh_journey_info *en_pg_journey(const struct lh_reg *reg, const char *name);
 
+/*
+ * The intake's shard a batch holds (en_pg_shard.c). en_pg_shard_lock, in
+ * the caller's transaction, locks shard `want` (-1: the free one advanced
+ * longest ago, none of `skip`): 1, 0 when none is free, -1 on error. The
+ * batch reads events with xid below `horizon` (the snapshot's xmin, or the
+ * horizon of a change of the number of shards), after (last_xid, last_id).
+ */
+struct en_pg_shard {
+    int want;
+    const int *skip;
+    int nskip;
+    /* what was locked */
+    bool locked, resharding;
+    int shard, shards;
+    char last_xid[24], last_id[40], horizon[24];
+};
+int en_pg_shard_lock(PGconn *conn, struct en_pg_shard *sh, char *err, size_t errlen);
+
+/* Move the held shard's cursor past the event (xid, id); with xid NULL, past everything below
+ * its horizon. 0 or -1. */
+int en_pg_shard_advance(PGconn *conn, const struct en_pg_shard *sh, const char *xid, const char *id,
+                        char *err, size_t errlen);
+
+/* When a change of the number of shards is due (every shard past its horizon) and this
+ * connection can hold every shard, make it, in its own transaction: 1 made, 0 not yet, -1. */
+int en_pg_shard_swap(PGconn *conn, char *err, size_t errlen);
+
 /* Reads of c:count and c:in_segment for one contact, in the caller's transaction. */
 struct en_pg_store {
     PGconn *conn;

@@ -1,13 +1,14 @@
 /*
  * en_pg_intake.c - new events to enrollments (see en_pg.h)
  *
- * One transaction per batch: lock the cursor (SKIP LOCKED: while another
- * engine holds it, this one skips the intake), take the horizon
- * pg_snapshot_xmin(pg_current_snapshot()) -- every transaction below it has
- * ended, so no event below it can still appear -- read up to `limit`
- * events after the cursor and below the horizon in (xid, id) order,
- * handle each, move the cursor, commit. An event whose writer is still
- * running waits for a later batch instead of being skipped for good.
+ * One transaction per batch and shard (en_pg_shard.c): lock a shard's
+ * cursor (SKIP LOCKED: engines hold different shards at once; a call goes
+ * round every free shard once), read up to `limit` of its events after the
+ * cursor and below the horizon pg_snapshot_xmin(pg_current_snapshot()) --
+ * every transaction below it has ended, so no event below it can still
+ * appear -- in (xid, id) order, handle each, move the cursor, commit. An
+ * event whose writer is still running waits for a later batch instead of
+ * being skipped for good.
  *
  * Per event, as en_sim.c's deliver: for each journey, a live enrollment
  * ends on an exit event, converts on a goal event, else moves on when it
@@ -415,23 +416,13 @@ handle_batch(const struct en_pg_run *r, PGresult *evs, bool run, int *done, char
  * horizon when every event up to it was handled.
  */
 static int
-advance(const struct en_pg_run *r, PGresult *evs, int n, const char *horizon, char *err,
+advance(const struct en_pg_run *r, const struct en_pg_shard *sh, PGresult *evs, int n, char *err,
         size_t errlen)
 {
-    if (n == r->limit || n < PQntuples(evs)) {
-        const char *p[] = {PQgetvalue(evs, n - 1, 5), PQgetvalue(evs, n - 1, 0)};
-        return en_pg_cmd(r->conn,
-                         "UPDATE engine_cursor SET last_xid = $1, last_id = $2, updated_at = now()"
-                         " WHERE name = 'intake'",
-                         2, p, err, errlen);
-    }
-    const char *p[] = {horizon};
-    return en_pg_cmd(
-        r->conn,
-        "UPDATE engine_cursor SET last_xid = (($1::xid8::text::numeric - 1)::text)::xid8,"
-        " last_id = 'ffffffff-ffff-ffff-ffff-ffffffffffff', updated_at = now()"
-        " WHERE name = 'intake' AND $1::xid8 > '0'::xid8",
-        1, p, err, errlen);
+    if (n == r->limit || n < PQntuples(evs))
+        return en_pg_shard_advance(r->conn, sh, PQgetvalue(evs, n - 1, 5),
+                                   PQgetvalue(evs, n - 1, 0), err, errlen);
+    return en_pg_shard_advance(r->conn, sh, NULL, NULL, err, errlen);
 }
 
 /*
@@ -461,14 +452,16 @@ trigger_types(const struct lh_reg *reg, struct en_pg_array *a)
  * an index step each instead of a place in a batch. Skipping them is what
  * handling them would do: nothing fires, nothing waits for them.
  */
+#define IN_SHARD " AND contact_id % $6::bigint = $7::bigint"
 #define RELEVANT                                                                                   \
     " AND (type = ANY($5::text[]) OR EXISTS (SELECT 1 FROM enrollments w"                          \
     " WHERE w.contact_id = events.contact_id AND w.wait_event = events.type AND w." LIVE "))"
 
+/* The held shard's next events, or NULL with err. */
 static PGresult *
-read_batch(const struct en_pg_run *r, char *horizon, size_t hlen, char *err, size_t errlen)
+read_batch(const struct en_pg_run *r, const struct en_pg_shard *sh, char *err, size_t errlen)
 {
-    /* Bitmap scans off for this transaction (set_config(..., true)). Right after a bulk
+    /* en_pg_shard_lock turned bitmap scans off for this transaction. Right after a bulk
      * load -- an import's events, a segment refresh's segment.entered -- the statistics say
      * a handful of rows, so the planner reads every event of the range by bitmap and sorts
      * them for each batch (0.2 s per batch at 100,000 events) instead of walking the
@@ -480,27 +473,15 @@ read_batch(const struct en_pg_run *r, char *horizon, size_t hlen, char *err, siz
      * JIT off too: a statement the planner costs above jit_above_cost (the history's lateral
      * GROUP BY is estimated at 32,000 rows for a batch of 500) spent 15-17 ms compiling
      * expressions to run them over a few hundred rows. */
-    PGresult *cur = en_pg_query(r->conn,
-                                "SELECT last_xid, last_id, pg_snapshot_xmin(pg_current_snapshot()),"
-                                " set_config('enable_bitmapscan', 'off', true),"
-                                " set_config('jit', 'off', true)"
-                                " FROM engine_cursor WHERE name = 'intake' FOR UPDATE SKIP LOCKED",
-                                0, NULL, err, errlen);
-    if (!cur) return NULL;
-    if (PQntuples(cur) == 0) { /* another engine is taking events in */
-        PQclear(cur);
-        snprintf(horizon, hlen, "busy");
-        return NULL;
-    }
-    char limit[16];
+    char limit[16], shard[16], shards[16];
     snprintf(limit, sizeof limit, "%d", r->limit);
-    snprintf(horizon, hlen, "%s", PQgetvalue(cur, 0, 2));
+    snprintf(shard, sizeof shard, "%d", sh->shard);
+    snprintf(shards, sizeof shards, "%d", sh->shards);
     struct en_pg_array types = EN_PG_ARRAY_INIT;
-    const char *p[] = {PQgetvalue(cur, 0, 0), PQgetvalue(cur, 0, 1), horizon, limit,
-                       trigger_types(r->reg, &types)};
+    const char *p[] = {sh->last_xid, sh->last_id, sh->horizon, limit, trigger_types(r->reg, &types),
+                       shards,       shard};
     if (!p[4]) {
         snprintf(err, errlen, "out of memory");
-        PQclear(cur);
         return NULL;
     }
     /* The rest of the cursor's transaction, then the later ones, as two ordered index
@@ -509,28 +490,30 @@ read_batch(const struct en_pg_run *r, char *horizon, size_t hlen, char *err, siz
     PGresult *evs = en_pg_query(
         r->conn,
         "(SELECT " EVENT_COLS " FROM events WHERE xid = $1::xid8 AND id > $2::uuid"
-        " AND xid < $3::xid8 AND contact_id IS NOT NULL" RELEVANT " ORDER BY id LIMIT $4)"
+        " AND xid < $3::xid8 AND contact_id IS NOT NULL" IN_SHARD RELEVANT " ORDER BY id LIMIT $4)"
         " UNION ALL (SELECT " EVENT_COLS " FROM events WHERE xid > $1::xid8 AND xid < $3::xid8"
-        " AND contact_id IS NOT NULL" RELEVANT " ORDER BY xid, id LIMIT $4)"
+        " AND contact_id IS NOT NULL" IN_SHARD RELEVANT " ORDER BY xid, id LIMIT $4)"
         " ORDER BY xid, id LIMIT $4",
-        5, p, err, errlen);
+        7, p, err, errlen);
     en_pg_array_free(&types);
-    PQclear(cur);
     return evs;
 }
 
+/* One batch of a shard in one transaction: the events handled, or -1 (sh->locked says whether a
+ * shard was held). */
 static int
-intake_once(const struct en_pg_run *r, bool run, char *err, size_t errlen)
+intake_once(const struct en_pg_run *r, struct en_pg_shard *sh, bool run, char *err, size_t errlen)
 {
-    char horizon[32] = "";
     if (en_pg_cmd(r->conn, "BEGIN", 0, NULL, err, errlen) < 0) return -1;
-    PGresult *evs = read_batch(r, horizon, sizeof horizon, err, errlen);
+    int rc = en_pg_shard_lock(r->conn, sh, err, errlen);
+    PGresult *evs = rc == 1 ? read_batch(r, sh, err, errlen) : NULL;
     if (!evs) {
         en_pg_rollback(r->conn);
-        return strcmp(horizon, "busy") == 0 ? 0 : -1;
+        return rc == 0 ? 0 : -1;
     }
-    int done = 0, rc = handle_batch(r, evs, run, &done, err, errlen);
-    if (rc == 0) rc = advance(r, evs, done, horizon, err, errlen);
+    int done = 0;
+    rc = handle_batch(r, evs, run, &done, err, errlen);
+    if (rc == 0) rc = advance(r, sh, evs, done, err, errlen);
     PQclear(evs);
     if (rc == 0) rc = en_pg_commit(r->conn, err, errlen);
     if (rc < 0) en_pg_rollback(r->conn);
@@ -543,9 +526,24 @@ intake_once(const struct en_pg_run *r, bool run, char *err, size_t errlen)
 int
 en_pg_intake(const struct en_pg_run *r, char *err, size_t errlen)
 {
-    int rc = intake_once(r, true, err, errlen);
-    if (rc >= 0) return rc;
-    log_warn(NULL, "an intake batch failed, taking it in again without running its entries: %s",
-             err);
-    return intake_once(r, false, err, errlen);
+    int skip[EN_PG_SHARDS_MAX], nskip = 0, total = 0;
+    while (nskip < EN_PG_SHARDS_MAX) {
+        struct en_pg_shard sh = {.want = -1, .skip = skip, .nskip = nskip};
+        int n = intake_once(r, &sh, true, err, errlen);
+        if (n < 0 && sh.locked) {
+            log_warn(NULL,
+                     "an intake batch failed, taking it in again without running its entries: %s",
+                     err);
+            sh.want = sh.shard;
+            n = intake_once(r, &sh, false, err, errlen);
+        }
+        if (n < 0) return -1;
+        if (!sh.locked) break; /* every shard had its batch, or another engine holds it */
+        total += n;
+        skip[nskip++] = sh.shard;
+        int swapped = sh.resharding ? en_pg_shard_swap(r->conn, err, errlen) : 0;
+        if (swapped < 0) return -1;
+        if (swapped) return total + 1; /* new shards: go round them again */
+    }
+    return total;
 }

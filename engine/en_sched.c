@@ -29,7 +29,8 @@ reconnect(struct en_sched *s, char *err, size_t errlen)
 
 typedef int (*batch_fn)(const struct en_pg_run *r, char *err, size_t errlen);
 
-/* Batches of `fn` until one comes back short; the rows handled, or -1. */
+/* Batches of `fn` until one comes back short (the intake's, one per shard, add up); the rows
+ * handled, or -1. */
 static int
 batches(struct en_sched *s, struct en_pg_run *r, batch_fn fn, char *err, size_t errlen)
 {
@@ -38,7 +39,7 @@ batches(struct en_sched *s, struct en_pg_run *r, batch_fn fn, char *err, size_t 
         r->now = (int64_t)time(NULL);
         if ((n = fn(r, err, errlen)) < 0) return -1;
         total += n;
-    } while (n == r->limit && !stopping(s));
+    } while (n >= r->limit && !stopping(s));
     return total;
 }
 

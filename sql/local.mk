@@ -17,7 +17,8 @@ MIGRATIONS = \
 	sql/0014_enrollment_steps_checks.sql \
 	sql/0015_memberships_contact_check.sql \
 	sql/0016_contacts_tenant_update_check.sql \
-	sql/0017_enrollments_contact_check.sql
+	sql/0017_enrollments_contact_check.sql \
+	sql/0018_intake_shards.sql
 
 sql/migrations.c: $(MIGRATIONS) sql/embed.sh
 	$(AM_V_GEN)$(MKDIR_P) sql && files= && for f in $(MIGRATIONS); do files="$$files $(srcdir)/$$f"; done && \

@@ -9,19 +9,23 @@
 #      one transaction: the enrollments, three enrollment_steps rows each,
 #      the contacts' attribute and score, the enrollments ended. What
 #      PostgreSQL itself needs for these rows, without any engine logic;
-#   2. tern: the same database reset, `tern engine --once --no-send`: the
-#      intake enrolls every contact, the claim runs the three steps.
-# Prints both legs' wall time and CPU seconds (client, and every process
-# of the cluster), the engine's step transitions per second against the
-# issue's goal (20,000/s), the same per CPU second (what a shared, loaded
-# machine does not blur) and tern / floor. Each leg checks its rows.
+#   2. one engine: the same database reset, `tern engine --once --no-send`:
+#      the intake enrolls every contact and runs its three steps;
+#   3. two engines: reset again, two `tern engine --no-send` daemons side by
+#      side until every enrollment has ended: they take the intake's shards
+#      (by contact) at once, so one's CPU overlaps the other's backend.
+# Prints each leg's wall time and CPU seconds (client, and every process
+# of the cluster), the step transitions per second against the issue's
+# goal (20,000/s), the same per CPU second (what a shared, loaded machine
+# does not blur) and tern / floor. Each leg checks its rows.
 #
 # Usage: bench/engine_steps.sh [CONTACTS]   (TERN: the binary, default
 #        build/cli/tern; ENGINE_PERF=FILE records the engine with
 #        `perf record -g`; SERVER_PERF=FILE records the whole machine during
 #        the engine leg: `perf report -i FILE --comm postgres` shows the
-#        cluster's part; ENGINES=N runs N `tern engine --no-send` daemons
-#        side by side instead, until every enrollment has ended)
+#        cluster's part (both for the one-engine leg); ENGINES=N makes
+#        the last leg N daemons, default 2; INTAKE_SHARDS=N sets the
+#        number of intake shards, default what tern migrate makes)
 set -eu
 contacts=${1:-100000}
 . "$(dirname "$0")/common.sh"
@@ -35,6 +39,10 @@ scripts = $top/bench/engine_steps
 [lua]
 call_timeout = 5s"
 "$TERN" migrate >/dev/null
+if [ -n "${INTAKE_SHARDS:-}" ]; then # made by an engine round with nothing to take in
+    "$TERN" engine --intake-shards "$INTAKE_SHARDS" >/dev/null
+    "$TERN" engine --once --no-send 2>/dev/null
+fi
 
 pg_sql "INSERT INTO tern.contacts (email, attributes)
         SELECT 'user' || g || '@example.com', jsonb_build_object('first_name', 'First' || g)
@@ -78,25 +86,21 @@ check() {
         echo "$1: rows differ: exited, steps, contacts changed: $got" >&2; exit 1; }
 }
 
-# ENGINES daemons until every contact's enrollment has ended, then SIGTERM.
+# $1 daemons until every contact's enrollment has ended, then SIGTERM.
 daemons() {
     pids=
-    for i in $(seq "$ENGINES"); do
+    for i in $(seq "$1"); do
         "$TERN" engine --no-send 2>>"$work/engines.log" &
         pids="$pids $!"
     done
     while [ "$(pg_sql "SELECT count(*) FROM tern.enrollments WHERE status = 'exited'")" != "$contacts" ]; do
-        sleep 0.2
+        sleep 0.1
     done
     kill -TERM $pids
     wait $pids || :
 }
 
 engine() {
-    if [ "${ENGINES:-1}" -gt 1 ]; then
-        daemons
-        return
-    fi
     if [ -n "${SERVER_PERF:-}" ]; then
         perf record -q -a --call-graph dwarf,8192 -F 250 -o "$SERVER_PERF" &
         perf_pid=$!
@@ -112,31 +116,33 @@ engine() {
     fi
 }
 
+engines=${ENGINES:-2}
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 reset
 leg floor "$PG_BINDIR/psql" -qX -v ON_ERROR_STOP=1 -c "$floor_sql"
 check floor
 reset
-leg tern engine
-check tern
+leg one engine
+check "one engine"
+reset
+leg many daemons "$engines"
+check "$engines engines"
 
-engines="tern engine --once"
-[ "${ENGINES:-1}" -gt 1 ] && engines="$ENGINES tern engines"
-cat "$work/floor" "$work/tern" | awk -v n="$contacts" -v load="$load" -v engines="$engines" '
+cat "$work/floor" "$work/one" "$work/many" | awk -v n="$contacts" -v load="$load" -v engines="$engines" '
     { wall[NR] = $2 - $1; client[NR] = $4 - $3; server[NR] = $6 - $5 }
     END {
         steps = 3 * n
         printf "contacts:       %d, %d step transitions; load average before: %s\n", n, steps, load
-        split("floor (one SQL script):|" engines ":", name, "|")
-        for (i = 1; i <= 2; i++)
+        split("floor (one SQL script):|tern engine --once:|" engines " tern engines:", name, "|")
+        for (i = 1; i <= 3; i++)
             printf "%-23s %7.2f s  (%7.0f steps/s)  cpu: client %6.2f s, server %6.2f s\n",
                 name[i], wall[i], steps / wall[i], client[i], server[i]
-        printf "tern:           %.0f step transitions/s (goal >= 20000: %.2f of it)\n",
-            steps / wall[2], steps / wall[2] / 20000
-        printf "tern by CPU:    %.0f step transitions per CPU second (engines + cluster)\n",
-            steps / (client[2] + server[2])
-        if (engines ~ /once/)
-            printf "                about what one engine reaches on an idle machine, where the two take turns\n"
-        printf "tern / floor:   %.1f x the wall time, %.1f x the CPU seconds\n",
-            wall[2] / wall[1], (client[2] + server[2]) / (client[1] + server[1])
+        for (i = 2; i <= 3; i++) {
+            who = i == 2 ? "one engine" : engines " engines"
+            printf "tern, %-11s %.0f step transitions/s (goal >= 20000: %.2f of it); %.0f per CPU second\n",
+                who ":", steps / wall[i], steps / wall[i] / 20000, steps / (client[i] + server[i])
+        }
+        printf "                one engine and its backend take turns; engines take intake shards at once\n"
+        printf "tern / floor:   %.1f x the wall time (one engine), %.1f x (%d engines)\n",
+            wall[2] / wall[1], wall[3] / wall[1], engines
     }'

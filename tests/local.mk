@@ -33,8 +33,8 @@ TESTS += tests/unit/config_test
 
 TESTS += tests/integration/migrate.t
 EXTRA_DIST += tests/integration/migrate.t
-TESTS += tests/integration/schema_steps.t
-EXTRA_DIST += tests/integration/schema_steps.t
+TESTS += tests/integration/schema_steps.t tests/integration/schema_outbox.t
+EXTRA_DIST += tests/integration/schema_steps.t tests/integration/schema_outbox.t
 TESTS += tests/integration/cli_basics.t tests/integration/event.t
 EXTRA_DIST += tests/integration/cli_basics.t tests/integration/event.t
 

@@ -23,12 +23,8 @@ rows=${1:-1000000}
 
 bench_cluster segments
 mkdir -p "$work/scripts/segments"
-# The where's call limit is wall-clock time: on a loaded machine 16 contacts
-# can be descheduled past the default 100 ms (see bench/engine_steps.sh).
 tern_conf "$work/tern.conf" "[engine]
-scripts = $work/scripts
-[lua]
-call_timeout = 5s"
+scripts = $work/scripts"
 "$TERN" migrate >/dev/null
 
 cat >"$work/scripts/segments/bench.lua" <<'LUA'

@@ -168,7 +168,7 @@ static const struct cfg_key keys[] = {
     {"lua", "memory", T_SIZE, OFF(lua.memory), "64MB", 0, 0, 0, "memory budget of each Lua state",
      NULL},
     {"lua", "call_timeout", T_DURATION, OFF(lua.call_timeout_ms), "100ms", 0, 0, 0,
-     "wall-clock budget of one call into a script", NULL},
+     "time budget of one call into a script (its CPU time and query waits)", NULL},
     {"lua", "states", T_INT, OFF(lua.states), "4", 0, 1, 256, "pre-warmed Lua states per process",
      NULL},
 };

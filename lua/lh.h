@@ -9,8 +9,9 @@
  * states of the old generation close when their last lease ends.
  *
  * Every call into Lua runs under the limits of `struct lh_limits`: a memory
- * budget per state, a wall-clock budget per call (enforced by a per-pool
- * watchdog that arms a count hook only once the deadline has passed), and
+ * budget per state, a time budget per call (its CPU time and query waits,
+ * enforced by a per-pool watchdog that arms a count hook only once the
+ * budget is used up), and
  * size caps on the few library functions that can run long in C.
  *
  *     struct lh_pool *p = lh_pool_new(NULL, 4, err, sizeof err);
@@ -39,7 +40,7 @@
 /* Limits; lh_limits_default() fills in the documented defaults. */
 struct lh_limits {
     size_t mem_bytes;       /* memory budget per state (64 MiB) */
-    unsigned call_ms;       /* wall-clock budget per call from C (100 ms) */
+    unsigned call_ms;       /* time budget per call from C (100 ms): CPU and query waits */
     unsigned load_ms;       /* budget for one file's top-level run at reload (1000 ms) */
     size_t pattern_subject; /* subject cap of string.find/match/gmatch/gsub (64 KiB) */
     size_t pattern_len;     /* pattern cap of the same functions (256 B) */

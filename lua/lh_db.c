@@ -212,7 +212,7 @@ static unsigned
 timeout_ms(const struct lh_state *st)
 {
     unsigned ms = st->gen->svc.db_timeout_ms ? st->gen->svc.db_timeout_ms : DEFAULT_TIMEOUT_MS;
-    int64_t left = (st->deadline - now_ns()) / 1000000;
+    int64_t left = ((int64_t)st->budget_ms * 1000000 - lh_watch_used(st)) / 1000000;
     if (st->depth > 0 && left < (int64_t)ms) ms = left > 1 ? (unsigned)left : 1;
     return ms;
 }
@@ -306,7 +306,7 @@ push_failure(lua_State *L, const char *err)
 }
 
 static int
-l_query(lua_State *L)
+run_query(lua_State *L)
 {
     char err[512];
     size_t len;
@@ -344,6 +344,20 @@ l_query(lua_State *L)
     }
     finish(q);
     return rc == 0 ? 1 : push_failure(L, err);
+}
+
+/* The query's time off the CPU (waiting for a connection, for PostgreSQL) counts toward the
+ * call's budget, which otherwise counts the thread's CPU time (lh_watch.c). */
+static int
+l_query(lua_State *L)
+{
+    struct lh_state *st = lh_from(L);
+    int64_t wall = now_ns(), cpu = lh_clock_ns(st->cpu);
+    lh_watch_query_start(st);
+    int n = run_query(L); /* a Lua error from it leaves the rest uncharged: the call ends */
+    int64_t cpu_end = lh_clock_ns(st->cpu);
+    lh_watch_query_end(st, cpu >= 0 && cpu_end >= 0 ? (now_ns() - wall) - (cpu_end - cpu) : 0);
+    return n;
 }
 
 /* Install `db` into the prototype. */

@@ -18,6 +18,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <lua.h>
 
@@ -38,7 +39,7 @@ struct lh_gen {
     size_t nsrc;
     struct lh_services svc; /* as set when this generation was built; owns templates_dir */
     unsigned refs;          /* one while serving, plus one per lease */
-    unsigned nstates; /* open states of this generation */
+    unsigned nstates;       /* open states of this generation */
     struct lh_state *idle;
 };
 
@@ -52,10 +53,14 @@ struct lh_state {
     size_t mem_limit;
     bool mem_hit;
     /* time: see the locking note above */
-    atomic_int fired;   /* deadline passed, hook armed */
-    int64_t deadline;   /* CLOCK_MONOTONIC nanoseconds */
-    unsigned budget_ms; /* of the running call, for messages */
-    lua_State *cur;     /* thread running now: the main one or a coroutine */
+    atomic_int fired;         /* the call used its budget, hook armed */
+    int64_t deadline;         /* CLOCK_MONOTONIC nanoseconds: the watchdog's next look */
+    unsigned budget_ms;       /* of the running call */
+    clockid_t cpu;            /* the calling thread's CPU clock */
+    int64_t cpu_start;        /* its reading when the call began */
+    _Atomic int64_t waited;   /* ns the call spent waiting for PostgreSQL (db.query) */
+    _Atomic int64_t querying; /* CLOCK_MONOTONIC start of the db.query running, or 0 */
+    lua_State *cur;           /* thread running now: the main one or a coroutine */
     struct lh_state *wd_next, *wd_prev;
     int depth;            /* 1 while a call from C runs */
     struct lh_patctx pat; /* limits and interrupt flag for the matcher */
@@ -93,6 +98,15 @@ lh_from(lua_State *L)
 int lh_watch_start(struct lh_pool *pool, char *err, size_t errlen);
 void lh_watch_stop(struct lh_pool *pool);
 void lh_watch_begin(struct lh_state *st, unsigned ms);
+/* What the running call has used of its budget, in ns: the calling thread's CPU time plus the
+ * time its queries waited (lh_watch_waited). From any thread. */
+int64_t lh_watch_used(const struct lh_state *st);
+/* A db.query of the running call starts (from its own thread): until it ends, its wall time
+ * counts as used. At the end its time off the CPU, `waited_ns`, is charged to the call. */
+void lh_watch_query_start(struct lh_state *st);
+void lh_watch_query_end(struct lh_state *st, int64_t waited_ns);
+/* Nanoseconds on `clock`, or -1. */
+int64_t lh_clock_ns(clockid_t clock);
 void lh_watch_end(struct lh_state *st);
 lua_State *lh_watch_enter(struct lh_state *st, lua_State *co);
 void lh_watch_leave(struct lh_state *st, lua_State *prev);

@@ -1,9 +1,17 @@
 /*
  * lh_watch.c - the per-pool watchdog that enforces the time limit
  *
- * A call registers its deadline; one thread per pool sleeps until the
- * earliest deadline and, when it passes, sets `fired` and installs a count
- * hook (every instruction) on the thread the state is running right now.
+ * The budget of a call is time the call itself uses: the CPU time of the
+ * thread running it, plus the time its db.query calls wait for PostgreSQL.
+ * Time the thread spends waiting for a core is not counted, so a trivial
+ * step on a loaded machine is not stopped because the scheduler passed it
+ * over (wall-clock budgets did that). Since the thread cannot use more CPU
+ * than wall time, the budget cannot run out sooner than `budget` from the
+ * start: a call registers that moment; one thread per pool sleeps until the
+ * earliest such moment, reads the call's use, and either sets `fired` and
+ * installs a count hook (every instruction) on the thread the state is
+ * running right now, or looks again once the rest of the budget could have
+ * run out.
  * Until then no hook exists, so calls pay nothing for the limit. Once fired
  * the hook raises "time limit exceeded" on every instruction until control
  * is back in C, so a script's pcall, xpcall handler or __close cannot
@@ -23,12 +31,41 @@
 
 #include <lauxlib.h>
 
+int64_t
+lh_clock_ns(clockid_t clock)
+{
+    struct timespec ts;
+    if (clock_gettime(clock, &ts) != 0) return -1;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static int64_t
 now_ns(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return lh_clock_ns(CLOCK_MONOTONIC);
+}
+
+int64_t
+lh_watch_used(const struct lh_state *st)
+{
+    int64_t cpu = lh_clock_ns(st->cpu), since = atomic_load(&st->querying);
+    if (cpu < 0) return INT64_MAX; /* cannot tell: the budget counts as used */
+    int64_t used = cpu - st->cpu_start + atomic_load(&st->waited);
+    return since && st->cpu != CLOCK_MONOTONIC ? used + (now_ns() - since) : used;
+}
+
+void
+lh_watch_query_start(struct lh_state *st)
+{
+    atomic_store(&st->querying, now_ns());
+}
+
+void
+lh_watch_query_end(struct lh_state *st, int64_t waited_ns)
+{
+    if (waited_ns > 0 && st->cpu != CLOCK_MONOTONIC) /* a wall clock has counted it already */
+        atomic_fetch_add(&st->waited, waited_ns);
+    atomic_store(&st->querying, 0);
 }
 
 /* The hook: only ever installed once the deadline has passed. */
@@ -55,7 +92,7 @@ arm(lua_State *L)
     lua_sethook(L, hook, LUA_MASKCOUNT, 1);
 }
 
-/* With wd_mu held: arm every running state whose deadline passed; next wake-up. */
+/* With wd_mu held: arm every running state that used its budget; next wake-up. */
 static int64_t
 sweep(struct lh_pool *pool)
 {
@@ -63,11 +100,15 @@ sweep(struct lh_pool *pool)
     for (struct lh_state *st = pool->wd_running; st; st = st->wd_next) {
         if (atomic_load(&st->fired)) continue;
         if (st->deadline <= now) {
-            atomic_store(&st->fired, 1); /* before the hook: the hook checks it */
-            arm(st->cur);
-        } else if (st->deadline < next) {
-            next = st->deadline;
+            int64_t left = (int64_t)st->budget_ms * 1000000 - lh_watch_used(st);
+            if (left <= 0) {
+                atomic_store(&st->fired, 1); /* before the hook: the hook checks it */
+                arm(st->cur);
+                continue;
+            }
+            st->deadline = now + left; /* the soonest the rest can be used up */
         }
+        if (st->deadline < next) next = st->deadline;
     }
     return next;
 }
@@ -135,6 +176,11 @@ void
 lh_watch_begin(struct lh_state *st, unsigned ms)
 {
     struct lh_pool *pool = st->pool;
+    if (pthread_getcpuclockid(pthread_self(), &st->cpu) != 0)
+        st->cpu = CLOCK_MONOTONIC; /* no thread clock: wall-clock time */
+    st->cpu_start = lh_clock_ns(st->cpu);
+    atomic_store(&st->waited, 0);
+    atomic_store(&st->querying, 0);
     pthread_mutex_lock(&pool->wd_mu);
     st->deadline = now_ns() + (int64_t)ms * 1000000;
     st->budget_ms = ms;

@@ -145,6 +145,23 @@ remaining_call_budget_caps_the_timeout(void)
     lh_pool_free(p);
 }
 
+/* The budget counts the call's CPU time and the time its queries wait: three queries of 150 ms
+ * use a 300 ms budget up by the third, whose statement timeout is what is left of it. */
+static void
+query_time_counts_toward_the_budget(void)
+{
+    struct lh_services svc = {.db = dbp, .db_timeout_ms = 10000};
+    struct lh_pool *p = lua_pool(&svc, 300);
+    double t0 = now_s();
+    const char *r = probe_call(p, "sleep_thrice", "0.15");
+    if (!ok(strstr(r, "canceling statement due to statement timeout") ||
+                strstr(r, "time limit exceeded (300 ms)"),
+            "waiting for PostgreSQL counts toward the call's budget"))
+        diag("  got %s", r);
+    ok(now_s() - t0 < 1.0, "the calls ended near the 300 ms budget (%.2f s)", now_s() - t0);
+    lh_pool_free(p);
+}
+
 static void
 row_count_is_capped(void)
 {
@@ -221,6 +238,7 @@ main(void)
     sql_errors_are_one_line();
     statement_timeout_bounds_a_query();
     remaining_call_budget_caps_the_timeout();
+    query_time_counts_toward_the_budget();
     row_count_is_capped();
     json_deeper_than_the_cap_is_an_error();
     a_lost_connection_is_an_error_then_recovers();

@@ -59,6 +59,11 @@ function lock() return q("SELECT id FROM contacts FOR UPDATE") end
 function two_statements() return q("SELECT 1; DELETE FROM contacts") end
 function syntax() return q("SELEC 1") end
 function sleep(s) return q("SELECT pg_sleep($1::float8)", tonumber(s)) end
+function sleep_thrice(s)
+  local out = {}
+  for i = 1, 3 do out[i] = sleep(s) end
+  return table.concat(out, " | ")
+end
 function many_rows() return q("SELECT generate_series(1, 10001) AS n") end
 function enough_rows() local rows = db.query("SELECT generate_series(1, 10000) AS n") return #rows end
 function deep_json() return q("SELECT (repeat('[', 65) || repeat(']', 65))::jsonb AS deep") end

@@ -90,3 +90,10 @@ end
 function alive()
     return "alive"
 end
+
+-- n rounds of arithmetic: CPU work of a known size (lh_limits_test calibrates n).
+function count(n)
+    local x = 0
+    for i = 1, n do x = x + i % 7 end
+    return x
+end

@@ -6,10 +6,7 @@
 . "$TERN_SRCDIR/tests/lib/pg.sh"
 . "$TERN_SRCDIR/tests/lib/tern.sh"
 
-pg_start_temp || bail_out "cannot start PostgreSQL"
-tern_conf "$(tap_tmpdir)/tern.conf"
-run_tern migrate
-[ "$status" = 0 ] || bail_out "migrate failed: $out"
+tern_test_db
 
 # Two contacts, each with a queued mail and a sent one.
 pg_sql "INSERT INTO tern.contacts (email) VALUES ('a@example.com'), ('b@example.com');

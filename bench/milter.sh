@@ -11,7 +11,8 @@
 #      tern does, so Postfix's cost of a new body is in that reference too;
 #   3. tern milter managing every message (render, links, pixel, headers,
 #      record to the spool, contact from a private PostgreSQL).
-# Prints msg/s for each, the ratios tern / no-op (goal >= 0.9) and tern /
+# Prints msg/s for each (and the whole machine's CPU per message, with how
+# busy both cores were), the ratios tern / no-op (goal >= 0.9) and tern /
 # replacing no-op, tern's CPU time per message and PostgreSQL's (the record
 # drain; the contact comes from the cache), then the same message's CPU in-process
 # (bench/milter_bench: the callbacks without libmilter, sockets, database
@@ -37,22 +38,28 @@ python3 "$top/bench/milter_newsletter.py" "$work/news.eml"
 cc -O2 -o "$work/noop_milter" "$top/bench/noop_milter.c" $(pkg-config --cflags --libs milter) -lpthread
 
 now() { date +%s.%N; }
+# The machine's busy CPU ticks (user, nice, system, irq, softirq; both cores).
+busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 
 # run NAME MILTER: sets $rate to the msg/s of COUNT messages through a fresh instance
-# (pf_start must run in this shell, not in $(...)).
+# (pf_start must run in this shell, not in $(...)) and $machine to the whole machine's
+# CPU time per accepted message (every process: Postfix, the milter, smtp-source, smtp-sink).
 run() {
     PF_SMTPD_MILTERS=$2 PF_MILTER_DEFAULT_ACTION=tempfail \
         PF_EXTRA_MAIN_CF="milter_protocol = 6" pf_start "$work/pf-$1" >/dev/null ||
         bail_out "cannot start Postfix"
     smtp-source -s 20 -m 20 -F "$work/news.eml" -f news@example.com -t zoe@example.org \
         "127.0.0.1:$PF_PORT" # warm-up
-    t0=$(now)
+    b0=$(busy) t0=$(now)
     smtp-source -s 20 -m "$count" -F "$work/news.eml" -f news@example.com -t zoe@example.org \
         "127.0.0.1:$PF_PORT"
-    t1=$(now)
+    t1=$(now) b1=$(busy)
     pf_wait_delivered $((count + 20)) 300 || echo "# $1: not everything was delivered" >&2
     pf_stop >/dev/null 2>&1 || true
     rate=$(echo "$count $t0 $t1" | awk '{ printf "%.1f", $1 / ($3 - $2) }')
+    machine=$(echo "$b0 $b1 $count $(getconf CLK_TCK) $t0 $t1" |
+        awk '{ printf "%.2f ms CPU per message, %.0f%% of both cores busy", ($2 - $1) * 1000 / $4 / $3,
+               ($2 - $1) / $4 / ($6 - $5) / 2 * 100 }')
 }
 
 port=$(pf_free_port)
@@ -67,14 +74,14 @@ sleep 0.3
 
 if [ -z "${TERN_ONLY:-}" ]; then
     run none ""
-    none=$rate
+    none=$rate m_none=$machine
     run noop "inet:127.0.0.1:$port"
-    noop=$rate
+    noop=$rate m_noop=$machine
     run replace "inet:127.0.0.1:$rport"
-    replacing=$rate
-    echo "no milter:    $none msg/s"
-    echo "no-op milter: $noop msg/s ($(echo "$noop $none" | awk '{ printf "%.2f", $1 / $2 }') of no milter)"
-    echo "no-op milter handing the body back: $replacing msg/s ($(echo "$replacing $noop" | awk '{ printf "%.2f", $1 / $2 }') of no-op)"
+    replacing=$rate m_replacing=$machine
+    echo "no milter:    $none msg/s (machine: $m_none)"
+    echo "no-op milter: $noop msg/s ($(echo "$noop $none" | awk '{ printf "%.2f", $1 / $2 }') of no milter; machine: $m_noop)"
+    echo "no-op milter handing the body back: $replacing msg/s ($(echo "$replacing $noop" | awk '{ printf "%.2f", $1 / $2 }') of no-op; machine: $m_replacing)"
 fi
 noop=${noop:-0} replacing=${replacing:-0}
 
@@ -114,7 +121,7 @@ c1=$(cpu)
 sleep 0.5 # the drain's last batch
 p1=$(pg_cpu)
 hz=$(getconf CLK_TCK)
-echo "tern milter:  $tern msg/s"
+echo "tern milter:  $tern msg/s (machine: $machine)"
 if [ -z "${TERN_ONLY:-}" ]; then
     echo "ratio tern / no-op: $(echo "$tern $noop" | awk '{ printf "%.2f", $1 / $2 }') (goal >= 0.9)"
     echo "ratio tern / no-op handing the body back: $(echo "$tern $replacing" | awk '{ printf "%.2f", $1 / $2 }')"

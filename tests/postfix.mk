@@ -9,3 +9,8 @@ EXTRA_DIST += tests/integration/postfix_fixture.t tests/lib/postfix.sh
 # milter DKIM test puts tern in front of it.
 TESTS += tests/integration/dkim_fixture.t
 EXTRA_DIST += tests/integration/dkim_fixture.t tests/lib/dkim.sh
+
+# The daemons' fixtures (tests/lib/milter.sh, tests/integration/track_fixture.sh)
+# recovering from a port another process took.
+TESTS += tests/integration/fixture_ports.t
+EXTRA_DIST += tests/integration/fixture_ports.t

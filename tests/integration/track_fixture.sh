@@ -28,12 +28,6 @@ track_conf() {
     at_exit "track_stop; rm -rf '$TRACK_DIR'"
 }
 
-# track_alive PID: running, not exited and waiting to be reaped (kill -0
-# succeeds on a zombie).
-track_alive() {
-    kill -0 "$1" 2>/dev/null && ! grep -q ') Z ' "/proc/$1/stat" 2>/dev/null
-}
-
 track_start() {
     _tr_tries=0
     while :; do
@@ -43,13 +37,13 @@ track_start() {
         # 30 s: under a parallel sanitized test run a start can take a while.
         while ! curl -s -m 2 -o /dev/null "$TRACK_URL/healthz"; do
             i=$((i + 1))
-            [ $i -le 300 ] && track_alive "$TRACK_PID" || break
+            [ $i -le 300 ] && alive "$TRACK_PID" || break
             sleep 0.1
         done
-        [ $i -gt 300 ] || ! track_alive "$TRACK_PID" || return 0
+        [ $i -gt 300 ] || ! alive "$TRACK_PID" || return 0
         # track_free_port's port can be taken by another process (an outgoing
         # connection of a parallel test) before the tracker binds it.
-        if ! track_alive "$TRACK_PID" && [ $_tr_tries -lt 5 ] &&
+        if ! alive "$TRACK_PID" && [ $_tr_tries -lt 5 ] &&
             tail -n 3 "$TRACK_LOG" | grep -q 'Address already in use'; then
             wait "$TRACK_PID" 2>/dev/null
             _tr_tries=$((_tr_tries + 1))

@@ -44,14 +44,29 @@ milter_setup() {
     } >>"$TERN_CONFIG"
 }
 
-milter_start() {
+milter_spawn() {
     "$TERN" milter >>"$dir/milter.log" 2>&1 &
     milter_pid=$!
     at_exit "kill $milter_pid 2>/dev/null; wait $milter_pid 2>/dev/null"
-    _mt_n=0
-    while ! pf_listening "$MILTER_PORT"; do
-        kill -0 "$milter_pid" 2>/dev/null || bail_out "tern milter exited: $(cat "$dir/milter.log")"
-        [ $_mt_n -lt 100 ] || bail_out "tern milter does not listen: $(cat "$dir/milter.log")"
+}
+
+milter_start() {
+    _mt_tries=0 _mt_n=0
+    milter_spawn
+    # Listening on the port is not enough: a parallel test's daemon may hold it.
+    until pf_listening "$MILTER_PORT" && alive "$milter_pid" &&
+        grep -q "listening on inet:$MILTER_PORT@" "$dir/milter.log"; do
+        if ! alive "$milter_pid"; then
+            # pf_free_port's port was taken by another test before the milter bound it.
+            grep -q "cannot listen on inet:$MILTER_PORT@" "$dir/milter.log" && [ $_mt_tries -lt 5 ] ||
+                bail_out "tern milter exited: $(cat "$dir/milter.log")"
+            _mt_tries=$((_mt_tries + 1)) _mt_old=$MILTER_PORT
+            MILTER_PORT=$(pf_free_port)
+            sed -i "s|^socket = inet:$_mt_old@|socket = inet:$MILTER_PORT@|" "$TERN_CONFIG"
+            milter_spawn
+        fi
+        # 30 s: under a parallel sanitized test run a start can take a while.
+        [ $_mt_n -lt 300 ] || bail_out "tern milter does not listen: $(cat "$dir/milter.log")"
         sleep 0.1
         _mt_n=$((_mt_n + 1))
     done

@@ -44,6 +44,11 @@ unlike() {
         tap_result 1 "$3"; diag "got:  $1" "must not match: $2"; else tap_result 0 "$3"; fi
 }
 
+# alive PID: the process runs (kill -0 also succeeds on an exited child not yet reaped).
+alive() {
+    kill -0 "$1" 2>/dev/null && ! grep -q ') Z ' "/proc/$1/stat" 2>/dev/null
+}
+
 skip_all() { printf '1..0 # SKIP %s\n' "$1"; exit 0; }
 
 bail_out() { printf 'Bail out! %s\n' "$1"; exit 1; }

@@ -116,6 +116,7 @@ run(const struct config *cfg, bool once, enum role role)
                              .pool = pool, /* NULL: no journeys in this process */
                              .scripts = cfg->engine.scripts,
                              .batch = EN_PG_BATCH,
+                             .idempotency_keep_ms = cfg->engine.idempotency_keep_ms,
                              .poll_ms = 1000,
                              .stop = &stop_flag,
                              .reload = pool ? &reload_flag : NULL,

@@ -80,6 +80,22 @@ steps(struct en_sched *s, struct lh_state *st, int *work, char *err, size_t errl
     return 0;
 }
 
+/* Hourly, in a process that runs journeys: idempotency keys past engine.idempotency_keep. A
+ * failure is logged and tried again an hour later; it never stops the round. */
+static void
+prune(struct en_sched *s)
+{
+    int64_t now = (int64_t)time(NULL);
+    if (!s->pool || s->idempotency_keep_ms <= 0 || now - s->pruned_at < 3600) return;
+    s->pruned_at = now;
+    char err[1024];
+    int n = en_pg_prune_idempotency(s->conn, s->idempotency_keep_ms, err, sizeof err);
+    if (n < 0)
+        log_warn(NULL, "pruning idempotency keys: %s", err);
+    else if (n > 0)
+        log_info(NULL, "deleted %d idempotency keys older than engine.idempotency_keep", n);
+}
+
 int
 en_sched_round(struct en_sched *s, int *work, char *err, size_t errlen)
 {
@@ -92,6 +108,7 @@ en_sched_round(struct en_sched *s, int *work, char *err, size_t errlen)
         rc = steps(s, st, work, err, errlen);
         lh_release(st);
     }
+    if (rc == 0 && !stopping(s)) prune(s);
     if (rc == 0 && s->send && !stopping(s)) {
         int sent = send_batches(s, err, errlen);
         rc = sent < 0 ? -1 : 0;

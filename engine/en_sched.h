@@ -39,7 +39,9 @@ struct en_sched {
     volatile sig_atomic_t *reload;
     en_sched_sender send; /* NULL: no sender in this process */
     void *send_ctx;
-    PGconn *conn; /* owned; opened on demand */
+    int64_t idempotency_keep_ms; /* prune older idempotency keys hourly; 0: never */
+    PGconn *conn;                /* owned; opened on demand */
+    int64_t pruned_at;           /* when keys were last pruned (Unix seconds) */
 };
 
 /*

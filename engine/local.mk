@@ -12,7 +12,7 @@ engine_libengine_a_SOURCES = \
 	engine/en_mem.h engine/en_mem.c \
 	engine/en_sim.h engine/en_sim.c engine/en_simspec.c \
 	engine/en_pg.h engine/en_pg_int.h engine/en_pg.c engine/en_pg_intake.c \
-	engine/en_pg_claim.c engine/en_pg_batch.c engine/en_pg_effects.c engine/en_pg_shard.c \
+	engine/en_pg_claim.c engine/en_pg_batch.c engine/en_pg_effects.c engine/en_pg_shard.c engine/en_pg_prune.c \
 	engine/en_seg.h engine/en_seg_int.h engine/en_pg_segment.c engine/en_pg_segsql.c \
 	engine/en_pg_seglua.c engine/en_pg_seground.c engine/en_pg_segchunk.c \
 	engine/en_sched.h engine/en_sched.c \
@@ -51,6 +51,7 @@ ENGINE_PG_TESTS = tests/integration/engine_journeys.t tests/integration/engine_p
 	tests/integration/engine_daemon.t tests/integration/engine_rules.t \
 	tests/integration/engine_send.t \
 	tests/integration/engine_segments.t tests/integration/engine_segment_chunks.t \
-	tests/integration/engine_batch.t tests/integration/engine_shards.t
+	tests/integration/engine_batch.t tests/integration/engine_shards.t \
+	tests/integration/engine_idempotency.t
 TESTS += $(ENGINE_PG_TESTS)
 EXTRA_DIST += $(ENGINE_PG_TESTS) tests/integration/engine_fixture.sh

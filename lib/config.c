@@ -165,6 +165,10 @@ static const struct cfg_key keys[] = {
      "From of journey mail whose template names none (unset: such mail is parked)", NULL},
     {"engine", "send_connections", T_INT, OFF(engine.send_connections), "4", 0, 1, 64,
      "connections each sender keeps open to engine.smtp, one submission in flight on each", NULL},
+    {"engine", "idempotency_keep", T_DURATION, OFF(engine.idempotency_keep_ms), "30d", 0, 0, 0,
+     "how long an idempotency key of the events API stops a retry from being written again;"
+     " the engine deletes older keys (0s: never)",
+     NULL},
     {"lua", "memory", T_SIZE, OFF(lua.memory), "64MB", 0, 0, 0, "memory budget of each Lua state",
      NULL},
     {"lua", "call_timeout", T_DURATION, OFF(lua.call_timeout_ms), "100ms", 0, 0, 0,

@@ -61,9 +61,9 @@ struct config {
         int threads;
         int max_connections;
         char *spool;
-        int64_t spool_max; /* bytes */
-        char *pages;       /* NULL: built-in pages */
-        int api_rate;      /* requests/s per API key */
+        int64_t spool_max;        /* bytes */
+        char *pages;              /* NULL: built-in pages */
+        int api_rate;             /* requests/s per API key */
         char *trusted_proxies;    /* CIDR list whose X-Forwarded-For is believed */
         int64_t max_body;         /* bytes of a POST body */
         char *scanner_networks;   /* CIDR list or NULL */
@@ -78,9 +78,10 @@ struct config {
     struct {
         char *scripts;
         char *templates;
-        char *smtp;           /* smtp://host:port */
-        char *from;           /* From when a template has none; NULL: none */
-        int send_connections; /* submissions in flight per sender */
+        char *smtp;                  /* smtp://host:port */
+        char *from;                  /* From when a template has none; NULL: none */
+        int send_connections;        /* submissions in flight per sender */
+        int64_t idempotency_keep_ms; /* events API idempotency keys older than this go; 0: kept */
     } engine;
     struct {
         int64_t memory; /* bytes per state */

@@ -18,10 +18,12 @@
 #define LOG_MODULE "milter"
 
 #include <errno.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -236,6 +238,35 @@ reloader(void *arg)
     return NULL;
 }
 
+/*
+ * Why an inet or inet6 socket spec cannot be bound, found by binding it once
+ * ourselves: libmilter tells only syslog. The reason, or NULL when binding
+ * works (or the spec is a unix socket: its reason is in the mail log).
+ */
+static const char *
+bind_problem(const char *spec, char *why, size_t len)
+{
+    bool six = strncmp(spec, "inet6:", 6) == 0;
+    if (!six && strncmp(spec, "inet:", 5) != 0) return NULL;
+    char port[16] = "", host[256] = "";
+    const char *p = strchr(spec, ':') + 1, *at = strchr(p, '@');
+    snprintf(port, sizeof port, "%.*s", (int)(at ? (size_t)(at - p) : strlen(p)), p);
+    if (at) snprintf(host, sizeof host, "%s", at + 1);
+    struct addrinfo hints = {.ai_family = six ? AF_INET6 : AF_INET,
+                             .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE},
+                    *ai;
+    int rc = getaddrinfo(*host ? host : NULL, port, &hints, &ai);
+    if (rc != 0) return snprintf(why, len, "%s", gai_strerror(rc)), why;
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+    bool bad = fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+               bind(fd, ai->ai_addr, ai->ai_addrlen) != 0;
+    if (bad) snprintf(why, len, "%s", strerror(errno));
+    if (fd >= 0) close(fd);
+    freeaddrinfo(ai);
+    return bad ? why : NULL;
+}
+
 static int
 serve(struct daemon *d)
 {
@@ -243,7 +274,10 @@ serve(struct daemon *d)
     milter_shell_desc(&desc, "tern");
     if (smfi_setconn(d->cfg->milter.socket) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS ||
         smfi_opensocket(true) != MI_SUCCESS) {
-        log_error("-", "cannot listen on %s", d->cfg->milter.socket);
+        char why[256];
+        const char *problem = bind_problem(d->cfg->milter.socket, why, sizeof why);
+        log_error("-", "cannot listen on %s: %s", d->cfg->milter.socket,
+                  problem ? problem : "libmilter's reason is in the mail log (syslog)");
         return -1;
     }
     log_info("-", "listening on %s", d->cfg->milter.socket);

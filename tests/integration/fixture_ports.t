@@ -1,7 +1,8 @@
 #!/bin/sh
 # The daemons' fixtures pick a free port and then start the daemon on it;
 # another process can take the port in between (parallel tests). Both
-# fixtures then move the daemon to another port instead of failing.
+# fixtures then move the daemon to another port instead of failing, and
+# tern milter says why it could not listen (libmilter tells only syslog).
 . "$TERN_SRCDIR/tests/lib/tap.sh"
 . "$TERN_SRCDIR/tests/lib/pg.sh"
 . "$TERN_SRCDIR/tests/lib/tern.sh"
@@ -26,6 +27,8 @@ taken=$MILTER_PORT
 hold "$taken"
 milter_start
 unlike "$MILTER_PORT" "^$taken\$" "the milter's fixture moves to another port when its own is taken"
+like "$(cat "$dir/milter.log")" "cannot listen on inet:$taken@127.0.0.1: Address already in use" \
+    "tern milter says why it could not listen on the taken port"
 like "$(cat "$dir/milter.log")" "listening on inet:$MILTER_PORT@" "and the milter listens there"
 
 track_conf

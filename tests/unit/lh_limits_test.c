@@ -222,6 +222,7 @@ gc_metamethod_refused(void)
 }
 
 /* Threads that share one core with the caller, to take turns with it. */
+#define COMPETITORS 3
 static atomic_int compete_stop;
 
 static void *
@@ -251,7 +252,7 @@ rounds_for(double ms)
     return n;
 }
 
-/* The budget counts the call's own time: a call that waits for a core -- three threads taking
+/* The budget counts the call's own time: a call that waits for a core -- four threads taking
  * turns on one -- runs past the budget in wall time and is not stopped, since its CPU time is
  * within it. */
 static void
@@ -262,20 +263,20 @@ waiting_for_a_core_does_not_count(void)
     CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
     pthread_getaffinity_np(pthread_self(), sizeof saved, &saved);
     pthread_setaffinity_np(pthread_self(), sizeof one, &one);
-    long long n = rounds_for(BUDGET_MS * 0.4);
-    pthread_t t[2];
+    long long n = rounds_for(BUDGET_MS * 0.5); /* about 200 ms of wall time on a shared core */
+    pthread_t t[COMPETITORS];
     pthread_attr_t a;
     pthread_attr_init(&a);
     pthread_attr_setaffinity_np(&a, sizeof one, &one);
     atomic_store(&compete_stop, 0);
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < COMPETITORS; i++)
         pthread_create(&t[i], &a, compete, NULL);
     struct buf out = BUF_INIT;
     double w0 = now_ms(), c0 = cpu_ms();
     int rc = lh_call(st, "loops.lua:count", &out, err, sizeof err, "i", n);
     double wall = now_ms() - w0, cpu = cpu_ms() - c0;
     atomic_store(&compete_stop, 1);
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < COMPETITORS; i++)
         pthread_join(t[i], NULL);
     pthread_attr_destroy(&a);
     pthread_setaffinity_np(pthread_self(), sizeof saved, &saved);

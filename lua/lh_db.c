@@ -199,14 +199,6 @@ push_row(lua_State *L, struct query *q, lua_Integer n, char *err, size_t errlen)
  * ---------------------------------------------------------------
  */
 
-static int64_t
-now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* The statement timeout: the service's, cut to the call's remaining budget. */
 static unsigned
 timeout_ms(const struct lh_state *st)
@@ -352,11 +344,11 @@ static int
 l_query(lua_State *L)
 {
     struct lh_state *st = lh_from(L);
-    int64_t wall = now_ns(), cpu = lh_clock_ns(st->cpu);
     lh_watch_query_start(st);
-    int n = run_query(L); /* a Lua error from it leaves the rest uncharged: the call ends */
-    int64_t cpu_end = lh_clock_ns(st->cpu);
-    lh_watch_query_end(st, cpu >= 0 && cpu_end >= 0 ? (now_ns() - wall) - (cpu_end - cpu) : 0);
+    /* A Lua error from it (caught by a pcall) leaves the query counted as running: the rest
+     * of that call is charged wall-clock time. */
+    int n = run_query(L);
+    lh_watch_query_end(st);
     return n;
 }
 

@@ -60,6 +60,7 @@ struct lh_state {
     int64_t cpu_start;        /* its reading when the call began */
     _Atomic int64_t waited;   /* ns the call spent waiting for PostgreSQL (db.query) */
     _Atomic int64_t querying; /* CLOCK_MONOTONIC start of the db.query running, or 0 */
+    int64_t query_cpu;        /* the thread's CPU clock at that start */
     lua_State *cur;           /* thread running now: the main one or a coroutine */
     struct lh_state *wd_next, *wd_prev;
     int depth;            /* 1 while a call from C runs */
@@ -102,9 +103,9 @@ void lh_watch_begin(struct lh_state *st, unsigned ms);
  * time its queries waited (lh_watch_waited). From any thread. */
 int64_t lh_watch_used(const struct lh_state *st);
 /* A db.query of the running call starts (from its own thread): until it ends, its wall time
- * counts as used. At the end its time off the CPU, `waited_ns`, is charged to the call. */
+ * counts as used. At the end its time off the CPU is charged to the call. */
 void lh_watch_query_start(struct lh_state *st);
-void lh_watch_query_end(struct lh_state *st, int64_t waited_ns);
+void lh_watch_query_end(struct lh_state *st);
 /* Nanoseconds on `clock`, or -1. */
 int64_t lh_clock_ns(clockid_t clock);
 void lh_watch_end(struct lh_state *st);

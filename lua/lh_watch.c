@@ -57,14 +57,20 @@ lh_watch_used(const struct lh_state *st)
 void
 lh_watch_query_start(struct lh_state *st)
 {
+    st->query_cpu = lh_clock_ns(st->cpu);
     atomic_store(&st->querying, now_ns());
 }
 
+/* The query's wall time less the CPU time the thread used meanwhile: its time off the CPU. */
 void
-lh_watch_query_end(struct lh_state *st, int64_t waited_ns)
+lh_watch_query_end(struct lh_state *st)
 {
-    if (waited_ns > 0 && st->cpu != CLOCK_MONOTONIC) /* a wall clock has counted it already */
-        atomic_fetch_add(&st->waited, waited_ns);
+    int64_t cpu = lh_clock_ns(st->cpu), waited = now_ns() - atomic_load(&st->querying);
+    if (st->cpu != CLOCK_MONOTONIC && cpu >= 0 && st->query_cpu >= 0) /* a wall clock counts it */
+        waited -= cpu - st->query_cpu;
+    else
+        waited = 0;
+    if (waited > 0) atomic_fetch_add(&st->waited, waited);
     atomic_store(&st->querying, 0);
 }
 

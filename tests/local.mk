@@ -31,8 +31,8 @@ tests_unit_config_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_config_test_LDADD = $(TERN_LIBS)
 TESTS += tests/unit/config_test
 
-TESTS += tests/integration/migrate.t
-EXTRA_DIST += tests/integration/migrate.t
+TESTS += tests/integration/migrate.t tests/integration/pg_fixture_deep.t
+EXTRA_DIST += tests/integration/migrate.t tests/integration/pg_fixture_deep.t
 TESTS += tests/integration/schema_steps.t tests/integration/schema_outbox.t
 EXTRA_DIST += tests/integration/schema_steps.t tests/integration/schema_outbox.t
 TESTS += tests/integration/cli_basics.t tests/integration/event.t

@@ -7,6 +7,5 @@ pg_run_as=""
 [ "$(id -u)" = 0 ] && pg_run_as="runuser -u postgres --"
 TERN_PG_STOP="$pg_run_as $PG_BINDIR/pg_ctl -D $pg_dir/data -m immediate -w stop >/dev/null"
 TERN_PG_START="$pg_run_as $PG_BINDIR/pg_ctl -D $pg_dir/data -l $pg_dir/server.log -w -t 60 \
--o \"-c listen_addresses='' -c unix_socket_directories='$pg_dir' -p $PGPORT \
--c fsync=off -c synchronous_commit=off -c full_page_writes=off\" start >/dev/null"
+-o \"$pg_opts\" start >/dev/null"
 export TERN_PG_STOP TERN_PG_START

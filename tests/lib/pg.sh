@@ -4,7 +4,7 @@
 #   pg_start_temp         fresh cluster in a scratch dir, stopped and removed at exit
 #   pg_start DIR          cluster in DIR, created on first use, kept (the demo)
 #   pg_stop [DIR]         stop it (immediate; tests do not need a checkpoint)
-#   pg_restart [DIR]      start it again on the same port (outage tests)
+#   pg_restart            start the last one again on the same port (outage tests)
 #   pg_sql SQL            run SQL through psql, print unaligned tuples
 # Both start functions export PGHOST, PGPORT, PGUSER, PGDATABASE and
 # TERN_DB_URL. The cluster listens on a unix socket inside its own
@@ -58,6 +58,21 @@ pg_template() {
     echo "$tpl"
 }
 
+# A unix socket's path holds at most 107 bytes, and PostgreSQL adds
+# "/.s.PGSQL.NNNNN" (16) to its directory. A cluster deep in a build tree
+# (a distcheck of a checkout far from /) gets its socket in a short
+# directory under /tmp instead, named after the cluster's directory so a
+# restart and the next demo run find the same one.
+pg_socket_name() {
+    if [ $((${#1} + 16)) -le 107 ]; then echo "$1"; return 0; fi
+    echo "/tmp/tern-pg-$(printf '%s' "$1" | cksum | cut -d' ' -f1)"
+}
+
+pg_socket_dir() {
+    s=$(pg_socket_name "$1")
+    mkdir -p "$s" && pg_own "$s" && echo "$s"
+}
+
 # pg_start DIR [durable]: "durable" keeps fsync on (benchmarks, the demo).
 pg_start() {
     pg_dir=$1
@@ -68,19 +83,20 @@ pg_start() {
     fi
     pg_own "$pg_dir"
     chmod 700 "$pg_dir/data"
+    pg_sock=$(pg_socket_dir "$pg_dir") || return 1
     PGPORT=$(( (($$ + $(date +%N | sed 's/^0*//;s/^$/0/')) % 20000) + 40000 ))
     fast="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     [ "${2:-}" = durable ] && fast=""
+    pg_opts="-c listen_addresses='' -c unix_socket_directories='$pg_sock' -p $PGPORT $fast ${PG_EXTRA_OPTS:-}"
     if ! pg_as_owner "$PG_BINDIR/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
-            -o "-c listen_addresses='' -c unix_socket_directories='$pg_dir' -p $PGPORT $fast ${PG_EXTRA_OPTS:-}" \
-            start >/dev/null; then
+            -o "$pg_opts" start >/dev/null; then
         echo "PostgreSQL did not start; its log:" >&2
         cat "$pg_dir/server.log" >&2
         return 1
     fi
-    PGHOST=$pg_dir PGUSER=tern PGDATABASE=tern
+    PGHOST=$pg_sock PGUSER=tern PGDATABASE=tern
     export PGHOST PGPORT PGUSER PGDATABASE
-    TERN_DB_URL="postgresql:///tern?host=$pg_dir&port=$PGPORT&user=tern"
+    TERN_DB_URL="postgresql:///tern?host=$pg_sock&port=$PGPORT&user=tern"
     export TERN_DB_URL
     "$PG_BINDIR/psql" -qAtX -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'tern'" \
         | grep -q 1 || "$PG_BINDIR/createdb" tern
@@ -92,19 +108,18 @@ pg_stop() {
     pg_as_owner "$PG_BINDIR/pg_ctl" -D "$d/data" -m "${PG_STOP_MODE:-immediate}" -w stop >/dev/null 2>&1
 }
 
-# pg_restart [DIR]: start a cluster stopped with pg_stop again, on the same
-# port and socket, so connection strings handed out before keep working.
+# pg_restart: start the cluster pg_start started last, after pg_stop,
+# on the same port and socket, so connection strings handed out before
+# keep working.
 pg_restart() {
-    d=${1:-$pg_dir}
-    pg_as_owner "$PG_BINDIR/pg_ctl" -D "$d/data" -l "$d/server.log" -w -t 60 \
-        -o "-c listen_addresses='' -c unix_socket_directories='$d' -p $PGPORT ${fast:-}" \
-        start >/dev/null
+    pg_as_owner "$PG_BINDIR/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
+        -o "$pg_opts" start >/dev/null
 }
 
 pg_start_temp() {
     pg_tmp=$(mktemp -d "$(pg_scratch_root)/$(basename "$0" .t)-pg.XXXXXX") || return 1
     chmod 755 "$pg_tmp"
-    at_exit "pg_stop '$pg_tmp/pg'; [ -n \"\${TERN_KEEP_TMP:-}\" ] || rm -rf '$pg_tmp'"
+    at_exit "pg_stop '$pg_tmp/pg'; [ -n \"\${TERN_KEEP_TMP:-}\" ] || rm -rf '$pg_tmp' '$(pg_socket_name "$pg_tmp/pg")'"
     pg_start "$pg_tmp/pg"
 }
 

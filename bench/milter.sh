@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench/milter.sh - Postfix throughput: no milter, a no-op milter, tern milter
 #
-# smtp-source (20 sessions) -> a private Postfix -> smtp-sink, COUNT copies
+# smtp-source (20 sessions) -> a private Postfix -> smtp-sink (discarding), COUNT copies
 # (default 2000) of a ~60 KB HTML+text newsletter with 40 links, one
 # recipient each:
 #   1. no milter;
@@ -30,6 +30,7 @@ count=${1:-2000}
 . "$(dirname "$0")/common.sh"
 BUILD=$(dirname "$(dirname "$TERN")")
 . "$top/tests/lib/postfix.sh"
+. "$top/bench/cpu_groups.sh"
 
 work=$(mktemp -d "$TERN_TMPDIR/bench-milter.XXXXXX")
 chmod 755 "$work"
@@ -45,16 +46,19 @@ busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 # (pf_start must run in this shell, not in $(...)) and $machine to the whole machine's
 # CPU time per accepted message (every process: Postfix, the milter, smtp-source, smtp-sink).
 run() {
-    PF_SMTPD_MILTERS=$2 PF_MILTER_DEFAULT_ACTION=tempfail \
+    PF_SMTPD_MILTERS=$2 PF_MILTER_DEFAULT_ACTION=tempfail PF_SINK_DISCARD=1 \
         PF_EXTRA_MAIN_CF="milter_protocol = 6" pf_start "$work/pf-$1" >/dev/null ||
         bail_out "cannot start Postfix"
     smtp-source -s 20 -m 20 -F "$work/news.eml" -f news@example.com -t zoe@example.org \
         "127.0.0.1:$PF_PORT" # warm-up
+    cpu_snapshot "$work/cpu0-$1"
     b0=$(busy) t0=$(now)
     smtp-source -s 20 -m "$count" -F "$work/news.eml" -f news@example.com -t zoe@example.org \
         "127.0.0.1:$PF_PORT"
     t1=$(now) b1=$(busy)
     pf_wait_delivered $((count + 20)) 300 || echo "# $1: not everything was delivered" >&2
+    cpu_snapshot "$work/cpu1-$1"
+    groups=$(cpu_groups "$work/cpu0-$1" "$work/cpu1-$1" "$count")
     pf_stop >/dev/null 2>&1 || true
     rate=$(echo "$count $t0 $t1" | awk '{ printf "%.1f", $1 / ($3 - $2) }')
     machine=$(echo "$b0 $b1 $count $(getconf CLK_TCK) $t0 $t1" |
@@ -74,14 +78,17 @@ sleep 0.3
 
 if [ -z "${TERN_ONLY:-}" ]; then
     run none ""
-    none=$rate m_none=$machine
+    none=$rate m_none=$machine g_none=$groups
     run noop "inet:127.0.0.1:$port"
-    noop=$rate m_noop=$machine
+    noop=$rate m_noop=$machine g_noop=$groups
     run replace "inet:127.0.0.1:$rport"
-    replacing=$rate m_replacing=$machine
+    replacing=$rate m_replacing=$machine g_replacing=$groups
     echo "no milter:    $none msg/s (machine: $m_none)"
     echo "no-op milter: $noop msg/s ($(echo "$noop $none" | awk '{ printf "%.2f", $1 / $2 }') of no milter; machine: $m_noop)"
     echo "no-op milter handing the body back: $replacing msg/s ($(echo "$replacing $noop" | awk '{ printf "%.2f", $1 / $2 }') of no-op; machine: $m_replacing)"
+    echo "  CPU per message by process group: no milter: $g_none"
+    echo "  no-op milter: $g_noop"
+    echo "  no-op milter handing the body back: $g_replacing"
 fi
 noop=${noop:-0} replacing=${replacing:-0}
 
@@ -122,6 +129,7 @@ sleep 0.5 # the drain's last batch
 p1=$(pg_cpu)
 hz=$(getconf CLK_TCK)
 echo "tern milter:  $tern msg/s (machine: $machine)"
+echo "  CPU per message by process group: $groups"
 if [ -z "${TERN_ONLY:-}" ]; then
     echo "ratio tern / no-op: $(echo "$tern $noop" | awk '{ printf "%.2f", $1 / $2 }') (goal >= 0.9)"
     echo "ratio tern / no-op handing the body back: $(echo "$tern $replacing" | awk '{ printf "%.2f", $1 / $2 }')"

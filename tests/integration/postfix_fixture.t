@@ -107,6 +107,16 @@ like "$banner" '<- +220 ' "stopping one instance leaves the other running"
 pf_stop "$b_dir"
 is "$(pf_procs "$b_dir")" "" "the second instance stops too"
 
+# --- a discarding sink (benchmarks) -----------------------------------------
+PF_SINK_DISCARD=1 pf_start "$tmp/c" || bail_out "cannot start a Postfix with a discarding sink"
+c_dir=$PF_DIR c_sink_port=$PF_SINK_PORT
+pf_send --header 'Subject: to c 1' >/dev/null
+pf_send --header 'Subject: to c 2' >/dev/null
+ok "with PF_SINK_DISCARD, pf_wait_delivered counts Postfix's deliveries" pf_wait_delivered 2 20
+is "$(ls "$PF_SINK_DIR")" "" "a discarding sink keeps no message"
+pf_stop "$c_dir"
+is "$(pf_listening "$c_sink_port" && echo listening)" "" "pf_stop stops a discarding sink too"
+
 # --- the system Postfix ------------------------------------------------------
 is "$(find /etc/postfix -newer "$marker" | head -n 5)" "" "nothing under /etc/postfix changed"
 is "$(system_masters)" "$masters_before" "no system Postfix master was started or stopped"

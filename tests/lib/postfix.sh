@@ -6,7 +6,7 @@
 #   pf_use DIR              make the instance in DIR the current one again
 #   pf_postconf K=V...      edit the current instance's main.cf and reload it
 #   pf_send [SWAKS ARGS]    submit a message to its smtpd; prints the queue id
-#   pf_wait_delivered N [S] wait up to S seconds (default 30) for N captured messages
+#   pf_wait_delivered N [S] wait up to S seconds (default 30) for N delivered messages
 #   pf_sink_files           print the captured message files, oldest first
 #   pf_log                  print the instance's maillog
 #   pf_stop [DIR]           stop Postfix and smtp-sink; idempotent
@@ -26,7 +26,8 @@
 #
 # pf_start reads, when set: PF_SMTPD_MILTERS, PF_NON_SMTPD_MILTERS,
 # PF_MILTER_DEFAULT_ACTION (default tempfail, Postfix's own default) and
-# PF_EXTRA_MAIN_CF (lines appended to main.cf; later settings win). It sets
+# PF_EXTRA_MAIN_CF (lines appended to main.cf; later settings win) and
+# PF_SINK_DISCARD (non-empty: the sink keeps nothing, for benchmarks). It sets
 # and exports PF_DIR (the config directory, for `postfix -c`, `postqueue -c`,
 # `sendmail -C`), PF_PORT (smtpd), PF_SINK_PORT and PF_SINK_DIR; pf_use
 # switches them between instances. Call pf_start in the test's own shell,
@@ -103,6 +104,12 @@ pf_free_port() {
 pf_procs() {
     grep -lzxF "MAIL_CONFIG=$1" /proc/[0-9]*/environ 2>/dev/null |
         sed 's,^/proc/\([0-9]*\)/environ$,\1,'
+}
+
+# pf_started PID: when the process PID started (ticks since boot), which
+# tells it from a later process given the same pid.
+pf_started() {
+    sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20
 }
 
 pf_master_pid() { # DIR
@@ -237,8 +244,12 @@ pf_start_sink() {
     while [ $_pf_try -lt 5 ]; do
         _pf_try=$((_pf_try + 1))
         _pf_sink_port=$(pf_free_port) || continue
-        smtp-sink -u postfix -d "$1/sink/%M." "127.0.0.1:$_pf_sink_port" 64 \
-            </dev/null >"$1/sink.log" 2>&1 &
+        if [ -n "${PF_SINK_DISCARD:-}" ]; then
+            smtp-sink -u postfix "127.0.0.1:$_pf_sink_port" 64 </dev/null >"$1/sink.log" 2>&1 &
+        else
+            smtp-sink -u postfix -d "$1/sink/%M." "127.0.0.1:$_pf_sink_port" 64 \
+                </dev/null >"$1/sink.log" 2>&1 &
+        fi
         _pf_sink_pid=$!
         _pf_n=0
         while [ $_pf_n -lt 50 ] && kill -0 "$_pf_sink_pid" 2>/dev/null; do
@@ -300,7 +311,9 @@ PF_RUN='$_pf_run'
 PF_PORT=''
 PF_SINK_PORT=$_pf_sink_port
 PF_SINK_PID=$_pf_sink_pid
+PF_SINK_STARTED=$(pf_started "$_pf_sink_pid")
 PF_SINK_DIR='$_pf_run/sink'
+PF_SINK_DISCARDS='${PF_SINK_DISCARD:-}'
 EOF
     # syslog_name keeps the lines apart should any reach the system log.
     pf_write_main_cf "$_pf_dir" "$_pf_run" "$_pf_sink_port" \
@@ -329,7 +342,7 @@ pf_stop() {
             _pf_n=$((_pf_n + 1))
         done
         # Only signal the pid if it still is our smtp-sink, not a reused one.
-        if grep -qsF "$PF_SINK_DIR" "/proc/$PF_SINK_PID/cmdline"; then
+        if [ -n "$PF_SINK_PID" ] && [ "$(pf_started "$PF_SINK_PID")" = "$PF_SINK_STARTED" ]; then
             kill "$PF_SINK_PID" 2>/dev/null
             _pf_n=0
             while [ $_pf_n -lt 50 ] && kill -0 "$PF_SINK_PID" 2>/dev/null; do
@@ -404,10 +417,22 @@ pf_sink_files() {
 
 pf_log() { cat "$PF_RUN/maillog"; }
 
+# pf_delivered_count: messages the sink has taken: its complete captures,
+# or, from a sink started with PF_SINK_DISCARD, Postfix's deliveries. (The
+# instance's own record says which: PF_SINK_DISCARD may have been set for
+# the pf_start call only.)
+pf_delivered_count() {
+    if [ -n "${PF_SINK_DISCARDS:-}" ]; then
+        grep -c ' status=sent ' "$PF_RUN/maillog"
+    else
+        pf_sink_files | wc -l
+    fi
+}
+
 pf_wait_delivered() { # N [TIMEOUT_SECONDS]
     _pf_n=0
     while :; do
-        _pf_got=$(pf_sink_files | wc -l)
+        _pf_got=$(pf_delivered_count)
         [ "$_pf_got" -lt "$1" ] || return 0
         [ $_pf_n -lt $((${2:-30} * 10)) ] || break
         # Mail deferred while a milter or the sink was away: retry it now.

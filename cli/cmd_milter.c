@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -239,13 +240,36 @@ reloader(void *arg)
 }
 
 /*
- * Why an inet or inet6 socket spec cannot be bound, found by binding it once
- * ourselves: libmilter tells only syslog. The reason, or NULL when binding
- * works (or the spec is a unix socket: its reason is in the mail log).
+ * Why a unix socket cannot be made at PATH: a missing or closed directory,
+ * or something else than a socket in the way (libmilter replaces an old
+ * socket, nothing else). NULL when none of these applies.
+ */
+static const char *
+unix_problem(const char *path, char *why, size_t len)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+        return snprintf(why, len, "%s exists and is not a socket", path), why;
+    char dir[sizeof((struct sockaddr_un *)0)->sun_path]; /* the config checked the length */
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    if (stat(dir, &st) != 0) return snprintf(why, len, "%s: %s", dir, strerror(errno)), why;
+    if (!S_ISDIR(st.st_mode)) return snprintf(why, len, "%s is not a directory", dir), why;
+    if (access(dir, W_OK | X_OK) != 0)
+        return snprintf(why, len, "cannot create files in %s: %s", dir, strerror(errno)), why;
+    return NULL;
+}
+
+/*
+ * Why a socket spec cannot be listened on, found by binding an inet one
+ * once ourselves and by looking at a unix one's path: libmilter tells only
+ * syslog. The reason, or NULL when none is found.
  */
 static const char *
 bind_problem(const char *spec, char *why, size_t len)
 {
+    if (!strncmp(spec, "unix:", 5) || !strncmp(spec, "local:", 6))
+        return unix_problem(strchr(spec, ':') + 1, why, len);
     bool six = strncmp(spec, "inet6:", 6) == 0;
     if (!six && strncmp(spec, "inet:", 5) != 0) return NULL;
     char port[16] = "", host[256] = "";
@@ -274,7 +298,7 @@ serve(struct daemon *d)
     milter_shell_desc(&desc, "tern");
     if (smfi_setconn(d->cfg->milter.socket) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS ||
         smfi_opensocket(true) != MI_SUCCESS) {
-        char why[256];
+        char why[512];
         const char *problem = bind_problem(d->cfg->milter.socket, why, sizeof why);
         log_error("-", "cannot listen on %s: %s", d->cfg->milter.socket,
                   problem ? problem : "libmilter's reason is in the mail log (syslog)");

@@ -1,8 +1,10 @@
 /*
  * cmd_render.c - `tern render TEMPLATE`: render a template to stdout
  *
- * Renders exactly what the milter would put into a message part, with no
+ * Renders a part exactly as the milter's rendering step does, with no
  * added newline, so marketers can preview and tests can compare bytes.
+ * What the milter adds afterwards (tracked links, the pixel, the hidden
+ * preheader element) belongs to milter/ and is not shown here.
  * The view is --data (a JSON value, inline or @FILE), plus the stored
  * contact under "contact" with --contact. Partials resolve to DIR/name or
  * DIR/name.mustache, DIR being --partials or the template's directory, and

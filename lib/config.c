@@ -24,6 +24,7 @@
 #include <ini.h>
 #include <netinet/in.h>
 #include <libpq-fe.h>
+#include <sys/un.h>
 
 #include "log.h"
 #include "tenant.h"
@@ -394,13 +395,22 @@ check_smtpurl(const char *v)
     return check_url(v, s, 2, "must start with smtp:// or smtps://");
 }
 
+/* A unix socket's path, as bind(2) takes it: absolute, and short enough. */
+_Static_assert(sizeof((struct sockaddr_un *)0)->sun_path == 108, "the message below says 107");
+static const char *
+check_unix_path(const char *path)
+{
+    if (*path != '/') return "unix socket path must be absolute";
+    if (strlen(path) >= sizeof((struct sockaddr_un *)0)->sun_path)
+        return "unix socket path is longer than 107 bytes (the kernel's limit)";
+    return NULL;
+}
+
 static const char *
 check_msocket(const char *v)
 {
-    if (!strncmp(v, "unix:", 5) || !strncmp(v, "local:", 6)) {
-        const char *path = strchr(v, ':') + 1;
-        return *path == '/' ? NULL : "unix socket path must be absolute";
-    }
+    if (!strncmp(v, "unix:", 5) || !strncmp(v, "local:", 6))
+        return check_unix_path(strchr(v, ':') + 1);
     if (!strncmp(v, "inet:", 5) || !strncmp(v, "inet6:", 6)) {
         const char *port = strchr(v, ':') + 1;
         char tmp[16];
@@ -416,7 +426,7 @@ check_msocket(const char *v)
 static const char *
 check_listen(const char *v)
 {
-    if (!strncmp(v, "unix:", 5)) return v[5] == '/' ? NULL : "unix socket path must be absolute";
+    if (!strncmp(v, "unix:", 5)) return check_unix_path(v + 5);
     return valid_host_port(v) ? NULL : "expected HOST:PORT, [IPv6]:PORT or unix:/path";
 }
 

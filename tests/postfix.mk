@@ -12,5 +12,5 @@ EXTRA_DIST += tests/integration/dkim_fixture.t tests/lib/dkim.sh
 
 # The daemons' fixtures (tests/lib/milter.sh, tests/integration/track_fixture.sh)
 # recovering from a port another process took.
-TESTS += tests/integration/fixture_ports.t
-EXTRA_DIST += tests/integration/fixture_ports.t
+TESTS += tests/integration/fixture_ports.t tests/integration/milter_socket.t
+EXTRA_DIST += tests/integration/fixture_ports.t tests/integration/milter_socket.t

@@ -109,6 +109,36 @@ old_keys_are_validated_each(void)
 }
 
 static void
+unix_socket_paths_must_fit_the_kernel_limit(void)
+{
+    char long_path[160], text[512];
+    memset(long_path, 'd', sizeof long_path);
+    long_path[0] = '/';
+    long_path[108] = '\0'; /* 108 bytes: one more than sun_path holds with its NUL */
+    snprintf(text, sizeof text, MINIMAL "[milter]\nsocket = unix:%s\n[track]\nlisten = unix:%s\n",
+             long_path, long_path);
+    struct buf err = BUF_INIT;
+    struct config *c = load(text, &err);
+    ok(c == NULL, "a unix socket path of 108 bytes is refused");
+    like(buf_str(&err), "[milter] socket: unix socket path is longer than 107 bytes",
+         "the milter socket's error says the path is too long");
+    like(buf_str(&err), "[track] listen: unix socket path is longer than 107 bytes",
+         "the tracker's error says the path is too long");
+    buf_reset(&err);
+    long_path[107] = '\0';
+    snprintf(text, sizeof text, MINIMAL "[milter]\nsocket = unix:%s\n[track]\nlisten = unix:%s\n",
+             long_path, long_path);
+    c = load(text, &err);
+    ok(c != NULL, "a unix socket path of 107 bytes is accepted");
+    config_unref(c);
+    c = load(MINIMAL "[milter]\nsocket = local:run/m.sock\n", &err);
+    ok(c == NULL, "a relative unix socket path is refused");
+    like(buf_str(&err), "[milter] socket: unix socket path must be absolute",
+         "the relative path's error says it must be absolute");
+    buf_free(&err);
+}
+
+static void
 unreadable_file_is_an_error(void)
 {
     struct buf err = BUF_INIT;
@@ -350,6 +380,7 @@ main(void)
     bad_database_url_is_an_error();
     syntax_error_names_the_line();
     comments_and_listen_forms_are_accepted();
+    unix_socket_paths_must_fit_the_kernel_limit();
     durations_and_sizes_parse();
     reference_counting_keeps_snapshot_alive();
     return tap_done();

@@ -406,13 +406,11 @@ pf_send() {
 # files are read: a capture created after the listing is not in it, and one
 # listed is either still open (left out) or complete.
 pf_sink_files() {
-    _pf_list=$(ls -tr "$PF_SINK_DIR" 2>/dev/null)
     _pf_open=$(for _pf_fd in /proc/"$PF_SINK_PID"/fd/*; do readlink "$_pf_fd"; done 2>/dev/null)
-    printf '%s\n' "$_pf_list" | while read -r _pf_file; do
-        [ -n "$_pf_file" ] || continue
-        printf '%s\n' "$_pf_open" | grep -qxF "$PF_SINK_DIR/$_pf_file" ||
-            echo "$PF_SINK_DIR/$_pf_file"
-    done
+    # One awk for the whole list, not a grep per file: waits poll this often.
+    ls -tr "$PF_SINK_DIR" 2>/dev/null | _pf_open=$_pf_open awk -v dir="$PF_SINK_DIR" '
+        BEGIN { n = split(ENVIRON["_pf_open"], o, "\n"); for (i = 1; i <= n; i++) open[o[i]] = 1 }
+        $0 != "" && !((dir "/" $0) in open) { print dir "/" $0 }'
 }
 
 pf_log() { cat "$PF_RUN/maillog"; }

@@ -142,11 +142,10 @@ run(const struct config *cfg, bool once, enum role role)
 static int
 request_shards(const struct config *cfg, int shards)
 {
+    PGconn *conn = cli_connect(cfg, "tern engine"); /* says why it cannot */
+    if (!conn) return EXIT_FAIL;
     char err[1024];
-    struct db_settings db = {cfg->database.url, "tern engine", cfg->database.statement_timeout_ms,
-                             cfg->database.connect_timeout_ms};
-    PGconn *conn = db_connect(&db, err, sizeof err);
-    int rc = conn ? en_pg_shard_request(conn, shards, err, sizeof err) : -1;
+    int rc = en_pg_shard_request(conn, shards, err, sizeof err);
     PQfinish(conn);
     if (rc < 0) {
         log_error(NULL, "--intake-shards: %s", err);

@@ -311,6 +311,7 @@ run_query(lua_State *L)
     const char **values = params(L, n);
     struct lh_state *st = lh_from(L);
     if (!st->gen->svc.db) return push_failure(L, "db.query: no database in this context");
+    lh_watch_query_start(st); /* from here on it waits: for a connection, for PostgreSQL */
     unsigned ms = timeout_ms(st);
     struct lh_guard *g = lh_guard_push(L, query_free);
     struct query *q = calloc(1, sizeof *q);
@@ -339,14 +340,14 @@ run_query(lua_State *L)
 }
 
 /* The query's time off the CPU (waiting for a connection, for PostgreSQL) counts toward the
- * call's budget, which otherwise counts the thread's CPU time (lh_watch.c). */
+ * call's budget, which otherwise counts the thread's CPU time (lh_watch.c). run_query starts
+ * the count once the arguments are checked, so a bad call caught by a pcall costs nothing; a
+ * Lua error after that (out of memory) leaves the query counted as running, and the rest of
+ * that call is charged wall-clock time. */
 static int
 l_query(lua_State *L)
 {
     struct lh_state *st = lh_from(L);
-    lh_watch_query_start(st);
-    /* A Lua error from it (caught by a pcall) leaves the query counted as running: the rest
-     * of that call is charged wall-clock time. */
     int n = run_query(L);
     lh_watch_query_end(st);
     return n;

@@ -100,10 +100,11 @@ int lh_watch_start(struct lh_pool *pool, char *err, size_t errlen);
 void lh_watch_stop(struct lh_pool *pool);
 void lh_watch_begin(struct lh_state *st, unsigned ms);
 /* What the running call has used of its budget, in ns: the calling thread's CPU time plus the
- * time its queries waited (lh_watch_waited). From any thread. */
+ * time its db.query calls waited. From any thread. */
 int64_t lh_watch_used(const struct lh_state *st);
-/* A db.query of the running call starts (from its own thread): until it ends, its wall time
- * counts as used. At the end its time off the CPU is charged to the call. */
+/* A db.query of the running call starts waiting (from its own thread): until it ends, its wall
+ * time counts as used. At the end its time off the CPU is charged to the call; an end with no
+ * start does nothing. */
 void lh_watch_query_start(struct lh_state *st);
 void lh_watch_query_end(struct lh_state *st);
 /* Nanoseconds on `clock`, or -1. */

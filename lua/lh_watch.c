@@ -65,7 +65,9 @@ lh_watch_query_start(struct lh_state *st)
 void
 lh_watch_query_end(struct lh_state *st)
 {
-    int64_t cpu = lh_clock_ns(st->cpu), waited = now_ns() - atomic_load(&st->querying);
+    int64_t since = atomic_load(&st->querying);
+    if (!since) return; /* the query stopped before it waited for anything */
+    int64_t cpu = lh_clock_ns(st->cpu), waited = now_ns() - since;
     if (st->cpu != CLOCK_MONOTONIC && cpu >= 0 && st->query_cpu >= 0) /* a wall clock counts it */
         waited -= cpu - st->query_cpu;
     else

@@ -188,7 +188,7 @@ tenant_folder(const char *file, const char *parent, const char **start)
     while (t > file && t[-1] != '/')
         t--;
     size_t n = (size_t)(end - t);
-    if (!tenant_name_valid(t, n) || (n == 3 && strncmp(t, "lib", 3) == 0)) return 0;
+    if (tenant_folder_shared(t, n) || !tenant_name_valid(t, n)) return 0;
     if (!scripts_root(t > file ? file : ".", t > file ? (size_t)(t - 1 - file) : 1)) return 0;
     *start = t;
     return n;

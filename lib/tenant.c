@@ -22,6 +22,15 @@ tenant_name_valid(const char *s, size_t n)
     return true;
 }
 
+bool
+tenant_folder_shared(const char *s, size_t n)
+{
+    static const char *const shared[] = {"journeys", "segments", "hooks", "lib"};
+    for (size_t i = 0; i < sizeof shared / sizeof *shared; i++)
+        if (strlen(shared[i]) == n && memcmp(s, shared[i], n) == 0) return true;
+    return false;
+}
+
 /* The `n` bytes at `s` without blanks around them. */
 static void
 trim(const char **s, size_t *n)

@@ -3,7 +3,8 @@
  *
  * Owns: the one definition of a valid tenant name (the `tenants.id`
  * check of sql/0001_contacts.sql: a lower-case letter or digit, then up
- * to 62 of letters, digits, '_' and '-'), and reading the comma-separated
+ * to 62 of letters, digits, '_' and '-'), the scripts folders that are no
+ * tenant's, and reading the comma-separated
  * "login:tenant" list of milter.sasl_tenants.
  *
  * Depends on: lib/config (list iteration).
@@ -18,6 +19,14 @@
 
 /* Whether the `n` bytes at `s` are a valid tenant name. */
 bool tenant_name_valid(const char *s, size_t n);
+
+/*
+ * Whether a scripts tree's top-level folder named by the `n` bytes at `s`
+ * is one every tenant shares (journeys, segments, hooks, lib) rather than
+ * a tenant's own: scripts/journeys/a.lua is shared, scripts/nl/journeys/
+ * a.lua is tenant nl's.
+ */
+bool tenant_folder_shared(const char *s, size_t n);
 
 /*
  * Check a "login:tenant, login:tenant" list. NULL when it is good, else a

@@ -15,8 +15,6 @@
 
 #include "tenant.h"
 
-static const char *const shared_folders[] = {"journeys", "segments", "hooks", "lib", NULL};
-
 /* The tenant folder `file` is in, copied into `tenant`; false for shared files. */
 static bool
 folder_of(lua_State *L, const struct lh_regctx *c, char tenant[TENANT_NAME_MAX + 1])
@@ -24,8 +22,7 @@ folder_of(lua_State *L, const struct lh_regctx *c, char tenant[TENANT_NAME_MAX +
     const char *file = c->at.file, *slash = strchr(file, '/');
     if (!slash) return false;
     size_t n = (size_t)(slash - file);
-    for (size_t i = 0; shared_folders[i]; i++)
-        if (strlen(shared_folders[i]) == n && memcmp(file, shared_folders[i], n) == 0) return false;
+    if (tenant_folder_shared(file, n)) return false;
     if (!tenant_name_valid(file, n))
         lh_reg_fail(L, c,
                     "folder \"%.*s\" is not a tenant name (lower-case letters, digits, _ and -); "

@@ -31,6 +31,11 @@ tests_unit_config_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_config_test_LDADD = $(TERN_LIBS)
 TESTS += tests/unit/config_test
 
+check_PROGRAMS += tests/unit/tenant_test
+tests_unit_tenant_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_tenant_test_LDADD = $(TERN_LIBS)
+TESTS += tests/unit/tenant_test
+
 TESTS += tests/integration/migrate.t tests/integration/pg_fixture_deep.t
 EXTRA_DIST += tests/integration/migrate.t tests/integration/pg_fixture_deep.t
 TESTS += tests/integration/schema_steps.t tests/integration/schema_outbox.t

@@ -16,7 +16,16 @@
 
 #define STALE_S      600 /* a `sending` row this old lost its sender */
 #define BUDGET_S     300 /* a pass starts no submission after this: well inside STALE_S */
-#define PASS_BATCHES 8   /* batches of `limit` rows one pass keeps flowing */
+#define RECORD_S     120 /* left for recording a pass's outcomes */
+#define TIMEOUT_MAX  (STALE_S - BUDGET_S - RECORD_S) /* longest submission of one mail */
+#define PASS_BATCHES 8 /* batches of `limit` rows one pass keeps flowing */
+
+/*
+ * A row is taken by another sender only once it is STALE_S old, so a pass
+ * must be over before then: submissions start until BUDGET_S, each ends
+ * within its time-out, and the outcomes are recorded after the last.
+ */
+_Static_assert(BUDGET_S + TIMEOUT_MAX + RECORD_S <= STALE_S, "a live pass could lose its rows");
 
 struct en_sender {
     struct en_send_cfg cfg; /* borrowed strings */
@@ -33,6 +42,12 @@ en_sender_new(const struct en_send_cfg *cfg, char *err, size_t errlen)
         return NULL;
     }
     s->cfg = *cfg;
+    if (cfg->timeout_s < 0 || cfg->timeout_s > TIMEOUT_MAX) {
+        snprintf(err, errlen, "a submission time-out of %ld s is outside 0-%d s", cfg->timeout_s,
+                 TIMEOUT_MAX);
+        free(s);
+        return NULL;
+    }
     if (!(s->smtp = en_smtp_new(cfg->smtp_url, cfg->timeout_s, cfg->connections, err, errlen))) {
         free(s);
         return NULL;

@@ -45,7 +45,7 @@ struct en_send_cfg {
     const char *smtp_url;  /* smtp://host:port */
     const char *templates; /* the templates directory */
     const char *from;      /* From when the template has none; NULL: such mail parks */
-    long timeout_s;        /* per message; 0: 60 */
+    long timeout_s;        /* per message; 0: 60; at most 180 (see en_send.c) */
     int connections;       /* submissions at once (engine.send_connections); 0: 1 */
 };
 

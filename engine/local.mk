@@ -30,7 +30,7 @@ ENGINE_LIBS = engine/libengine.a $(LH_LIBS) $(CURL_LIBS) -lm
 # Unit tests; their script trees live in tests/lua/engine/.
 EXTRA_DIST += tests/unit/engine_fixture.h
 ENGINE_TESTS = tests/unit/engine_step_test tests/unit/engine_sim_test tests/unit/engine_time_test \
-	tests/unit/engine_rules_test
+	tests/unit/engine_rules_test tests/unit/engine_send_test
 check_PROGRAMS += $(ENGINE_TESTS)
 TESTS += $(ENGINE_TESTS)
 tests_unit_engine_step_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
@@ -41,6 +41,8 @@ tests_unit_engine_time_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
 tests_unit_engine_time_test_LDADD = $(ENGINE_LIBS)
 tests_unit_engine_rules_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
 tests_unit_engine_rules_test_LDADD = $(ENGINE_LIBS)
+tests_unit_engine_send_test_CPPFLAGS = $(LH_TEST_CPPFLAGS)
+tests_unit_engine_send_test_LDADD = $(ENGINE_LIBS)
 
 # The shipped double opt-in journey and its templates (run by simulate.t).
 EXTRA_DIST += scripts/journeys/double_opt_in.lua templates/doi-confirm.tpl templates/doi-reminder.tpl

@@ -117,6 +117,7 @@ run(const struct config *cfg, bool once, enum role role)
                              .scripts = cfg->engine.scripts,
                              .batch = EN_PG_BATCH,
                              .idempotency_keep_ms = cfg->engine.idempotency_keep_ms,
+                             .rejects_keep_ms = cfg->engine.rejects_keep_ms,
                              .poll_ms = 1000,
                              .stop = &stop_flag,
                              .reload = pool ? &reload_flag : NULL,

@@ -60,9 +60,12 @@ int en_pg_intake(const struct en_pg_run *r, char *err, size_t errlen);
 int en_pg_shard_request(PGconn *conn, int shards, char *err, size_t errlen);
 int en_pg_run_due(const struct en_pg_run *r, char *err, size_t errlen);
 
-/* Delete the events API idempotency keys older than `keep_ms` (en_pg_prune.c), each batch in
- * a transaction of its own: the keys deleted, or -1. */
-int en_pg_prune_idempotency(PGconn *conn, int64_t keep_ms, char *err, size_t errlen);
+/* What en_pg_prune deletes: events API idempotency keys, or unplaced events API items. */
+enum en_prune { EN_PRUNE_IDEMPOTENCY, EN_PRUNE_REJECTS };
+
+/* Delete the rows of `what` older than `keep_ms` (en_pg_prune.c), each batch in a
+ * transaction of its own: the rows deleted, or -1. */
+int en_pg_prune(PGconn *conn, enum en_prune what, int64_t keep_ms, char *err, size_t errlen);
 
 /* The retry delay after `attempts` failed tries: 1 min doubling, at most 6 h. */
 int64_t en_pg_backoff(int attempts);

@@ -80,20 +80,31 @@ steps(struct en_sched *s, struct lh_state *st, int *work, char *err, size_t errl
     return 0;
 }
 
-/* Hourly, in a process that runs journeys: idempotency keys past engine.idempotency_keep. A
- * failure is logged and tried again an hour later; it never stops the round. */
+/* Rows of `what` older than `keep_ms` (0: kept), `name`d in the log with the key that set it. */
+static void
+prune_one(struct en_sched *s, enum en_prune what, int64_t keep_ms, const char *name,
+          const char *key)
+{
+    if (keep_ms <= 0) return;
+    char err[1024];
+    int n = en_pg_prune(s->conn, what, keep_ms, err, sizeof err);
+    if (n < 0)
+        log_warn(NULL, "pruning %s: %s", name, err);
+    else if (n > 0)
+        log_info(NULL, "deleted %d %s older than engine.%s", n, name, key);
+}
+
+/* Hourly, in a process that runs journeys. A failure is logged and tried again an hour
+ * later; it never stops the round. */
 static void
 prune(struct en_sched *s)
 {
     int64_t now = (int64_t)time(NULL);
-    if (!s->pool || s->idempotency_keep_ms <= 0 || now - s->pruned_at < 3600) return;
+    if (!s->pool || now - s->pruned_at < 3600) return;
     s->pruned_at = now;
-    char err[1024];
-    int n = en_pg_prune_idempotency(s->conn, s->idempotency_keep_ms, err, sizeof err);
-    if (n < 0)
-        log_warn(NULL, "pruning idempotency keys: %s", err);
-    else if (n > 0)
-        log_info(NULL, "deleted %d idempotency keys older than engine.idempotency_keep", n);
+    prune_one(s, EN_PRUNE_IDEMPOTENCY, s->idempotency_keep_ms, "idempotency keys",
+              "idempotency_keep");
+    prune_one(s, EN_PRUNE_REJECTS, s->rejects_keep_ms, "unplaced events API items", "rejects_keep");
 }
 
 int

@@ -170,6 +170,10 @@ static const struct cfg_key keys[] = {
      "how long an idempotency key of the events API stops a retry from being written again;"
      " the engine deletes older keys (0s: never)",
      NULL},
+    {"engine", "rejects_keep", T_DURATION, OFF(engine.rejects_keep_ms), "0s", 0, 0, 0,
+     "how long an events API item the drain could not place stays in tern.event_rejects;"
+     " the engine deletes older ones (0s: kept until you delete them)",
+     NULL},
     {"lua", "memory", T_SIZE, OFF(lua.memory), "64MB", 0, 0, 0, "memory budget of each Lua state",
      NULL},
     {"lua", "call_timeout", T_DURATION, OFF(lua.call_timeout_ms), "100ms", 0, 0, 0,

@@ -70,6 +70,7 @@ struct batch {
     json_t *events;                        /* the part's trigger events: id -> c.event */
     struct en_pg_rows steps, enrs, deltas; /* rows to write at the end of the part */
     bool insert; /* entered by the intake this transaction: the rows are inserted, not updated */
+    struct en_notes *notes; /* the log lines of its transaction, said once it commits */
 };
 
 /* One claimed enrollment while its steps run. */
@@ -179,8 +180,9 @@ park(struct enr *e, const char *reason)
     free(e->last_error);
     e->last_error = strdup(reason);
     e->keep_event = true;
-    log_warn(e->id, "journey %s step %s parked (try %d): %s", col(e, C_JOURNEY), e->step,
-             e->attempts, reason);
+    en_notes_add(e->b->notes, LOG_LVL_WARNING, LOG_MODULE, e->id,
+                 "journey %s step %s parked (try %d): %s", col(e, C_JOURNEY), e->step, e->attempts,
+                 reason);
 }
 
 static void
@@ -300,7 +302,8 @@ runnable(struct enr *e)
     if (!e->j || !en_journey_has_step(e->j, e->step)) {
         snprintf(why, sizeof why, "%s \"%s\" vanished at a reload", e->j ? "step" : "journey",
                  e->j ? e->step : col(e, C_JOURNEY));
-        log_error(e->id, "journey %s: enrollment ends: %s", col(e, C_JOURNEY), why);
+        en_notes_add(e->b->notes, LOG_LVL_ERROR, LOG_MODULE, e->id,
+                     "journey %s: enrollment ends: %s", col(e, C_JOURNEY), why);
         end(e, why);
         return false;
     }
@@ -482,9 +485,11 @@ one_by_one(struct batch *b, char *err, size_t errlen)
     PGconn *c = b->r->conn;
     for (int i = 0; i < b->n; i++) {
         char why[EN_REASON_MAX];
+        size_t said = en_notes_mark(b->notes);
         if (savepoint(c, "SAVEPOINT enr", err, errlen) < 0) return -1;
         if (run_part(b, i, i + 1, why, sizeof why) < 0) {
             if (savepoint(c, "ROLLBACK TO SAVEPOINT enr", err, errlen) < 0) return -1;
+            en_notes_drop(b->notes, said); /* what it did is undone: so is what it said */
             if (park_enr(b, b->o[i].row, why, err, errlen) < 0) return -1;
             if (en_pg_rows_write(c, enrs_sql, &b->enrs, err, errlen) < 0) return -1;
         }
@@ -564,9 +569,10 @@ claim(struct batch *b, char *err, size_t errlen)
 }
 
 static int
-batch_new(struct batch *b, const struct en_pg_run *r, char *err, size_t errlen)
+batch_new(struct batch *b, const struct en_pg_run *r, struct en_notes *notes, char *err,
+          size_t errlen)
 {
-    *b = (struct batch){.r = r};
+    *b = (struct batch){.r = r, .notes = notes};
     b->steps = b->enrs = b->deltas = (struct en_pg_rows)EN_PG_ROWS_INIT;
     return (b->events = json_object()) ? 0 : oom(err, errlen);
 }
@@ -587,20 +593,23 @@ run_batch(struct batch *b, char *err, size_t errlen)
     char why[EN_REASON_MAX];
     if (claim(b, err, errlen) < 0) return -1;
     if (run_part(b, 0, b->n, why, sizeof why) == 0 && en_pg_commit(c, why, sizeof why) == 0)
-        return 0;
+        return en_notes_say(b->notes), 0;
     log_warn(NULL, "a batch of %d enrollments failed, running them one by one: %s", b->n, why);
     en_pg_rollback(c);
+    en_notes_drop(b->notes, 0); /* the one-by-one run says its own */
     unclaim(b);
     if (claim(b, err, errlen) < 0 || one_by_one(b, err, errlen) < 0) return -1;
-    return en_pg_commit(c, err, errlen);
+    if (en_pg_commit(c, err, errlen) < 0) return -1;
+    en_notes_say(b->notes);
+    return 0;
 }
 
 int
-en_pg_run_entered(const struct en_pg_run *r, PGresult *rows, json_t *events, char *err,
-                  size_t errlen)
+en_pg_run_entered(const struct en_pg_run *r, PGresult *rows, json_t *events, struct en_notes *notes,
+                  char *err, size_t errlen)
 {
     struct batch b;
-    int rc = batch_new(&b, r, err, errlen);
+    int rc = batch_new(&b, r, notes, err, errlen);
     json_decref(b.events); /* given instead of read */
     b.events = json_incref(events), b.insert = true, b.rows = rows, b.n = PQntuples(rows);
     if (rc == 0)
@@ -614,10 +623,12 @@ int
 en_pg_run_due(const struct en_pg_run *r, char *err, size_t errlen)
 {
     struct batch b;
-    int rc = batch_new(&b, r, err, errlen);
+    struct en_notes notes = EN_NOTES_INIT;
+    int rc = batch_new(&b, r, &notes, err, errlen);
     if (rc == 0) rc = run_batch(&b, err, errlen);
     if (rc < 0) en_pg_rollback(r->conn);
     int n = b.n;
     batch_free(&b);
+    en_notes_free(&notes); /* said when it committed */
     return rc < 0 ? -1 : n;
 }

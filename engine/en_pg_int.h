@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "en_pg.h"
+#include "en_notes.h"
 #include "en_rules.h"
 
 /*
@@ -90,8 +91,8 @@ void en_pg_delta_free(struct en_pg_delta *x);
  * when a statement failed (the caller rolls back; the transaction is
  * unusable).
  */
-int en_pg_run_entered(const struct en_pg_run *r, PGresult *rows, json_t *events, char *err,
-                      size_t errlen);
+int en_pg_run_entered(const struct en_pg_run *r, PGresult *rows, json_t *events,
+                      struct en_notes *notes, char *err, size_t errlen);
 
 /* ---- set-based reads and writes of a batch (en_pg_batch.c) ---- */
 

@@ -57,9 +57,10 @@ struct intake {
     PGresult *hist; /* their past per journey, by contact */
     bool *ended;    /* per live row: an event of this batch ended it */
     struct en_pg_rows ends, waits, enters, steps; /* rows to write */
-    bool run;          /* run the entries' first steps in this transaction */
-    PGresult *entered; /* then: the entries, as the claim's rows (en_pg_run_entered) */
-    json_t *events;    /* and their events as c.event, by id */
+    bool run;               /* run the entries' first steps in this transaction */
+    struct en_notes *notes; /* said once the batch commits */
+    PGresult *entered;      /* then: the entries, as the claim's rows (en_pg_run_entered) */
+    json_t *events;         /* and their events as c.event, by id */
     char now[24];
 };
 
@@ -114,7 +115,8 @@ fires(const struct event *ev, const struct lh_journey_info *j, const char *which
     bool match;
     if (en_trigger_match(ev->in->r->st, j, which, ev->json, &match, why, sizeof why) == 0)
         return match;
-    log_warn(ev->id, "journey %s: %s filter: %s", j->name, which, why);
+    en_notes_add(ev->in->notes, LOG_LVL_WARNING, LOG_MODULE, ev->id, "journey %s: %s filter: %s",
+                 j->name, which, why);
     return false;
 }
 
@@ -376,7 +378,7 @@ write_batch(struct intake *in, char *err, size_t errlen)
     if (en_pg_steps_write(c, &in->steps, err, errlen) < 0) return -1;
     if (!in->entered) return 0;
     if (reserve_ids(in, err, errlen) < 0) return -1;
-    return en_pg_run_entered(in->r, in->entered, in->events, err, errlen);
+    return en_pg_run_entered(in->r, in->entered, in->events, in->notes, err, errlen);
 }
 
 static void
@@ -392,11 +394,11 @@ intake_free(struct intake *in)
 /* Handle the batch's events up to the first that waits for the next batch; *done gets their
  * number. 0 or -1. */
 static int
-handle_batch(const struct en_pg_run *r, PGresult *evs, bool run, int *done, char *err,
-             size_t errlen)
+handle_batch(const struct en_pg_run *r, PGresult *evs, bool run, struct en_notes *notes, int *done,
+             char *err, size_t errlen)
 {
     int n = PQntuples(evs), rc = 0;
-    struct intake in = {.r = r, .run = run};
+    struct intake in = {.r = r, .run = run, .notes = notes};
     snprintf(in.now, sizeof in.now, "%lld", (long long)r->now);
     in.ends = in.waits = in.enters = in.steps = (struct en_pg_rows)EN_PG_ROWS_INIT;
     struct due_set due = {calloc((size_t)n + 1, sizeof *due.v), 0};
@@ -512,11 +514,14 @@ intake_once(const struct en_pg_run *r, struct en_pg_shard *sh, bool run, char *e
         return rc == 0 ? 0 : -1;
     }
     int done = 0;
-    rc = handle_batch(r, evs, run, &done, err, errlen);
+    struct en_notes notes = EN_NOTES_INIT;
+    rc = handle_batch(r, evs, run, &notes, &done, err, errlen);
     if (rc == 0) rc = advance(r, sh, evs, done, err, errlen);
     PQclear(evs);
     if (rc == 0) rc = en_pg_commit(r->conn, err, errlen);
     if (rc < 0) en_pg_rollback(r->conn);
+    if (rc == 0) en_notes_say(&notes); /* else the batch is taken in again and says them then */
+    en_notes_free(&notes);
     return rc < 0 ? -1 : done;
 }
 

@@ -12,7 +12,7 @@ engine_libengine_a_SOURCES = \
 	engine/en_mem.h engine/en_mem.c \
 	engine/en_sim.h engine/en_sim.c engine/en_simspec.c \
 	engine/en_pg.h engine/en_pg_int.h engine/en_pg.c engine/en_pg_intake.c \
-	engine/en_pg_claim.c engine/en_pg_batch.c engine/en_pg_effects.c engine/en_pg_shard.c engine/en_pg_prune.c \
+	engine/en_notes.h engine/en_notes.c engine/en_pg_claim.c engine/en_pg_batch.c engine/en_pg_effects.c engine/en_pg_shard.c engine/en_pg_prune.c \
 	engine/en_seg.h engine/en_seg_int.h engine/en_pg_segment.c engine/en_pg_segsql.c \
 	engine/en_pg_seglua.c engine/en_pg_seground.c engine/en_pg_segchunk.c \
 	engine/en_sched.h engine/en_sched.c \

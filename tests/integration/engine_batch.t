@@ -48,6 +48,29 @@ like "$err" "one by one" "the engine says the batch ran again one enrollment at 
 like "$err" "taking it in again without running its entries" \
     "the failed intake batch was taken in again with its entries left due for the claim"
 
+# A batch run again one by one says each parked step once, not once per try.
+engine_journey slip <<'LUA'
+local j = journey "slip" { entry = on "c.slip" }
+function j.start(c) return c:wait("1d", "later") end
+function j.later(c)
+  if c.contact.email == "cy@example.com" then error("cy slipped") end
+  c:set("stage", c.contact.email == "bad@example.com" and "broken" or "ok")
+  return c:exit "done"
+end
+return j
+LUA
+pg_sql "INSERT INTO tern.events (id, contact_id, type, occurred_at)
+        SELECT gen_random_uuid(), id, 'c.slip', now() FROM tern.contacts
+         WHERE email IN ('bad@example.com', 'cy@example.com', 'di@example.com')"
+engine_once
+engine_due slip # all three in the claim's next batch
+engine_once
+like "$err" "one by one" "the slip batch failed and ran again one enrollment at a time"
+is "$(printf '%s\n' "$err" | grep -c 'journey slip step later parked (try 1): .*cy slipped')" 1 \
+    "the script error's parked step is logged once"
+is "$(printf '%s\n' "$err" | grep -c 'journey slip step later parked (try 1): .*not_broken')" 1 \
+    "the SQL failure's parked step is logged once"
+
 # An exit, then an entry, of one contact in one intake batch.
 engine_journey again <<'LUA'
 local j = journey "again" { entry = on "c.in", exit = on "c.out", reentry = "always" }

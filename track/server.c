@@ -233,11 +233,15 @@ on_synced(void *arg, int status)
     bool resume = r->sync == SYNC_SUSPENDED;
     r->sync = SYNC_DONE;
     r->sync_status = status;
-    if (resume) {
-        atomic_fetch_sub(&r->srv->suspended, 1);
-        MHD_resume_connection(r->conn);
-    }
+    struct MHD_Connection *conn = r->conn;
+    struct tr_server *s = r->srv;
     pthread_mutex_unlock(&r->lock);
+    /* Not a word of `r` from here: not suspended, the HTTP thread is answering it already;
+     * resumed, it may answer and free it before resume returns. */
+    if (resume) {
+        atomic_fetch_sub(&s->suspended, 1);
+        MHD_resume_connection(conn);
+    }
 }
 
 static void
@@ -409,8 +413,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         return dispatch(r); /* 413 at once; libmicrohttpd closes after it */
     }
     if (*upload_size) return take_body(r, upload_data, upload_size);
-    if (r->sync == SYNC_DONE) return answer_synced(r); /* resumed after the sync */
-    return dispatch(r);
+    pthread_mutex_lock(&r->lock); /* on_synced wrote it on another thread */
+    bool synced = r->sync == SYNC_DONE;
+    pthread_mutex_unlock(&r->lock);
+    return synced ? answer_synced(r) : dispatch(r); /* synced: resumed after the sync */
 }
 
 static void

@@ -51,6 +51,7 @@
 
 #define API_BATCH_MAX 1000
 #define CHECK_WAIT_MS 250 /* how long the checks wait for a database connection */
+#define UUID_TEXT_LEN 36  /* an event id as text (rec_new_event_id) */
 
 struct api_job {
     struct tr_job base;
@@ -299,6 +300,28 @@ accepted(size_t index, const char *status, const char *id)
     return json_pack("{s:I, s:s, s:s}", "index", (json_int_t)index, "status", status, "id", id);
 }
 
+/* The answer waits until the spool holds every record up to `seq`. */
+static void
+sync_up_to(struct tr_reply *rp, uint64_t seq)
+{
+    if (!rp->must_sync || seq > rp->sync_seq) rp->sync_seq = seq;
+    rp->must_sync = true;
+}
+
+/*
+ * A repeat of an idempotency key the tracker holds: the first item's id,
+ * answered once the first item is durable (it may still wait for its sync,
+ * or the sync may fail: then this answer fails with it).
+ */
+static json_t *
+duplicate(size_t idx, const char *held, struct tr_reply *rp)
+{
+    char id[UUID_TEXT_LEN + 1];
+    snprintf(id, sizeof id, "%.*s", UUID_TEXT_LEN, held);
+    sync_up_to(rp, strtoull(held + strlen(id), NULL, 10));
+    return accepted(idx, "duplicate", id); /* accepted earlier, maybe not yet drained */
+}
+
 /* Spool one item; its result, or NULL when the spool refused it (`err` says why). */
 static json_t *
 spool_item(struct api_job *job, const struct tr_gen *g, json_t *item, int64_t now,
@@ -306,22 +329,21 @@ spool_item(struct api_job *job, const struct tr_gen *g, json_t *item, int64_t no
 {
     size_t idx = (size_t)json_integer_value(json_object_get(item, "index"));
     const char *key = json_string_value(json_object_get(item, "idempotency_key"));
-    char id[MEMO_VALUE_MAX + 1], memo_key[MEMO_KEY_MAX + 1];
+    char id[UUID_TEXT_LEN + 1], held[MEMO_VALUE_MAX + 1], memo_key[MEMO_KEY_MAX + 1];
+    struct memo_hold hold = {NULL, NULL};
     if (!rec_new_event_id(now, id)) return snprintf(err, errlen, "no random bytes"), NULL;
     snprintf(memo_key, sizeof memo_key, "%s\x1f%s", job->tenant, key ? key : "");
-    if (key && !memo_claim(g->shared->idem, memo_key, id, sizeof id))
-        return accepted(idx, "duplicate", id); /* accepted earlier, maybe not yet drained */
+    if (key && !memo_claim(g->shared->idem, memo_key, held, sizeof held, &hold))
+        return duplicate(idx, held, rp);
     struct buf rec = BUF_INIT;
     uint64_t seq;
     int rc = encode_item(job, item, id, now, &rec, err, errlen);
     if (rc == 0) rc = spool_append(g->shared->spool, rec.data, rec.len, &seq, err, errlen);
     buf_free(&rec);
-    if (rc < 0) {
-        if (key) memo_forget(g->shared->idem, memo_key, id);
-        return NULL;
-    }
-    rp->must_sync = true;
-    rp->sync_seq = seq;
+    if (rc == 0) snprintf(held, sizeof held, "%s %llu", id, (unsigned long long)seq);
+    memo_settle(&hold, rc == 0 ? held : NULL); /* a repeat now finds the id and its record */
+    if (rc < 0) return NULL;
+    sync_up_to(rp, seq);
     return accepted(idx, "accepted", id);
 }
 

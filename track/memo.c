@@ -72,22 +72,34 @@ holds(const struct slot *s, const char *key)
 }
 
 bool
-memo_claim(struct memo *m, const char *key, char *value, size_t len)
+memo_claim(struct memo *m, const char *key, char *value, size_t len, struct memo_hold *h)
 {
     pthread_mutex_t *lock;
-    if (strlen(value) > MEMO_VALUE_MAX) return true;
+    *h = (struct memo_hold){NULL, NULL};
     struct slot *s = lock_slot(m, key, &lock);
     if (!s) return true;
-    bool fresh = !holds(s, key);
-    if (fresh) {
-        snprintf(s->key, sizeof s->key, "%s", key);
-        snprintf(s->value, sizeof s->value, "%s", value);
-        s->at_us = 0;
-    } else {
+    if (holds(s, key)) {
         snprintf(value, len, "%s", s->value);
+        pthread_mutex_unlock(lock);
+        return false;
     }
-    pthread_mutex_unlock(lock);
-    return fresh;
+    snprintf(s->key, sizeof s->key, "%s", key); /* evicts what held the slot */
+    s->value[0] = '\0', s->at_us = 0;
+    *h = (struct memo_hold){s, lock};
+    return true;
+}
+
+void
+memo_settle(struct memo_hold *h, const char *value)
+{
+    struct slot *s = h->slot;
+    if (!s) return;
+    if (value && strlen(value) <= MEMO_VALUE_MAX)
+        snprintf(s->value, sizeof s->value, "%s", value);
+    else
+        s->key[0] = '\0'; /* a value too long to store: as if never claimed */
+    pthread_mutex_unlock(h->lock);
+    *h = (struct memo_hold){NULL, NULL};
 }
 
 bool
@@ -112,15 +124,5 @@ memo_put(struct memo *m, const char *key, const char *value, int64_t now_us)
     snprintf(s->key, sizeof s->key, "%s", key);
     snprintf(s->value, sizeof s->value, "%s", value);
     s->at_us = now_us;
-    pthread_mutex_unlock(lock);
-}
-
-void
-memo_forget(struct memo *m, const char *key, const char *value)
-{
-    pthread_mutex_t *lock;
-    struct slot *s = lock_slot(m, key, &lock);
-    if (!s) return;
-    if (holds(s, key) && strcmp(s->value, value) == 0) s->key[0] = '\0';
     pthread_mutex_unlock(lock);
 }

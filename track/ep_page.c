@@ -316,7 +316,11 @@ prefs_view(const struct tr_gen *g, json_t *prefs, const char *error)
         bool on = !chosen; /* a fresh form offers every topic */
         size_t i;
         json_t *t;
-        json_array_foreach(chosen, i, t) on = on || strcmp(json_string_value(t), item) == 0;
+        json_array_foreach(chosen, i, t)
+        { /* a script or a hand may have stored anything there */
+            const char *v = json_string_value(t);
+            on = on || (v && strcmp(v, item) == 0);
+        }
         json_array_append_new(topics, json_pack("{s:s, s:b}", "name", item, "checked", on));
     }
     const char *ch = prefs ? json_string_value(json_object_get(prefs, "channel")) : NULL;

@@ -338,10 +338,20 @@ spool_item(struct api_job *job, const struct tr_gen *g, json_t *item, int64_t no
     struct buf rec = BUF_INIT;
     uint64_t seq;
     int rc = encode_item(job, item, id, now, &rec, err, errlen);
-    if (rc == 0) rc = spool_append(g->shared->spool, rec.data, rec.len, &seq, err, errlen);
+    bool too_big = rc == 0 && rec.len > SPOOL_RECORD_MAX; /* the item's fault, not the spool's */
+    if (rc == 0 && !too_big)
+        rc = spool_append(g->shared->spool, rec.data, rec.len, &seq, err, errlen);
+    size_t len = rec.len;
     buf_free(&rec);
-    if (rc == 0) snprintf(held, sizeof held, "%s %llu", id, (unsigned long long)seq);
-    memo_settle(&hold, rc == 0 ? held : NULL); /* a repeat now finds the id and its record */
+    bool ok = rc == 0 && !too_big;
+    if (ok) snprintf(held, sizeof held, "%s %llu", id, (unsigned long long)seq);
+    memo_settle(&hold, ok ? held : NULL); /* a repeat now finds the id and its record */
+    if (too_big) {
+        char why[160];
+        snprintf(why, sizeof why, "too large: %zu bytes as a record, at most %u", len,
+                 SPOOL_RECORD_MAX);
+        return rejected(idx, why);
+    }
     if (rc < 0) return NULL;
     sync_up_to(rp, seq);
     return accepted(idx, "accepted", id);

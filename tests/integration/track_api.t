@@ -26,7 +26,8 @@ run_tern apikey list
 unlike "$out" "${key##*_}" "tern apikey list does not show secrets"
 like "$out" 'active +[0-9-]+ +shop' "but shows the key as active"
 
-track_conf "api_rate = 5"
+track_conf "api_rate = 5
+max_body = 4MB"
 track_start || bail_out "tern track did not start"
 
 # post BODY [CURL ARGS]: $code and $body
@@ -120,6 +121,16 @@ post @"$TRACK_DIR/full.json" -H "$auth"
 is "$code" 202 "a batch of 1,000 events: 202"
 track_wait_drained
 is "$(pg_sql "SELECT count(*) FROM tern.events WHERE type = 'page.viewed'")" 1000 "all 1,000 are written"
+
+# An item within max_body whose record would not fit the spool is that item's error.
+big=$(tap_tmpdir)/big.json
+python3 -c 'import sys; sys.stdout.write("[{\"email\":\"ann@example.com\",\"type\":\"big.one\",\"data\":{\"x\":\"" + "a" * 1100000 + "\"}},{\"email\":\"ann@example.com\",\"type\":\"small.one\"}]")' >"$big"
+sleep 1 # the key's rate bucket refills
+post "@$big" -H "$auth"
+is "$code" 202 "a batch with an item too large for the spool: 202 for the rest"
+like "$body" '"index":0,"status":"rejected","error":"too large: [0-9]+ bytes as a record, at most 1048576"' \
+    "the large item is rejected with its size"
+like "$body" '"index":1,"status":"accepted"' "the item after it is accepted"
 
 # Twenty posts on one connection, as fast as curl sends them.
 codes=$(curl -s -o /dev/null -w '%{http_code} ' -H "$auth" -H 'Content-Type: application/json' \

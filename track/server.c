@@ -15,12 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
 
+#include "buf.h"
 #include "endpoints.h"
 #include "exchange.h"
 #include "listen.h"
@@ -109,8 +111,21 @@ peer_text(const struct sockaddr *sa, char ip[TR_IP_MAX])
                   TR_IP_MAX);
 }
 
+/* One header of the request: an X-Forwarded-For line joins the list in `cls`. */
+static enum MHD_Result
+join_xff(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct buf *all = cls;
+    (void)kind;
+    if (strcasecmp(key, "X-Forwarded-For") != 0 || !value) return MHD_YES;
+    if ((all->len && !buf_putc(all, ',')) || !buf_puts(all, value)) buf_reset(all);
+    return MHD_YES;
+}
+
 /* The client address: the peer, or behind a trusted proxy (track.trusted_proxies, any
- * peer on a unix socket) the client its X-Forwarded-For names (xff.h). */
+ * peer on a unix socket) the client its X-Forwarded-For names (xff.h). Every
+ * X-Forwarded-For line counts, in order, as one list (RFC 9110 5.3): haproxy adds a line
+ * of its own after whatever the client sent, and only the rightmost entries are trusted. */
 static void
 client_ip(struct req *r)
 {
@@ -119,9 +134,11 @@ client_ip(struct req *r)
     const struct sockaddr *sa = ci ? ci->client_addr : NULL;
     peer_text(sa, r->rq.ip);
     bool via_proxy = !sa || sa->sa_family == AF_UNIX || cidr_set_has_sockaddr(r->gen->proxies, sa);
-    if (via_proxy)
-        xff_client(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For"),
-                   r->gen->proxies, r->rq.ip);
+    if (!via_proxy) return;
+    struct buf all = BUF_INIT;
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, join_xff, &all);
+    xff_client(all.len ? buf_str(&all) : NULL, r->gen->proxies, r->rq.ip);
+    buf_free(&all);
 }
 
 static struct req *

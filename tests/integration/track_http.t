@@ -114,6 +114,10 @@ latin1=$(path_of "$("$TERN" token click https://shop.example/latin --contact 42 
 headers=$(curl -s -D - -o /dev/null -H "$(printf 'User-Agent: Mozilla/5.0 (caf\351)')" "$TRACK_URL$latin1" | tr -d '\r')
 is "$(printf '%s' "$headers" | head -n 1 | cut -d' ' -f2)" 302 "a click whose User-Agent is not UTF-8 redirects"
 served=$((served + 1))
+# Behind a proxy that adds its own X-Forwarded-For line (haproxy), after the client's forged one.
+xff=$(path_of "$("$TERN" token click https://shop.example/xff --contact 42 --message $msg)")
+get "$xff" -H 'X-Forwarded-For: 198.51.100.9' -H 'X-Forwarded-For: 203.0.113.7'
+served=$((served + 1))
 
 n=$(track_wait_events email.click $served)
 is "$n" "$served" "every 302 served is one email.click event in PostgreSQL"
@@ -123,6 +127,8 @@ row=$(pg_sql "SELECT contact_id, message_id, data->>'link', data->>'url', source
               FROM tern.events WHERE type = 'email.click' AND user_agent = '$ua' AND data->>'link' = '3'
               ORDER BY occurred_at LIMIT 1")
 is "$row" "42|$msg|3|$dest|track|human|$ua" "a click event carries contact, message, link, URL, class and agent"
+is "$(pg_sql "SELECT host(ip) FROM tern.events WHERE data->>'url' = 'https://shop.example/xff'")" \
+    203.0.113.7 "every X-Forwarded-For line counts: the client is the rightmost untrusted entry"
 is "$(pg_sql "SELECT user_agent FROM tern.events WHERE data->>'url' = 'https://shop.example/latin'")" \
     "Mozilla/5.0 (caf$(printf '\357\277\275'))" "and is recorded, the byte that is not UTF-8 replaced by U+FFFD"
 is "$(pg_sql "SELECT bot_class || ': ' || bot_reason FROM tern.events WHERE type = 'email.click' AND bot_reason = 'HEAD request'")" \

@@ -72,10 +72,10 @@ store_count(void *ctx, const char *type, int64_t since, int64_t *n, char *err, s
     struct en_pg_store *s = ctx;
     char at[24];
     snprintf(at, sizeof at, "%" PRId64, since);
-    const char *p[] = {s->contact_id, type, at};
+    const char *p[] = {s->contact_id, type, since == INT64_MIN ? NULL : at}; /* NULL: ever */
     PGresult *res = en_pg_query(s->conn,
                                 "SELECT count(*) FROM events WHERE contact_id = $1 AND type = $2"
-                                " AND occurred_at >= to_timestamp($3)",
+                                " AND ($3::bigint IS NULL OR occurred_at >= to_timestamp($3))",
                                 3, p, err, errlen);
     if (!res) return -1;
     *n = atoll(PQgetvalue(res, 0, 0));

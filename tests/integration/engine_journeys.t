@@ -91,4 +91,23 @@ is "$(pg_sql "SELECT count(*) FROM tern.enrollments WHERE contact_id = $ann AND 
 is "$(pg_sql "SELECT attempts FROM tern.enrollments WHERE contact_id = $ann AND journey = 'broken'")" \
     "1" "a parked enrollment is not retried before its back-off"
 
+# c:count over the contact's whole history, and over a recent stretch of it.
+engine_journey counted <<'LUA'
+local j = journey "counted" { entry = on "c.counted" }
+function j.start(c)
+  c:set("ever", c:count("c.counted"))
+  c:set("lately", c:count("c.counted", { since = "1d" }))
+  return c:exit "counted"
+end
+return j
+LUA
+pg_sql "INSERT INTO tern.events (id, contact_id, type, occurred_at)
+        VALUES (gen_random_uuid(), $ann, 'c.counted', now() - interval '400 days')"
+run_tern event c.counted --email ann@example.com
+engine_once
+is "$(pg_sql "SELECT (attributes->>'ever') || ' ' || (attributes->>'lately') FROM tern.contacts
+               WHERE id = $ann")" "2 1" "c:count without since counts every event, with since the recent ones"
+is "$(pg_sql "SELECT status FROM tern.enrollments WHERE contact_id = $ann AND journey = 'counted'
+               ORDER BY id DESC LIMIT 1")" "exited" "and the step ran to its end"
+
 done_testing

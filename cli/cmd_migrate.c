@@ -8,20 +8,6 @@
 #include "db.h"
 #include "schema.h"
 
-/* Keep this month's and the next three months' event partitions ready. */
-static bool
-ensure_partitions(PGconn *conn, int *created, char *err, size_t errlen)
-{
-    PGresult *res = PQexec(conn, "SELECT tern.ensure_event_partitions()");
-    bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-    if (ok)
-        *created = atoi(PQgetvalue(res, 0, 0));
-    else
-        db_error(conn, res, err, errlen);
-    PQclear(res);
-    return ok;
-}
-
 int
 cmd_migrate(struct cli *cli, int argc, char **argv)
 {
@@ -43,8 +29,8 @@ cmd_migrate(struct cli *cli, int argc, char **argv)
                                             sizeof err);
     fputs(buf_str(&log), stdout);
     buf_free(&log);
-    int created = 0;
-    if (after >= 0 && !ensure_partitions(conn, &created, err, sizeof err)) after = -1;
+    int created = after < 0 ? 0 : schema_ensure_partitions(conn, err, sizeof err);
+    if (created < 0) after = -1;
     PQfinish(conn);
     if (after < 0) {
         cli_error("migrate", "%s", err);

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "schema.h"
+
 #define LOG_MODULE "engine"
 #include "log.h"
 
@@ -94,14 +96,27 @@ prune_one(struct en_sched *s, enum en_prune what, int64_t keep_ms, const char *n
         log_info(NULL, "deleted %d %s older than engine.%s", n, name, key);
 }
 
-/* Hourly, in a process that runs journeys. A failure is logged and tried again an hour
- * later; it never stops the round. */
+/* The coming months' event partitions, so events never pile up in the default one. */
+static void
+partitions(struct en_sched *s)
+{
+    char err[1024];
+    int n = schema_ensure_partitions(s->conn, err, sizeof err);
+    if (n < 0)
+        log_warn(NULL, "creating event partitions: %s", err);
+    else if (n > 0)
+        log_info(NULL, "created %d event partition%s", n, n == 1 ? "" : "s");
+}
+
+/* Hourly housekeeping, in a process that runs journeys. A failure is logged and tried again
+ * an hour later; it never stops the round. */
 static void
 prune(struct en_sched *s)
 {
     int64_t now = (int64_t)time(NULL);
     if (!s->pool || now - s->pruned_at < 3600) return;
     s->pruned_at = now;
+    partitions(s);
     prune_one(s, EN_PRUNE_IDEMPOTENCY, s->idempotency_keep_ms, "idempotency keys",
               "idempotency_keep");
     prune_one(s, EN_PRUNE_REJECTS, s->rejects_keep_ms, "unplaced events API items", "rejects_keep");

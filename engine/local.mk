@@ -54,6 +54,7 @@ ENGINE_PG_TESTS = tests/integration/engine_journeys.t tests/integration/engine_p
 	tests/integration/engine_send.t \
 	tests/integration/engine_segments.t tests/integration/engine_segment_chunks.t \
 	tests/integration/engine_batch.t tests/integration/engine_shards.t \
-	tests/integration/engine_idempotency.t tests/integration/engine_rejects.t
+	tests/integration/engine_idempotency.t tests/integration/engine_rejects.t \
+	tests/integration/engine_partitions.t
 TESTS += $(ENGINE_PG_TESTS)
 EXTRA_DIST += $(ENGINE_PG_TESTS) tests/integration/engine_fixture.sh

@@ -107,6 +107,11 @@ apply_one(PGconn *conn, const struct schema_migration *m, int from, char *err, s
 {
     char why[1024], hex[65], version[16];
     if (!db_exec(conn, "BEGIN", err, errlen)) return false;
+    /* An index over tens of millions of events takes minutes, not database.statement_timeout. */
+    if (!db_exec(conn, "SET LOCAL statement_timeout = 0", err, errlen)) {
+        db_exec(conn, "ROLLBACK", why, sizeof why);
+        return false;
+    }
     PGresult *res = PQexec(conn, m->sql);
     if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
         const char *pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
@@ -153,4 +158,26 @@ schema_migrate(PGconn *conn, const struct schema_migration *list, size_t n, stru
     }
     db_exec(conn, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", why, sizeof why);
     return version;
+}
+
+int
+schema_ensure_partitions(PGconn *conn, char *err, size_t errlen)
+{
+    char why[256];
+    if (!db_exec(conn, "BEGIN", err, errlen)) return -1;
+    PGresult *res = NULL;
+    bool ok =
+        db_exec(conn, "SET LOCAL statement_timeout = 0", err, errlen) &&
+        db_exec(conn, "SELECT pg_advisory_xact_lock(hashtext('tern.ensure_event_partitions'))", err,
+                errlen);
+    if (ok) {
+        res = PQexec(conn, "SELECT tern.ensure_event_partitions()");
+        ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+        if (!ok) db_error(conn, res, err, errlen);
+    }
+    int created = ok ? atoi(PQgetvalue(res, 0, 0)) : -1;
+    PQclear(res);
+    if (ok && db_exec(conn, "COMMIT", err, errlen)) return created;
+    db_exec(conn, "ROLLBACK", why, sizeof why);
+    return -1;
 }

@@ -41,4 +41,14 @@ int schema_migrate(PGconn *conn, const struct schema_migration *list, size_t n, 
 /* The version the database is at (0: never migrated), or -1 with `err`. */
 int schema_version(PGconn *conn, char *err, size_t errlen);
 
+/*
+ * Create the events' partitions for this month and the next three
+ * (tern.ensure_event_partitions, sql/0002), moving rows of such a month
+ * out of the default partition, in a transaction of its own with no
+ * statement time-out; one caller at a time across processes. `tern
+ * migrate` and every journey-running engine (hourly) call it. The number
+ * created, or -1 with `err`.
+ */
+int schema_ensure_partitions(PGconn *conn, char *err, size_t errlen);
+
 #endif

@@ -61,4 +61,13 @@ run_tern migrate
 is "$status" 1 "migrate refuses when a shipped migration was edited"
 like "$err" "migration 0001_contacts was changed after it was applied" "checksum error names the migration"
 
+# Migrations take as long as they need: database.statement_timeout is for the daemons' queries.
+pg_sql "CREATE DATABASE quick OWNER tern"
+TERN_DB_URL="postgresql:///quick?host=$PGHOST&port=$PGPORT&user=tern" \
+    tern_conf "$dir/quick.conf"
+sed -i 's/^statement_timeout = .*/statement_timeout = 20ms/' "$dir/quick.conf"
+run_tern migrate
+is "$status" 0 "migrate succeeds with a statement_timeout shorter than its migrations"
+like "$out" "schema upgraded from version 0 to $version" "and applies every migration"
+
 done_testing

@@ -50,6 +50,7 @@
 
 #define MILTER_MAX_RCPTS      1000       /* recipients remembered per message (more are counted) */
 #define MILTER_MAX_HEADERS    2000       /* headers per message; more makes it oversize */
+#define MILTER_MAX_CONTROL    2000       /* control headers kept past that, to remove them */
 #define MILTER_SPARE_BODY_MAX (1u << 20) /* a larger body buffer is freed, not kept */
 #define MILTER_SPARE_BODIES   16         /* closed connections' body buffers kept for new ones */
 
@@ -100,6 +101,7 @@ struct milter_msg {
     size_t size;     /* header and body bytes seen */
     struct buf body; /* only while `managed` and not `oversize` */
     bool auth, trusted, sender_managed, managed, oversize;
+    bool unstrippable; /* a control header could not be kept to remove it: refused */
     struct ctl ctl;
 };
 

@@ -197,12 +197,18 @@ milter_header(SMFICTX *ctx, char *name, char *value)
     struct milter_msg *m = c ? c->msg : NULL;
     if (!m) return noreply(c, SMFIP_NR_HDR);
     m->size += strlen(name) + strlen(value) + 3;
+    bool control = ctl_is_control(name);
     if (m->nhdrs >= MILTER_MAX_HEADERS) {
-        m->oversize = true; /* control headers past this point stay; the message is left alone */
+        m->oversize = true; /* the message is left alone, but its control headers still go */
+        if (!control) return noreply(c, SMFIP_NR_HDR);
+    }
+    if (m->nhdrs >= MILTER_MAX_HEADERS + MILTER_MAX_CONTROL ||
+        !milter_msg_add_header(m, name, value)) {
+        m->oversize = true;
+        m->unstrippable = m->unstrippable || control;
         return noreply(c, SMFIP_NR_HDR);
     }
-    if (!milter_msg_add_header(m, name, value)) m->oversize = true;
-    if (ctl_is_control(name)) m->ncontrol++;
+    if (control) m->ncontrol++;
     return noreply(c, SMFIP_NR_HDR);
 }
 
@@ -287,6 +293,11 @@ decide(SMFICTX *ctx, struct milter_conn *c, struct plan *p)
 {
     struct milter_msg *m = c->msg;
     char err[512] = "";
+    if (m->unstrippable) { /* delivered, its X-Tern-* headers would go out as they came */
+        log_warn(m->qid, "rejected: more control headers than can be removed");
+        ops->setreply(ctx, "550", "5.7.1", "Too many X-Tern header fields");
+        return SMFIS_REJECT;
+    }
     if (!m->trusted) {
         if (m->ncontrol)
             log_info(m->qid, "removed %zu control header(s) of an untrusted submitter",

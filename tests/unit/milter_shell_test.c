@@ -309,6 +309,48 @@ oversize_message_passes_untouched(void)
     finish(&h);
 }
 
+/* An untrusted message of `filler` plain headers, then X-Tern-Data. */
+static sfsistat
+many_headers_then_control(HX *h, int filler)
+{
+    struct buf msg = BUF_INIT;
+    for (int i = 0; i < filler; i++)
+        buf_printf(&msg, "X-Filler: %d\n", i);
+    buf_puts(&msg, "X-Tern-Data: {\"a\": 1}\nSubject: many\n\nHello.\n");
+    sfsistat r =
+        hx_transaction(h, "203.0.113.9", "<news@example.com>", one_rcpt, msg.data, msg.len);
+    buf_free(&msg);
+    return r;
+}
+
+static void
+control_headers_past_the_header_cap_are_still_removed(void)
+{
+    HX h;
+    start(&h, NULL);
+    is_int(many_headers_then_control(&h, MILTER_MAX_HEADERS + 5), SMFIS_CONTINUE,
+           "a message past the header cap is delivered");
+    like(buf_str(&h.log), "chgheader X-Tern-Data 1 (delete)", "its control header is removed");
+    ok(!hx_delivered_header(&h, "X-Tern-Data"), "and not delivered");
+    finish(&h);
+}
+
+static void
+more_control_headers_than_can_be_removed_are_refused(void)
+{
+    HX h;
+    start(&h, NULL);
+    struct buf msg = BUF_INIT;
+    for (int i = 0; i < MILTER_MAX_HEADERS + MILTER_MAX_CONTROL + 1; i++)
+        buf_printf(&msg, "X-Tern-Data: %d\n", i);
+    buf_puts(&msg, "Subject: many\n\nHello.\n");
+    is_int(hx_transaction(&h, "203.0.113.9", "<news@example.com>", one_rcpt, msg.data, msg.len),
+           SMFIS_REJECT, "a message whose control headers cannot all be kept is rejected");
+    like(buf_str(&h.log), "setreply 550 5.7.1", "with a permanent reply");
+    buf_free(&msg);
+    finish(&h);
+}
+
 static void
 split_defers_second_recipient_of_managed_sender(void)
 {
@@ -397,6 +439,8 @@ main(void)
     next_message_reuses_the_body_buffer();
     new_connection_takes_a_closed_ones_body_buffer();
     oversize_message_passes_untouched();
+    control_headers_past_the_header_cap_are_still_removed();
+    more_control_headers_than_can_be_removed_are_refused();
     split_defers_second_recipient_of_managed_sender();
     pipeline_failure_delivers_the_original();
     pipeline_failure_tempfails_when_configured();

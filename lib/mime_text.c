@@ -268,6 +268,22 @@ from_utf8(const char *text, size_t len, const char *cs, struct buf *bytes)
     return rc;
 }
 
+/*
+ * Whether `cs` writes ASCII as ASCII (1, else 0; -1 ENOMEM). Quoted-printable
+ * breaks lines at every 0x0A byte and escapes '=': in UTF-16 or UTF-32
+ * those bytes are halves of characters, so such a part is written in UTF-8.
+ */
+static int
+ascii_compatible(const char *cs)
+{
+    static const char probe[] = "A\n=";
+    struct buf b = BUF_INIT;
+    int rc = recode(cs, "UTF-8", probe, sizeof probe - 1, false, &b);
+    bool same = rc == 1 && b.len == sizeof probe - 1 && memcmp(b.data, probe, b.len) == 0;
+    buf_free(&b);
+    return rc < 0 ? -1 : same;
+}
+
 /* Pick the charset for `text` and convert it into `conv` when that is not UTF-8. */
 static int
 choose_charset(GMimePart *part, const char **text, size_t *len, struct buf *conv)
@@ -275,6 +291,8 @@ choose_charset(GMimePart *part, const char **text, size_t *len, struct buf *conv
     const char *cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
     if (is_ascii_charset(cs)) return !ascii_only(*text, *len);
     if (reads_as_utf8(cs)) return 0;
+    int ac = ascii_compatible(cs);
+    if (ac <= 0) return ac < 0 ? -1 : 1; /* 1: switch to UTF-8 */
     int rc = from_utf8(*text, *len, cs, conv);
     if (rc == 1) *text = buf_str(conv), *len = conv->len;
     return rc < 0 ? -1 : rc == 0; /* 1: switch to UTF-8 */

@@ -426,6 +426,20 @@ latin1_text_that_does_not_fit_switches_to_utf8(void)
 }
 
 static void
+utf16_text_switches_to_utf8(void)
+{
+    struct fx f;
+    fx_rewrite(&f, "utf16.eml", "Ann");
+    ok(f.rc == 0 && f.seen.n == 1, "the UTF-16 leaf is offered");
+    like(f.seen.text[0], "Hello NAME", "decoded to UTF-8");
+    like(f.e.content_type ? f.e.content_type : "", "charset=utf-8",
+         "its charset becomes utf-8: quoted-printable cannot carry UTF-16");
+    read_back(&f.s, &f.e, &f.again);
+    like(f.again.text[0], "Hello Ann\nWorld", "the new text reads back, lines intact");
+    fx_done(&f);
+}
+
+static void
 charset_parameter_is_replaced_as_written(void)
 {
     const char *b = "--b\nContent-Type: text/plain; (a; comment) format=\"x;y\";\n"
@@ -844,6 +858,7 @@ main(void)
     utf8_8bit_input_is_decoded();
     latin1_text_that_fits_keeps_its_charset();
     latin1_text_that_does_not_fit_switches_to_utf8();
+    utf16_text_switches_to_utf8();
     charset_parameter_is_replaced_as_written();
     unsafe_charset_edit_leaves_the_leaf_alone();
     base64_text_leaf_is_decoded();

@@ -100,6 +100,9 @@ enum {
  * Take due rows and mark them `sending` in a transaction of their own. Due
  * means by the end of this second: `now` is whole seconds, and a row queued
  * a moment ago (now() has microseconds) must not wait for the next round.
+ * A retry whose message the milter recorded got through after all (the
+ * connection broke, or timed out, after Postfix took it): it is settled
+ * `sent` instead of being sent a second time.
  */
 static PGresult *
 claim(PGconn *conn, const char *now, int limit, char *err, size_t errlen)
@@ -109,18 +112,23 @@ claim(PGconn *conn, const char *now, int limit, char *err, size_t errlen)
     const char *p[] = {now, lim};
     return en_pg_query(
         conn,
-        "WITH due AS (SELECT contact_id, id, next_attempt_at FROM outbox"
+        "WITH due AS (SELECT contact_id, id, next_attempt_at, status = 'retry' AND EXISTS"
+        " (SELECT 1 FROM messages m WHERE m.id = outbox.id) AS got_through FROM outbox"
         " WHERE status IN ('pending', 'retry') AND next_attempt_at < to_timestamp($1::bigint + 1)"
         " ORDER BY next_attempt_at, contact_id LIMIT $2 FOR UPDATE SKIP LOCKED),"
-        " taken AS (UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1,"
+        " taken AS (UPDATE outbox o SET"
+        " status = CASE WHEN due.got_through THEN 'sent' ELSE 'sending' END,"
+        " attempts = o.attempts + CASE WHEN due.got_through THEN 0 ELSE 1 END,"
+        " sent_at = CASE WHEN due.got_through THEN now() END,"
+        " last_error = CASE WHEN due.got_through THEN NULL ELSE o.last_error END,"
         " next_attempt_at = to_timestamp($1) FROM due, contacts c"
         " WHERE o.contact_id = due.contact_id AND o.id = due.id AND c.id = o.contact_id"
         " RETURNING o.contact_id, o.id, o.journey, o.step, o.category, o.tenant, o.template,"
         " o.data::text, o.attempts, c.email, c.status, EXISTS (SELECT 1 FROM suppressions x"
         " WHERE lower(x.email) = lower(c.email) AND coalesce(x.tenant, c.tenant) = c.tenant"
         " AND x.scope IN ('all', 'marketing') AND (x.expires_at IS NULL OR x.expires_at > now())),"
-        " due.next_attempt_at AS due_at)"
-        " SELECT * FROM taken ORDER BY due_at, contact_id, id", /* oldest first */
+        " due.next_attempt_at AS due_at, due.got_through)"
+        " SELECT * FROM taken WHERE NOT got_through ORDER BY due_at, contact_id, id", /* oldest first */
         2, p, err, errlen);
 }
 
@@ -185,19 +193,21 @@ settle(struct mail *m, int64_t now)
     m->status = r == EN_SMTP_SENT ? "sent" : r == EN_SMTP_RETRY ? "retry" : "parked";
     if (r == EN_SMTP_SENT) return;
     snprintf(m->why, sizeof m->why, "%s", m->job.why);
+    if (m->job.untried) return; /* due again at once, its attempt given back (record) */
     if (r == EN_SMTP_RETRY) m->next = now + en_pg_backoff(atoi(m->v[R_ATTEMPTS]));
     log_warn(m->v[R_ID], "%s to %s: %s (%s)", m->v[R_TEMPLATE], m->v[R_EMAIL], m->why, m->status);
 }
 
-/* The outcomes as [{contact_id, id, status, why, next}], or NULL when out of memory. */
+/* The outcomes as [{contact_id, id, status, why, next, untried}], or NULL when out of memory. */
 static char *
 outcomes_json(const struct mail *m, int n)
 {
     json_t *a = json_array();
     for (int i = 0; a && i < n; i++) {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:I}", "contact_id", m[i].v[R_CONTACT], "id",
-                              m[i].v[R_ID], "status", m[i].status, "why",
-                              m[i].why[0] ? m[i].why : NULL, "next", (json_int_t)m[i].next);
+        json_t *o =
+            json_pack("{s:s, s:s, s:s, s:s?, s:I, s:b}", "contact_id", m[i].v[R_CONTACT], "id",
+                      m[i].v[R_ID], "status", m[i].status, "why", m[i].why[0] ? m[i].why : NULL,
+                      "next", (json_int_t)m[i].next, "untried", m[i].job.untried);
         if (!o || json_array_append_new(a, o) < 0) json_decref(a), a = NULL;
     }
     char *s = a ? json_dumps(a, JSON_COMPACT) : NULL;
@@ -219,9 +229,10 @@ record(PGconn *conn, const struct mail *m, int n, char *err, size_t errlen)
     int rc = en_pg_cmd(conn,
                        "UPDATE outbox o SET status = u.status, last_error = u.why,"
                        " next_attempt_at = to_timestamp(u.next),"
+                       " attempts = o.attempts - u.untried::int,"
                        " sent_at = CASE WHEN u.status = 'sent' THEN now() END"
                        " FROM jsonb_to_recordset($1::jsonb) AS u(contact_id bigint, id uuid,"
-                       " status text, why text, next bigint)"
+                       " status text, why text, next bigint, untried boolean)"
                        " WHERE o.contact_id = u.contact_id AND o.id = u.id",
                        1, p, err, errlen);
     free(outcomes);
@@ -296,7 +307,8 @@ en_sender_pass(void *sender, PGconn *conn, int64_t now, int limit, char *err, si
     time_t end = time(NULL) + BUDGET_S;
     for (;;) {
         bool low = en_smtp_waiting(s->smtp) < (size_t)s->cfg.connections; /* time to refill */
-        if (rc == 0 && more && taken < PASS_BATCHES && low) {
+        bool late = time(NULL) >= end; /* claim nothing more: it could only fail untried */
+        if (rc == 0 && more && taken < PASS_BATCHES && low && !late) {
             int64_t t = taken ? (int64_t)time(NULL) : now;
             rc = take(s, conn, t, limit, &b[taken], err, errlen);
             if (rc == 0) {
@@ -309,8 +321,8 @@ en_sender_pass(void *sender, PGconn *conn, int64_t now, int limit, char *err, si
             if (close_batch(conn, &b[closed++], rc ? e2 : err, rc ? sizeof e2 : errlen) < 0)
                 rc = -1; /* the first failure is the one reported */
         }
-        if (closed == taken && (rc < 0 || !more || taken == PASS_BATCHES)) break;
-        en_smtp_step(s->smtp, time(NULL) >= end, 100);
+        if (closed == taken && (rc < 0 || !more || taken == PASS_BATCHES || late)) break;
+        en_smtp_step(s->smtp, late, 100);
     }
     return rc < 0 ? -1 : total;
 }

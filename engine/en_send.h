@@ -14,7 +14,11 @@
  * subscribed, or suppressed; any mail: bounced or complained). A row
  * left `sending` by a sender that died is settled by the
  * next pass after 10 minutes: sent when the milter recorded its message
- * id (the mail got through), else retried.
+ * id (the mail got through), else retried; a `retry` the milter recorded
+ * (the connection broke after Postfix took the mail) is settled `sent`
+ * when it comes due, never submitted twice. A pass claims nothing after
+ * five minutes; mail it had queued and not started then is due again at
+ * once, its attempt not counted.
  *
  * The message is what the milter expects of a managed message
  * (doc/milter.md): the unrendered template — its subject as Subject, its

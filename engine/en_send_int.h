@@ -13,6 +13,7 @@ struct en_smtp_job {
     enum en_smtp_result result;
     char why[512];            /* what the server or libcurl said when not sent */
     bool done;                /* result and why are final */
+    bool untried;             /* failed before it was tried: due again at once, no attempt spent */
     struct en_smtp_job *next; /* the queue's link */
 };
 

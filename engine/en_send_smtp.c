@@ -201,8 +201,11 @@ dequeue(struct en_smtp *t)
 static void
 fill(struct en_smtp *t, bool late)
 {
-    while (late && t->head)
-        fail(dequeue(t), "not tried: the pass ran out of time");
+    while (late && t->head) {
+        struct en_smtp_job *j = dequeue(t);
+        fail(j, "not tried: the pass ran out of time");
+        j->untried = true;
+    }
     for (int i = 0; i < t->n && t->head; i++)
         while (!t->slots[i].job && t->head)
             start(t, &t->slots[i], dequeue(t)); /* a job that cannot start is failed */

@@ -150,7 +150,7 @@ static const struct cfg_key keys[] = {
      0, "opens from here are Apple Mail Privacy Protection prefetches", NULL},
     {"track", "scanner_delay", T_DURATION, OFF(track.scanner_delay_ms), "10s", 0, 0, 0,
      "clicks sooner than this after the send are scanners (0s: off)", NULL},
-    {"track", "scanner_burst", T_INT, OFF(track.scanner_burst), "3", 0, 0, 1000,
+    {"track", "scanner_burst", T_INT, OFF(track.scanner_burst), "3", 0, 0, 8, /* BURST_LINKS */
      "this many links of one message clicked within burst_window is a scanner (0: off)", NULL},
     {"track", "burst_window", T_DURATION, OFF(track.burst_window_ms), "2s", 0, 0, 0,
      "the window of scanner_burst", NULL},

@@ -21,12 +21,11 @@ struct slot {
 struct burst {
     struct slot *slots;
     unsigned mask;
-    int64_t window_us;
     pthread_mutex_t lock[STRIPES];
 };
 
 struct burst *
-burst_new(unsigned slots, int64_t window_us)
+burst_new(unsigned slots)
 {
     unsigned size = STRIPES;
     while (size < slots && size < (1u << 24))
@@ -37,7 +36,6 @@ burst_new(unsigned slots, int64_t window_us)
         return NULL;
     }
     b->mask = size - 1;
-    b->window_us = window_us;
     for (int i = 0; i < STRIPES; i++)
         pthread_mutex_init(&b->lock[i], NULL);
     return b;
@@ -98,7 +96,7 @@ slot_add(struct slot *s, uint32_t link, int64_t now)
 
 unsigned
 burst_note(struct burst *b, const unsigned char message[16], int64_t contact, uint32_t link,
-           int64_t now_us)
+           int64_t now_us, int64_t window_us)
 {
     uint32_t h = slot_hash(message, contact);
     struct slot *s = &b->slots[h & b->mask];
@@ -110,7 +108,7 @@ burst_note(struct burst *b, const unsigned char message[16], int64_t contact, ui
         s->contact = contact;
         s->n = 0;
     }
-    slot_expire(s, now_us - b->window_us);
+    slot_expire(s, now_us - window_us);
     slot_add(s, link, now_us);
     unsigned n = s->n;
     pthread_mutex_unlock(lock);

@@ -22,16 +22,17 @@
 
 struct burst;
 
-/* A table of `slots` entries (rounded up to a power of two) and a window. NULL on ENOMEM. */
-struct burst *burst_new(unsigned slots, int64_t window_us);
+/* A table of `slots` entries (rounded up to a power of two). NULL on ENOMEM. */
+struct burst *burst_new(unsigned slots);
 void burst_free(struct burst *b);
 
 /*
  * Note a click on `link` of `message` (16 bytes) for `contact` at `now_us`
  * and return how many distinct links of it, this one included, were
- * clicked within the window ending now.
+ * clicked within the `window_us` ending now (track.burst_window, which a
+ * reload may change).
  */
 unsigned burst_note(struct burst *b, const unsigned char message[16], int64_t contact,
-                    uint32_t link, int64_t now_us);
+                    uint32_t link, int64_t now_us, int64_t window_us);
 
 #endif

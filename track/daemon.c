@@ -148,7 +148,7 @@ open_services(struct daemon *d)
     char err[512];
     struct spool_opts so = {.max_bytes = (uint64_t)d->cfg->track.spool_max};
     d->shared.metrics = tr_metrics_new();
-    d->shared.burst = burst_new(BURST_SLOTS, d->cfg->track.burst_window_ms * 1000);
+    d->shared.burst = burst_new(BURST_SLOTS);
     d->shared.keys = apikeys_new();
     d->shared.idem = memo_new(IDEM_SLOTS);
     d->shared.tenants = memo_new(TENANT_SLOTS);

@@ -67,7 +67,8 @@ classify(const struct tr_gen *g, const struct tr_request *rq, const struct tok_c
         .delay_ms = delay_ms,
     };
     if (click && !h.honeypot && g->shared->burst)
-        h.burst_links = burst_note(g->shared->burst, c->message, c->contact, c->link, rq->now_us);
+        h.burst_links = burst_note(g->shared->burst, c->message, c->contact, c->link, rq->now_us,
+                                   g->cfg->track.burst_window_ms * 1000);
     bot_classify(g->bot, &h, v);
     tr_metrics_bot_class(g->shared->metrics, v->cls);
 }

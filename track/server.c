@@ -349,6 +349,8 @@ run_endpoint(struct req *r)
         tr_reply_status_text(&r->rp, 413, "Request body too large");
     } else if (tr_endpoint_of(rq->route)(r->gen, rq, &r->rp, &r->rec) < 0) {
         tr_record_free(&r->rec); /* never spool half an answer */
+        tr_reply_free(&r->rp);   /* nor send half of one: a Location already set */
+        tr_reply_init(&r->rp);
         tr_reply_status_text(&r->rp, 500, "Internal error");
     }
 }

@@ -319,6 +319,17 @@ bad_size_is_an_error(void)
 }
 
 static void
+scanner_burst_is_at_most_the_links_remembered(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c = load(MINIMAL "[track]\nscanner_burst = 9\n", &err);
+    ok(c == NULL, "scanner_burst above 8 is refused: the rule could never fire");
+    like(buf_str(&err), "scanner_burst", "the error names the key");
+    config_unref(c);
+    buf_free(&err);
+}
+
+static void
 sasl_tenants_entry_without_tenant_is_named(void)
 {
     struct buf err = BUF_INIT;
@@ -367,6 +378,7 @@ main(void)
     bad_network_in_list_is_named();
     list_iteration_trims_and_skips_empty_entries();
     bad_size_is_an_error();
+    scanner_burst_is_at_most_the_links_remembered();
     minimal_config_gets_defaults();
     unknown_key_names_file_line_and_suggestion();
     unknown_section_is_an_error();

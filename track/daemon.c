@@ -34,6 +34,7 @@
 #define STOP_GRACE_MS  5000  /* suspended requests finishing their sync */
 #define DRAIN_GRACE_MS 5000  /* the drain emptying the spool at shutdown */
 #define API_WORKERS    2     /* threads writing events API batches */
+#define PAGE_WORKERS   2     /* threads reading and saving what the pages show */
 /* Records per drain transaction. Each batch costs a PostgreSQL commit and a
  * spool cursor sync, both on the disk the spool's group commits wait for:
  * fewer, larger batches leave the disk to the clicks. */
@@ -157,7 +158,8 @@ open_services(struct daemon *d)
         log_error("-", "out of memory");
         return -1;
     }
-    if (!(d->shared.worker = tr_worker_start(API_WORKERS, err, sizeof err))) {
+    if (!(d->shared.worker = tr_worker_start(API_WORKERS, err, sizeof err)) ||
+        !(d->shared.page_worker = tr_worker_start(PAGE_WORKERS, err, sizeof err))) {
         log_error("-", "%s", err);
         return -1;
     }
@@ -249,6 +251,7 @@ stop_all(struct daemon *d)
     atomic_store(&d->stopping, true);
     tr_server_stop(d->server, STOP_GRACE_MS);
     tr_worker_stop(d->shared.worker);
+    tr_worker_stop(d->shared.page_worker);
     if (d->background_running) pthread_join(d->background, NULL);
     spool_drain_stop(d->shared.drain, DRAIN_GRACE_MS);
     spool_close(d->shared.spool);

@@ -44,6 +44,7 @@ struct tr_shared {
     struct spool_drain *_Atomic drain; /* NULL: PostgreSQL not reached yet */
     struct db_pool *_Atomic db;        /* NULL: PostgreSQL not reached yet */
     struct tr_worker *worker;          /* runs the events API's database work */
+    struct tr_worker *page_worker;     /* the pages': a flood of them never fills the API's queue */
     struct apikeys *keys;              /* active events API keys */
     struct memo *idem;                 /* idempotency keys accepted recently (memo.h) */
     struct memo *tenants;              /* contact id -> tenant, for its pages */

@@ -376,7 +376,8 @@ run_job(void *arg)
 static int
 start_job(struct req *r)
 {
-    struct tr_worker *w = r->gen->shared->worker;
+    const struct tr_shared *sh = r->gen->shared;
+    struct tr_worker *w = r->rq.route == TR_EVENTS ? sh->worker : sh->page_worker;
     r->sync = SYNC_PENDING;
     if (w && tr_worker_submit(w, run_job, r) == 0) return 0;
     r->sync = SYNC_NONE;

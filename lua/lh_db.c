@@ -279,12 +279,19 @@ collect(lua_State *L, struct lh_state *st, struct query *q, char *err, size_t er
     }
 }
 
-/* End the transaction (a script's COMMIT may already have) and give the connection back. */
+/*
+ * End the transaction (a script's COMMIT may already have) and give the
+ * connection back. Rolling back undoes a SET; session advisory locks
+ * outlive it, and one left held would stop the engine's segment refreshes
+ * (they take such locks) for as long as the pooled connection lives.
+ */
 static void
 finish(struct query *q)
 {
     PGTransactionStatusType ts = PQtransactionStatus(q->conn);
-    if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) PQclear(PQexec(q->conn, "ROLLBACK"));
+    bool open = ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR;
+    PQclear(PQexec(q->conn, open ? "ROLLBACK; SELECT pg_advisory_unlock_all()"
+                                 : "SELECT pg_advisory_unlock_all()"));
     db_release(q->pool, q->conn);
     q->conn = NULL;
 }

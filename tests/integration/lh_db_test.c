@@ -190,6 +190,8 @@ statements_cannot_change_the_pooled_session(void)
 {
     is_str(probe("session_unchanged"), "[{\"app\":\"lh_db_test\",\"path\":\"tern, public\"}]",
            "SET and set_config inside a query are rolled back");
+    is_str(probe("advisory_lock_released"), "[{\"held\":0}]",
+           "a session advisory lock does not outlive its query");
     like(probe("commit_then_query"), "[{\"one\":1}]", "a COMMIT statement harms nothing");
     is_str(probe("command_without_rows"), "{}", "a statement without rows returns {}");
 }

@@ -75,6 +75,11 @@ function session_unchanged()
   return q("SELECT current_setting('search_path') AS path, current_setting('application_name') AS app")
 end
 
+function advisory_lock_released()
+  db.query("SELECT pg_advisory_lock(4242)")
+  return q("SELECT count(*) AS held FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242")
+end
+
 function commit_then_query()
   local _, e = db.query("COMMIT")
   return tostring(e) .. " " .. q("SELECT 1 AS one")

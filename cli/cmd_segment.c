@@ -60,7 +60,8 @@ refresh_named(PGconn *conn, struct lh_state *st, const struct lh_reg *reg, char 
             cli_error("segment", "no segment \"%s\" in %s", names[i], root);
             rc = EXIT_FAIL;
         }
-    for (size_t i = 0; rc != EXIT_FAIL && i < reg->nsegments; i++) {
+    if (rc == EXIT_FAIL) return rc; /* a name that is not there: nothing refreshed */
+    for (size_t i = 0; i < reg->nsegments; i++) { /* one that fails does not stop the others */
         bool wanted = n == 0;
         for (int k = 0; k < n && !wanted; k++)
             wanted = strcmp(names[k], reg->segments[i].name) == 0;

@@ -506,6 +506,18 @@ run(const struct sim_args *a, struct lh_pool *pool, json_t *contact, struct prin
     return rc;
 }
 
+/* Whether --events reads; a bad one is a usage error, found before any script loads. */
+static bool
+events_ok(const struct sim_args *a, char *err, size_t errlen)
+{
+    struct en_sim_event *events = NULL;
+    size_t n = 0;
+    if (!a->events) return true;
+    if (en_sim_events_parse(a->events, a->start, &events, &n, err, errlen) < 0) return false;
+    en_sim_events_free(events, n);
+    return true;
+}
+
 static int
 load_pool(struct sim_args *a, struct lh_pool **out, char *err, size_t errlen)
 {
@@ -537,8 +549,14 @@ cmd_simulate(struct cli *cli, int argc, char **argv)
     struct printer p = {.a = &a, .json = a.json, .first = true};
     struct lh_pool *pool = NULL;
     json_t *contact = load_contact(a.contact, err, sizeof err);
+    if (!contact || !events_ok(&a, err, sizeof err)) { /* what was given, not the scripts */
+        cli_error("simulate", "%s", err);
+        tree_free(&a);
+        json_decref(contact);
+        return EXIT_USAGE;
+    }
     p.tenant = json_string_value(json_object_get(contact, "tenant"));
-    int rc = contact && load_pool(&a, &pool, err, sizeof err) == 0 ? 0 : -1;
+    int rc = load_pool(&a, &pool, err, sizeof err);
     if (rc == 0) rc = run(&a, pool, contact, &p, err, sizeof err);
     if (rc < 0) {
         struct buf msg = {0};

@@ -137,6 +137,10 @@ run_tern lint "$dir/escape"
 like "$out$err" "segments/esc.lua:1: segment \"esc\": sql: '\\)' without its '\\('" \
     "a condition that would leave its WHERE clause does not load"
 
+run_tern segment refresh typo scored
+is "$status" 1 "refreshing a failing segment and a good one fails"
+like "$out" "scored: 0 entered, 0 left, [0-9]+ members" "but the good one is still refreshed"
+
 run_tern segment refresh scored nosuch
 is "$status" 1 "an unknown segment name fails"
 like "$err" "no segment \"nosuch\"" "and is named"

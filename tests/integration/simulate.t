@@ -117,17 +117,19 @@ run_tern simulate "$dir/nostart.lua"
 is "$status" 1 "a tree that does not load fails"
 like "$err" "$dir/nostart.lua:1: journey \"x\": has no start step" "naming the file as given"
 run_tern simulate "$doi" --events "contact.subscribed"
-is "$status" 1 "an event without @OFFSET is refused"
+is "$status" 2 "an event without @OFFSET is a usage error"
 like "$err" "want TYPE@OFFSET" "with the expected form"
 
 cat >"$dir/bad_events.json" <<'JSON'
 [{"at": "1d", "type": "order.placed"}, {"at": "2d", "type": 7}]
 JSON
 run_tern simulate "$doi" --events "@$dir/bad_events.json"
-is "$status" 1 "an events file with a bad element is refused"
+is "$status" 2 "an events file with a bad element is a usage error"
 like "$err" "$dir/bad_events.json: \[1\]: type: want a string" "naming the file and the element"
 run_tern simulate "$doi" --events "contact.subscribed@-1d"
 like "$err" "may not be negative" "an offset before the start is refused"
+run_tern simulate "$doi" --contact '{"first_name": ' --events contact.subscribed@0
+is "$status" 2 "a --contact that is not JSON is a usage error"
 
 # A journey in a scripts tree keeps its folder and may require the tree's lib/ modules.
 countdown=$TERN_SRCDIR/scripts/journeys/preorder_countdown.lua

@@ -370,7 +370,8 @@ parse_header(struct importer *im, const struct csv_record *rec)
         if (parse_column(im, &im->cols[i], rec->fields[i].ptr, rec->fields[i].len, i) < 0)
             return -1;
         for (size_t j = 0; j < i; j++)
-            if (im->cols[j].kind == im->cols[i].kind && !strcmp(im->cols[j].name, im->cols[i].name))
+            if (im->cols[j].kind == im->cols[i].kind &&
+                (im->cols[i].kind != COL_ATTR || !strcmp(im->cols[j].name, im->cols[i].name)))
                 return fail(im, "header: column %zu \"%s\" repeats column %zu", i + 1,
                             im->cols[i].name, j + 1);
         email |= im->cols[i].kind == COL_EMAIL;

@@ -138,6 +138,11 @@ run_tern contacts import "$dir/noemail.csv"
 is "$status" 1 "a file without an email column fails"
 like "$err" 'no "email" column' "missing email column explained"
 
+printf 'Email,name,EMAIL\nann@example.com,Ann,bob@example.com\n' >"$dir/twoemails.csv"
+run_tern contacts import "$dir/twoemails.csv"
+is "$status" 1 "a file with two email columns, in any case, fails"
+like "$err" 'column 3 "EMAIL" repeats column 1' "naming both columns"
+
 : >"$dir/empty.csv"
 run_tern contacts import "$dir/empty.csv"
 is "$status" 1 "an empty file fails"

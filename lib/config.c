@@ -60,7 +60,7 @@ struct cfg_key {
     size_t offset;
     const char *def; /* default as it would be written in the file; NULL: none */
     unsigned flags;
-    long min, max; /* T_INT bounds */
+    long min, max; /* T_INT bounds; T_DURATION (ms) and T_SIZE (bytes) too when max > 0 */
     const char *help;
     const char *choices; /* T_CHOICE: the accepted words, separated by '|' */
 };
@@ -174,9 +174,9 @@ static const struct cfg_key keys[] = {
      "how long an events API item the drain could not place stays in tern.event_rejects;"
      " the engine deletes older ones (0s: kept until you delete them)",
      NULL},
-    {"lua", "memory", T_SIZE, OFF(lua.memory), "64MB", 0, 0, 0, "memory budget of each Lua state",
-     NULL},
-    {"lua", "call_timeout", T_DURATION, OFF(lua.call_timeout_ms), "100ms", 0, 0, 0,
+    {"lua", "memory", T_SIZE, OFF(lua.memory), "64MB", 0, 1L << 20, 4L << 30,
+     "memory budget of each Lua state", NULL},
+    {"lua", "call_timeout", T_DURATION, OFF(lua.call_timeout_ms), "100ms", 0, 1, 600000,
      "time budget of one call into a script (its CPU time and query waits)", NULL},
     {"lua", "states", T_INT, OFF(lua.states), "4", 0, 1, 256, "pre-warmed Lua states per process",
      NULL},
@@ -438,6 +438,15 @@ check_listen(const char *v)
  * storing a validated value into the snapshot
  * --------------------------------------------------------------------- */
 
+/* Whether a duration or size falls outside the key's bounds (none when max is 0); why says so. */
+static bool
+out_of_bounds(const struct cfg_key *k, int64_t num, const char *unit, char *why, size_t n)
+{
+    if (k->max <= 0 || (num >= k->min && num <= k->max)) return false;
+    snprintf(why, n, "must be between %ld%s and %ld%s", k->min, unit, k->max, unit);
+    return true;
+}
+
 static const char *
 store(struct config *cfg, const struct cfg_key *k, const char *v, char *why, size_t n)
 {
@@ -462,6 +471,7 @@ store(struct config *cfg, const struct cfg_key *k, const char *v, char *why, siz
     case T_DURATION:
         if (!config_parse_duration_ms(v, &num))
             return "expected a duration like 250ms, 30s, 5m, 2h";
+        if (out_of_bounds(k, num, "ms", why, n)) return why;
         *(int64_t *)field = num;
         return NULL;
     case T_LEVEL: {
@@ -480,6 +490,7 @@ store(struct config *cfg, const struct cfg_key *k, const char *v, char *why, siz
     case T_LISTEN: bad = check_listen(v); break;
     case T_SIZE:
         if (!config_parse_size(v, &num)) return "expected a size like 512, 64KB, 10MB or 1GB";
+        if (out_of_bounds(k, num, " bytes", why, n)) return why;
         *(int64_t *)field = num;
         return NULL;
     case T_CHOICE: bad = check_choice(k, v, why, n); break;

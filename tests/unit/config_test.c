@@ -330,6 +330,24 @@ scanner_burst_is_at_most_the_links_remembered(void)
 }
 
 static void
+lua_limits_are_bounded_where_they_are_read(void)
+{
+    struct buf err = BUF_INIT;
+    struct config *c = load(MINIMAL "[lua]\nmemory = 512KB\n", &err);
+    ok(c == NULL, "a Lua memory budget below 1 MB is refused");
+    like(buf_str(&err), "tern.conf:8: [lua] memory: must be between 1048576 bytes and",
+         "naming file:line, key and bounds");
+    buf_reset(&err);
+    c = load(MINIMAL "[lua]\ncall_timeout = 0ms\n", &err);
+    ok(c == NULL, "a call time-out of 0 is refused");
+    buf_reset(&err);
+    c = load(MINIMAL "[lua]\ncall_timeout = 50d\n", &err);
+    ok(c == NULL, "a call time-out beyond 10 minutes is refused, not truncated");
+    like(buf_str(&err), "call_timeout: must be between 1ms and 600000ms", "with its bounds");
+    buf_free(&err);
+}
+
+static void
 sasl_tenants_entry_without_tenant_is_named(void)
 {
     struct buf err = BUF_INIT;
@@ -379,6 +397,7 @@ main(void)
     list_iteration_trims_and_skips_empty_entries();
     bad_size_is_an_error();
     scanner_burst_is_at_most_the_links_remembered();
+    lua_limits_are_bounded_where_they_are_read();
     minimal_config_gets_defaults();
     unknown_key_names_file_line_and_suggestion();
     unknown_section_is_an_error();

@@ -509,6 +509,7 @@ add_s(struct mstate *ms, luaL_Buffer *b, const char *s, const char *e)
     const char *end = r + l;
     const char *p;
     while ((p = memchr(r, '%', (size_t)(end - r))) != NULL) {
+        poll(ms); /* a replacement of millions of %0 is a long C loop too */
         luaL_addlstring(b, r, (size_t)(p - r));
         p++; /* at end, *p is the NUL terminator: an error below */
         if (*p == '%') {

@@ -136,6 +136,20 @@ tmove(lua_State *L)
     return 1;
 }
 
+/*
+ * table.sort's default order, under the time limit: the stock sort
+ * compares in C, where no hook runs, and comparing thousands of long equal
+ * strings takes minutes.
+ */
+static int
+sort_lt(lua_State *L)
+{
+    struct lh_state *st = lh_from(L);
+    if (atomic_load(&st->fired)) return luaL_error(L, "time limit exceeded (%u ms)", st->budget_ms);
+    lua_pushboolean(L, lua_compare(L, 1, 2, LUA_OPLT));
+    return 1;
+}
+
 /* Upvalue 1: the stock table.sort. */
 static int
 tsort(lua_State *L)
@@ -145,6 +159,10 @@ tsort(lua_State *L)
     if (luaL_getmetafield(L, 1, "__len") != LUA_TNIL)
         return luaL_error(L, "table.sort: tables with a __len metamethod are not supported");
     check_max(L, "sort", (lua_Unsigned)lua_rawlen(L, 1), lh_from(L)->pool->lim.sort_len);
+    if (lua_isnoneornil(L, 2)) {
+        lua_settop(L, 1);
+        lua_pushcfunction(L, sort_lt);
+    }
     lua_settop(L, 2);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);

@@ -155,6 +155,21 @@ pattern_within_caps_stops_at_deadline(void)
 }
 
 static void
+default_sort_of_long_strings_stops(void)
+{
+    stops_in_time("loops.lua:sort_long_equal_strings",
+                  "table.sort without a comparator over long equal strings");
+    is_str(call("loops.lua:sort_with_default_order"), "apple fig pear",
+           "table.sort without a comparator still sorts by <");
+}
+
+static void
+gsub_with_a_long_replacement_stops(void)
+{
+    stops_in_time("loops.lua:gsub_long_replacement", "gsub with millions of %0 in its replacement");
+}
+
+static void
 memory_bomb_stops_at_budget(void)
 {
     like(call("memory.lua:string_bomb"), "memory limit exceeded", "a string bomb hits the budget");
@@ -320,6 +335,8 @@ main(void)
     xpcall_keeps_its_semantics();
     coroutine_survives_a_timeout();
     pattern_within_caps_stops_at_deadline();
+    default_sort_of_long_strings_stops();
+    gsub_with_a_long_replacement_stops();
     waiting_for_a_core_does_not_count();
     lh_release(st);
     lh_pool_free(pool);

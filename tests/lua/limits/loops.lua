@@ -87,6 +87,23 @@ function pattern_spin()
     return string.find(string.rep("a", 60000), ".-.-.-.-.-b")
 end
 
+function sort_long_equal_strings()
+    local s, t = string.rep("a", 4 << 20), {}
+    for i = 1, 65536 do t[i] = s end
+    table.sort(t)
+    return "sorted"
+end
+
+function sort_with_default_order()
+    local t = {"pear", "apple", "fig"}
+    table.sort(t)
+    return table.concat(t, " ")
+end
+
+function gsub_long_replacement()
+    return (string.rep("x", 2000):gsub("", string.rep("%0", 2 << 20)))
+end
+
 function alive()
     return "alive"
 end

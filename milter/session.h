@@ -109,6 +109,7 @@ struct milter_conn {
     struct milter_gen *gen;
     unsigned long pflags; /* negotiated SMFIP_* */
     bool addr_known, addr_trusted;
+    bool local_submission; /* sendmail(1) or pickup: Postfix says 127.0.0.1 port 0 */
     struct milter_msg *msg;
     struct buf spare_body; /* the last message's body buffer, emptied, for the next one */
 };

@@ -9,6 +9,7 @@
 
 #include "shell.h"
 
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +140,10 @@ milter_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *addr)
         c->addr_known = true;
         c->addr_trusted = trust_sockaddr(c->gen->trust, addr);
     }
+    /* Postfix's cleanup presents non-SMTP mail as localhost [127.0.0.1], port 0: no SMTP
+     * client ever has port 0. */
+    c->local_submission = addr && addr->sa_family == AF_INET &&
+                          ((const struct sockaddr_in *)(const void *)addr)->sin_port == 0;
     (void)host;
     return noreply(c, SMFIP_NR_CONN);
 }
@@ -180,7 +185,10 @@ milter_envrcpt(SMFICTX *ctx, char **argv)
     struct milter_conn *c = conn_of(ctx);
     struct milter_msg *m = c ? c->msg : NULL;
     if (!m) return noreply(c, SMFIP_NR_RCPT);
-    if (c->gen->split && m->trusted && m->sender_managed && m->rcpts_seen >= 1) {
+    /* Split by deferring: not for non-SMTP mail, whose sender cannot resubmit (Postfix keeps
+     * it queued as a configuration error); it gets anonymous tracking instead. */
+    if (c->gen->split && !c->local_submission && m->trusted && m->sender_managed &&
+        m->rcpts_seen >= 1) {
         ops->setreply(ctx, "452", "4.5.3", "Too many recipients: send one message per recipient");
         return SMFIS_TEMPFAIL;
     }

@@ -6,7 +6,7 @@
 milter_require
 milter_setup
 milter_start
-milter_postfix
+PF_NON_SMTPD_MILTERS=inet:127.0.0.1:$MILTER_PORT milter_postfix
 
 cat >"$dir/two.eml" <<'EOF'
 From: news@example.com
@@ -36,5 +36,13 @@ pf_wait_delivered 2 || bail_out "split message not delivered"
 got=$(last_delivered)
 like "$(parts "$got" header X-Rcpt-Args)" "zoe@example.org" "split mode: the first recipient is accepted"
 like "$(parts "$got" text)" "<p>Hi Zoë!</p>" "split mode: the single recipient's message is personalized"
+
+# split mode, non-SMTP: sendmail(1) cannot resubmit, so nothing is deferred.
+sendmail -C "$PF_DIR" -f news@example.com zoe@example.org max@example.org <"$dir/two.eml"
+pf_wait_delivered 3 || bail_out "the sendmail(1) message was not delivered: $(tail -n 5 "$PF_RUN/maillog")"
+got=$(last_delivered)
+like "$(parts "$got" header X-Rcpt-Args)" "max@example.org" \
+    "split mode: a message from sendmail(1) goes to all its recipients at once"
+like "$(parts "$got" text)" "<p>Hi !</p>" "with anonymous tracking"
 
 done_testing

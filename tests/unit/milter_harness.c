@@ -184,8 +184,9 @@ hx_negotiate(HX *h)
     return r;
 }
 
-sfsistat
-hx_connect(HX *h, const char *ip)
+/* A connection from `ip` (NULL: a local socket) and client `port`. */
+static sfsistat
+connect_from(HX *h, const char *host, const char *ip, unsigned short port)
 {
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
@@ -193,15 +194,29 @@ hx_connect(HX *h, const char *ip)
     if (ip && strchr(ip, ':')) {
         struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
         s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons(port);
         inet_pton(AF_INET6, ip, &s6->sin6_addr);
         sa = (struct sockaddr *)s6;
     } else if (ip) {
         struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
         s4->sin_family = AF_INET;
+        s4->sin_port = htons(port);
         inet_pton(AF_INET, ip, &s4->sin_addr);
         sa = (struct sockaddr *)s4;
     }
-    return check(h, milter_connect(h, "client.example", sa), SMFIP_NR_CONN);
+    return check(h, milter_connect(h, (char *)host, sa), SMFIP_NR_CONN);
+}
+
+sfsistat
+hx_connect(HX *h, const char *ip)
+{
+    return connect_from(h, "client.example", ip, 40025); /* an SMTP client's port */
+}
+
+sfsistat
+hx_connect_local_submission(HX *h)
+{
+    return connect_from(h, "localhost", "127.0.0.1", 0); /* how Postfix presents sendmail(1) */
 }
 
 sfsistat

@@ -55,7 +55,8 @@ void hx_macro(HX *h, const char *name, const char *value);
 
 /* Protocol steps; each checks the reply convention and returns the callback's status. */
 sfsistat hx_negotiate(HX *h);
-sfsistat hx_connect(HX *h, const char *ip); /* NULL: a local socket (no address) */
+sfsistat hx_connect(HX *h, const char *ip);  /* NULL: a local socket (no address) */
+sfsistat hx_connect_local_submission(HX *h); /* non-SMTP mail: localhost [127.0.0.1] port 0 */
 sfsistat hx_from(HX *h, const char *sender);
 sfsistat hx_rcpt(HX *h, const char *rcpt);
 sfsistat hx_header(HX *h, const char *name, const char *value);

@@ -369,6 +369,20 @@ split_defers_second_recipient_of_managed_sender(void)
 }
 
 static void
+split_never_defers_a_local_submission(void)
+{
+    HX h;
+    start(&h, "multi_recipient = split\nmanaged_senders = news@example.com");
+    hx_negotiate(&h);
+    hx_connect_local_submission(&h);
+    hx_from(&h, "<news@example.com>");
+    is_int(hx_rcpt(&h, "<a@example.org>"), SMFIS_CONTINUE, "sendmail(1): first recipient accepted");
+    is_int(hx_rcpt(&h, "<b@example.org>"), SMFIS_CONTINUE,
+           "and the second too: Postfix would keep the mail queued as a configuration error");
+    finish(&h);
+}
+
+static void
 pipeline_failure_delivers_the_original(void)
 {
     HX h;
@@ -442,6 +456,7 @@ main(void)
     control_headers_past_the_header_cap_are_still_removed();
     more_control_headers_than_can_be_removed_are_refused();
     split_defers_second_recipient_of_managed_sender();
+    split_never_defers_a_local_submission();
     pipeline_failure_delivers_the_original();
     pipeline_failure_tempfails_when_configured();
     reload_keeps_the_generation_of_a_connection();

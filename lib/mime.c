@@ -151,15 +151,31 @@ replace_leaf(struct rewrite *r, const struct mime_loc *loc, const struct buf *te
     return 0;
 }
 
+/* A text leaf left as it is: counted, and the first one's reason kept, for the caller. */
+static int
+skip(struct rewrite *r, const struct mime_loc *loc, const char *why)
+{
+    if (r->edit->skipped++ == 0) {
+        GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(loc->part));
+        const char *cs = g_mime_content_type_get_parameter(ct, "charset");
+        snprintf(r->edit->skip_why, sizeof r->edit->skip_why, "a %s part %s%s%s%s",
+                 loc->kind == MIME_HTML ? "text/html" : "text/plain", why, cs ? " (charset " : "",
+                 cs ? cs : "", cs ? ")" : "");
+    }
+    return 0;
+}
+
 static int
 offer(void *ctx, const struct mime_loc *loc)
 {
     struct rewrite *r = ctx;
     struct buf text = BUF_INIT, out = BUF_INIT;
+    if (loc->unclear) return skip(r, loc, "whose headers or boundaries are unclear");
     int rc = mime_text_decode(r->doc, loc, &text);
     if (rc <= 0) {
         buf_free(&text);
-        return rc < 0 ? oom(r) : 0; /* 0: an encoding or charset we leave alone */
+        if (rc < 0) return oom(r);
+        return skip(r, loc, "in an unknown transfer encoding or charset");
     }
     struct mime_leaf leaf = {loc->kind,         buf_str(&text), text.len,
                              r->edit->leaves++, r->html,        loc->alternative};

@@ -67,6 +67,8 @@ struct mime_edit {
     char *transfer_encoding; /* new top-level Content-Transfer-Encoding value, or NULL */
     unsigned leaves;         /* rewritable leaves seen */
     unsigned changed;        /* leaves replaced */
+    unsigned skipped;        /* text leaves (not attachments) it could not rewrite */
+    char skip_why[160];      /* why the first of them was skipped */
 };
 
 /* Initialize GMime once per process; mime_rewrite and mime_header_decode call it too. */

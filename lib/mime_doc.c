@@ -324,7 +324,7 @@ visit_leaf(struct walk *w, GMimeObject *o)
     loc.alternative = w->alternative;
     loc.boundaries = w->bounds;
     loc.nboundaries = w->nbounds;
-    if (!locate(w->doc, o, &loc)) return 0;
+    loc.unclear = !locate(w->doc, o, &loc);
     return w->fn(w->ctx, &loc);
 }
 

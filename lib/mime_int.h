@@ -61,6 +61,7 @@ struct mime_loc {
     size_t insert_at;              /* end of its header block: where a missing line goes */
     const char *const *boundaries; /* of every enclosing multipart */
     size_t nboundaries;
+    bool unclear; /* its place in the text could not be found for sure: not rewritable */
 };
 
 /* Return 0 to go on, anything else stops the walk and is returned. */
@@ -69,7 +70,8 @@ typedef int (*mime_loc_fn)(void *ctx, const struct mime_loc *loc);
 int mime_doc_open(struct mime_doc *d, const char *headers, size_t hlen, const char *body,
                   size_t blen, char *err, size_t errlen);
 void mime_doc_close(struct mime_doc *d);
-/* Call `fn` for each rewritable leaf in document order. */
+/* Call `fn` for each text leaf that is not an attachment, in document order; one whose
+ * place in the text is unclear comes with `unclear` set and must be left alone. */
 int mime_doc_walk(const struct mime_doc *d, mime_loc_fn fn, void *ctx);
 
 /* ---- mime_text.c: decoding and encoding leaf text ---- */

@@ -228,6 +228,13 @@ run_hooks(struct rw *rw, struct plan *p, char *err, size_t errlen)
 
 /* ---- 4. subject ---- */
 
+/*
+ * Encoded words of at most 39 bytes of text (64 characters, 73 after
+ * "Subject: "), one to a line:
+ * folded with "\n " (libmilter's form; Postfix adds the CR), so no line of
+ * the header passes RFC 2047's 76 characters, nor RFC 5322's 998 however
+ * long the subject, and nothing downstream breaks a DKIM-signed line.
+ */
 bool
 rw_encode_header(const char *s, struct buf *out)
 {

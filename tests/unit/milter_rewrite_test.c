@@ -249,6 +249,23 @@ template_error_delivers_the_original(void)
 }
 
 static void
+a_part_that_cannot_be_rendered_delivers_the_original(void)
+{
+    HX h;
+    start(&h, NULL);
+    static const char msg[] = "X-Tern-Journey: j\nMIME-Version: 1.0\n"
+                              "Content-Type: multipart/alternative; boundary=b\n\n"
+                              "--b\nContent-Type: text/plain; charset=unknown-8bit\n\n"
+                              "Hi {{contact.first_name}}\n"
+                              "--b\nContent-Type: text/html; charset=utf-8\n\n"
+                              "<p>Hi {{contact.first_name}}</p>\n--b--\n";
+    is_int(send1(&h, msg), SMFIS_CONTINUE, "delivered");
+    ok(!h.body_replaced, "as submitted: not half of it personalized");
+    is_int(records, 0, "not recorded as personalized");
+    finish(&h);
+}
+
+static void
 unchanged_text_needs_no_body_replacement(void)
 {
     HX h;
@@ -386,6 +403,7 @@ main(void)
     failed_lookup_delivers_with_anonymous_tracking();
     track_none_changes_no_link();
     template_error_delivers_the_original();
+    a_part_that_cannot_be_rendered_delivers_the_original();
     unchanged_text_needs_no_body_replacement();
     header_encoding_keeps_ascii_and_whole_characters();
     mapped_login_looks_up_its_tenant();

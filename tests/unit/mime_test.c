@@ -426,6 +426,26 @@ latin1_text_that_does_not_fit_switches_to_utf8(void)
 }
 
 static void
+a_leaf_in_an_unknown_charset_is_counted_as_skipped(void)
+{
+    static const char hdrs[] = "Content-Type: multipart/alternative; boundary=b\n";
+    static const char body[] = "--b\nContent-Type: text/plain; charset=unknown-8bit\n\nHi NAME\n"
+                               "--b\nContent-Type: text/html; charset=utf-8\n\n<p>Hi NAME</p>\n"
+                               "--b--\n";
+    struct mime_edit e;
+    struct seen s = {0};
+    char err[256];
+    int rc =
+        mime_rewrite(hdrs, sizeof hdrs - 1, body, sizeof body - 1, record, &s, &e, err, sizeof err);
+    ok(rc == 0 && e.leaves == 1 && e.skipped == 1, "one leaf offered, the other skipped");
+    is_str(e.skip_why,
+           "a text/plain part in an unknown transfer encoding or charset (charset unknown-8bit)",
+           "the reason names the part and its charset");
+    mime_edit_free(&e);
+    seen_free(&s);
+}
+
+static void
 utf16_text_switches_to_utf8(void)
 {
     struct fx f;
@@ -859,6 +879,7 @@ main(void)
     latin1_text_that_fits_keeps_its_charset();
     latin1_text_that_does_not_fit_switches_to_utf8();
     utf16_text_switches_to_utf8();
+    a_leaf_in_an_unknown_charset_is_counted_as_skipped();
     charset_parameter_is_replaced_as_written();
     unsafe_charset_edit_leaves_the_leaf_alone();
     base64_text_leaf_is_decoded();

@@ -244,11 +244,11 @@ rw_encode_header(const char *s, struct buf *out)
     if (ascii && !strstr(s, "=?")) return buf_puts(out, s);
     size_t n = strlen(s), i = 0;
     while (i < n) {
-        size_t take = n - i < 45 ? n - i : 45;
+        size_t take = n - i < 39 ? n - i : 39;
         while (i + take < n && ((unsigned char)s[i + take] & 0xc0) == 0x80)
             take--; /* whole chars */
         if (take == 0) take = 1;
-        if ((i && !buf_putc(out, ' ')) || !buf_puts(out, "=?UTF-8?B?") ||
+        if ((i && !buf_puts(out, "\n ")) || !buf_puts(out, "=?UTF-8?B?") ||
             !b64_encode_buf(out, s + i, take, B64_STD) || !buf_puts(out, "?="))
             return false;
         i += take;
@@ -434,6 +434,11 @@ do_body(struct rw *rw, struct plan *p, char *err, size_t errlen)
                           &edit, err, errlen);
     buf_free(&hdrs);
     if (rc < 0) return -1;
+    if (edit.skipped) { /* rendering the others would deliver half a personalized message */
+        snprintf(err, errlen, "%s cannot be rendered", edit.skip_why);
+        mime_edit_free(&edit);
+        return -1;
+    }
     progress(rw);
     bool good = true;
     if (edit.content_type)

@@ -48,6 +48,13 @@ struct db_pool;
 struct lh_pool *cli_engine_scripts(const struct config *cfg, struct db_pool *db, char *err,
                                    size_t errlen);
 
+/*
+ * Lint the engine.scripts and engine.templates trees of `cfg` that exist,
+ * as `tern lint` does (cmd_lint.c), each problem printed as file:line:
+ * message. The number of problems.
+ */
+unsigned cli_lint_config_trees(const struct config *cfg);
+
 /* Print "usage: tern <usage>" and the help text of a command to `out`. */
 void cli_usage(const struct cli_command *cmd, bool to_stderr);
 

@@ -1,5 +1,6 @@
 /*
- * cmd_check_config.c - `tern check-config`: validate tern.conf
+ * cmd_check_config.c - `tern check-config`: validate tern.conf, and the
+ * scripts and templates it names (as `tern lint` does) when they are there
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +23,12 @@ cmd_check_config(struct cli *cli, int argc, char **argv)
     }
     struct config *cfg = cli_config(cli);
     if (!cfg) return EXIT_FAIL;
-    printf("%s: ok\n", cfg->path);
+    unsigned problems = cli_lint_config_trees(cfg); /* each printed as file:line: message */
+    if (problems == 0)
+        printf("%s: ok\n", cfg->path);
+    else
+        cli_error("check-config", "%u problem%s in %s or %s", problems, problems == 1 ? "" : "s",
+                  cfg->engine.scripts, cfg->engine.templates);
     config_unref(cfg);
-    return EXIT_OK;
+    return problems ? EXIT_FAIL : EXIT_OK;
 }

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -217,6 +218,25 @@ lint_template_dir(struct lint *l, const char *dir, int depth)
         free(names[i]);
     }
     free(names);
+}
+
+/* Whether `path` is a directory: check-config checks the trees that are there. */
+static bool
+is_dir(const char *path)
+{
+    struct stat sb;
+    return path && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+unsigned
+cli_lint_config_trees(const struct config *cfg)
+{
+    struct lint l = {0};
+    log_set_level(LOG_LVL_WARNING); /* no "generation serving" lines */
+    if (is_dir(cfg->engine.scripts)) lint_scripts(&l, cfg->engine.scripts, false);
+    if (is_dir(cfg->engine.templates)) lint_template_dir(&l, cfg->engine.templates, 0);
+    fflush(stdout);
+    return l.problems;
 }
 
 int

@@ -34,6 +34,23 @@ like "$err" "bad.conf:3: \\[database\\] unknown key \"pool\"" "unknown key repor
 like "$err" "bad.conf:5: \\[keys\\] hmac: secret is 5 bytes" "short key reported with file:line"
 like "$err" "\\[track\\] base_url is required" "missing required key reported"
 
+mkdir -p "$dir/scripts/journeys" "$dir/templates"
+printf 'local j = journey "w" { entry = on "a.b" }\nfunction j.start(c) return c:exit() end\nreturn j\n' \
+    >"$dir/scripts/journeys/w.lua"
+printf 'subject: Hi\n\n--- text\nHello {{contact.first_name}}\n' >"$dir/templates/hi.tpl"
+tern_conf "$dir/trees.conf" "[engine]
+scripts = $dir/scripts
+templates = $dir/templates"
+run_tern check-config
+is "$status" 0 "check-config accepts the scripts and templates it names"
+printf 'local j = journey "x" { entry = on "a.b" }\n' >"$dir/scripts/journeys/x.lua"
+printf 'subject: Hi\n\n--- text\n{{#open}} never closed\n' >"$dir/templates/bad.tpl"
+run_tern check-config
+is "$status" 1 "check-config fails on a script or template that does not load"
+like "$out" "journeys/x.lua:1: journey \"x\": has no start step" "naming the script's file:line"
+like "$out" "bad.tpl" "and the template's file"
+TERN_CONFIG=$dir/good.conf
+
 run_tern -c "$dir/missing.conf" check-config
 is "$status" 1 "check-config fails on a missing file"
 like "$err" "missing.conf: cannot open: No such file or directory" "missing file explained"

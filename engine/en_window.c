@@ -39,15 +39,22 @@ inside(const struct lh_window *w, int64_t local)
     return (min >= w->start_min && day_on(w, day)) || (min < w->end_min && day_on(w, day - 1));
 }
 
-/* The UTC instant of wall-clock time `local` in `tz` (two passes settle DST). */
+/*
+ * The UTC instant of wall-clock time `local` in `tz` (two passes settle
+ * DST). A time the clock skips (02:30 on a spring-forward night) is the
+ * instant the clock jumps past it: the later of the two offsets' readings,
+ * the first moment a window opening then is open.
+ */
 static int
 to_utc(const char *tz, int64_t local, int64_t *utc, char *err, size_t errlen)
 {
-    int32_t east;
-    if (en_tz_offset(tz, local, &east, err, errlen) < 0) return -1;
-    int64_t u = local - east;
-    if (en_tz_offset(tz, u, &east, err, errlen) < 0) return -1;
-    *utc = local - east;
+    int32_t first, second, back;
+    if (en_tz_offset(tz, local, &first, err, errlen) < 0) return -1;
+    if (en_tz_offset(tz, local - first, &second, err, errlen) < 0) return -1;
+    int64_t u = local - second;
+    if (en_tz_offset(tz, u, &back, err, errlen) < 0) return -1;
+    if (u + back != local) u = local - first > u ? local - first : u; /* in the gap */
+    *utc = u;
     return 0;
 }
 

@@ -145,6 +145,20 @@ opening_follows_daylight_saving(void)
        "an opening after the spring change is at 08:00 summer time");
 }
 
+static void
+opening_in_the_spring_gap_is_when_the_clock_jumps(void)
+{
+    static const struct lh_window two = {.start_min = 2 * 60, .end_min = 20 * 60, .days = 0x7f};
+    /* New York skips 02:00-03:00 on 2026-03-08: 07:00Z is 01:59:59 EST, then 03:00 EDT */
+    ok(next_open(&two, "America/New_York", "2026-03-08T01:30:00-05:00") ==
+           at("2026-03-08T03:00:00-04:00"),
+       "west of UTC: a window opening at 02:00 on the spring-forward day opens at 03:00 EDT");
+    /* Amsterdam skips 02:00-03:00 on 2026-03-29: 01:00Z */
+    ok(next_open(&two, "Europe/Amsterdam", "2026-03-29T01:30:00+01:00") ==
+           at("2026-03-29T03:00:00+02:00"),
+       "east of UTC: likewise at 03:00 CEST");
+}
+
 int
 main(void)
 {
@@ -159,6 +173,7 @@ main(void)
     weekend_waits_for_monday();
     window_over_midnight_belongs_to_its_first_day();
     opening_follows_daylight_saving();
+    opening_in_the_spring_gap_is_when_the_clock_jumps();
     en_tz_flush();
     return tap_done();
 }

@@ -26,6 +26,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <glib.h>
+
 #include "buf.h"
 #include "csv.h"
 #include "db.h"
@@ -170,15 +172,27 @@ known_zone(struct importer *im, const char *name)
  * duplicate detection
  * --------------------------------------------------------------------- */
 
+/*
+ * The hash of (tenant, address) as the unique index (tenant, lower(email))
+ * sees it: in a UTF-8 database lower() folds non-ASCII capitals too, so
+ * Ärger@ and ärger@ are one address there. Told apart here, both could land
+ * in one batch, whose upsert then fails whole ("cannot affect row a second
+ * time"); folded, the later one wins and the repeat is reported.
+ */
 static uint64_t
 address_hash(const char *tenant, size_t tlen, const char *email, size_t elen)
 {
+    char *folded = NULL;
+    for (size_t i = 0; i < elen && !folded; i++)
+        if ((unsigned char)email[i] >= 0x80) folded = g_utf8_strdown(email, (gssize)elen);
+    if (folded) email = folded, elen = strlen(folded);
     uint64_t h = 1469598103934665603ULL; /* FNV-1a */
     for (size_t i = 0; i < tlen; i++)
         h = (h ^ (unsigned char)tenant[i]) * 1099511628211ULL;
     h = (h ^ 0xff) * 1099511628211ULL; /* separator no address byte can be */
     for (size_t i = 0; i < elen; i++)
         h = (h ^ (unsigned char)email[i]) * 1099511628211ULL;
+    g_free(folded);
     return h ? h : 1; /* 0 marks an empty slot */
 }
 

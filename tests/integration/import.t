@@ -85,6 +85,15 @@ is "$(attr dup@example.com rank)" third "the last row for an address wins"
 like "$out" "2 repeated an earlier address" "the summary counts repeats"
 is "$(pg_sql "SELECT count(*) FROM tern.contacts WHERE email = 'dup@example.com'")" 1 "a repeated address is one contact"
 
+# Addresses that differ only in a non-ASCII capital are one address to lower(email).
+printf 'email,rank\n\303\204rger@example.de,first\n\303\244rger@example.de,second\n' >"$dir/fold.csv"
+run_tern contacts import "$dir/fold.csv"
+is "$status" 0 "addresses differing in a non-ASCII capital import"
+like "$err" "fold.csv:3: .* also appears on line 2" "as a repeat of the earlier line"
+upper_a=$(printf '\303\204rger@example.de') lower_a=$(printf '\303\244rger@example.de')
+is "$(pg_sql "SELECT count(*) || ' ' || min(attributes->>'rank') FROM tern.contacts
+               WHERE email IN ('$upper_a', '$lower_a')")" "1 second" "one contact, the later row winning"
+
 # --- repeats spread over many small batches, written two at a time ---
 awk 'BEGIN { print "email,v:int"; for (i = 1; i <= 3000; i++) printf "rep%d@example.com,%d\n", (i * 7919) % 300, i }' >"$dir/rep.csv"
 want=$(awk -F, 'NR > 1 { last[$1] = $2 } END { for (k in last) s += last[k]; print s }' "$dir/rep.csv")

@@ -220,8 +220,9 @@ journey_sees(struct event *ev, const struct lh_journey_info *j, const char *tena
 {
     int row = live_row(ev, j->name);
     if (row < 0) return fires(ev, j, "entry") ? enter(ev, j, tenant, err, errlen) : 0;
-    if (fires(ev, j, "exit")) return end_live(ev, row, false, err, errlen);
+    /* the goal first: an event that is both (order.placed) is a conversion */
     if (fires(ev, j, "goal")) return end_live(ev, row, true, err, errlen);
+    if (fires(ev, j, "exit")) return end_live(ev, row, false, err, errlen);
     PGresult *live = ev->in->live;
     bool parked = strcmp(PQgetvalue(live, row, L_STATUS), "parked") == 0;
     if (!parked && strcmp(PQgetvalue(live, row, L_WAIT), ev->type) == 0)

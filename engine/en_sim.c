@@ -352,10 +352,10 @@ deliver(struct sim *s, const struct en_sim_event *raw)
         struct en_mem_enrollment *e = &s->mem.enr[i];
         if (!e->history.active) {
             if (fires(s, e, "entry", ev)) enter(s, e, ev, on);
+        } else if (fires(s, e, "goal", ev)) { /* before exit: an event that is both converts */
+            end_enrollment(s, e, EN_SIM_GOAL, on);
         } else if (fires(s, e, "exit", ev)) {
             end_enrollment(s, e, EN_SIM_EXIT, on);
-        } else if (fires(s, e, "goal", ev)) {
-            end_enrollment(s, e, EN_SIM_GOAL, on);
         } else if (e->wait_event && !e->parked && strcmp(e->wait_event, raw->type) == 0) {
             free(e->wait_event);
             e->wait_event = NULL;

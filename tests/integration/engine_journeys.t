@@ -91,6 +91,20 @@ is "$(pg_sql "SELECT count(*) FROM tern.enrollments WHERE contact_id = $ann AND 
 is "$(pg_sql "SELECT attempts FROM tern.enrollments WHERE contact_id = $ann AND journey = 'broken'")" \
     "1" "a parked enrollment is not retried before its back-off"
 
+# An event that is both an exit and the goal counts as the goal.
+engine_journey buyer <<'LUA'
+local j = journey "buyer" { entry = on "c.lead", exit = on "c.bought", goal = on "c.bought" }
+function j.start(c) return c:wait("1d", "start") end
+return j
+LUA
+run_tern event c.lead --email ann@example.com
+engine_once
+run_tern event c.bought --email ann@example.com
+engine_once
+is "$(pg_sql "SELECT status || ' ' || (converted_at IS NOT NULL) FROM tern.enrollments
+               WHERE contact_id = $ann AND journey = 'buyer'")" "completed true" \
+    "an event that is both exit and goal converts the enrollment"
+
 # c:count over the contact's whole history, and over a recent stretch of it.
 engine_journey counted <<'LUA'
 local j = journey "counted" { entry = on "c.counted" }

@@ -119,7 +119,7 @@ goal_event_converts_from_any_step(void)
 {
     timeline(&sim, "a.start@0,a.buy@2d", 10, NULL);
     expect(has("172800 goal waiter start") && count_kind("send waiter") == 1,
-           "a goal event during the wait counts as the goal and ends it");
+           "a goal event during the wait counts as the goal and ends it, also when it is an exit too");
 }
 
 static void

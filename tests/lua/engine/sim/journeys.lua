@@ -1,7 +1,7 @@
 -- Journeys for engine_sim_test: each enters on its own event type.
 
 local w = journey "waiter" {
-  entry = on "a.start", exit = on "a.stop", goal = on "a.buy",
+  entry = on "a.start", exit = { on "a.stop", on "a.buy" }, goal = on "a.buy",
 }
 function w.start(c) c:send "w1" return c:wait("3d", "later") end
 function w.later(c) c:send "w2" return c:exit() end

@@ -26,6 +26,7 @@
 #ifndef TERN_TPL_H
 #define TERN_TPL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -98,6 +99,7 @@ struct tpl_render_opts {
     unsigned max_partial_depth; /* 0: TPL_DEFAULT_MAX_PARTIAL_DEPTH */
     tpl_partial_fn partial;
     void *partial_ctx;
+    const atomic_int *interrupt; /* NULL, or once set the render stops (a caller's time limit) */
 };
 
 /*

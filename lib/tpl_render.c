@@ -191,6 +191,9 @@ static int
 enter(struct rs *r, const struct tpl *t, const struct tpl_node *n, uint32_t i, json_t *v)
 {
     if (r->nctx == MAX_DEPTH + 2) return fail(r, t, n, "sections nested too deeply");
+    /* nested sections over lists multiply: a few levels can take minutes */
+    if (r->o->interrupt && atomic_load_explicit(r->o->interrupt, memory_order_relaxed))
+        return fail(r, t, n, "interrupted");
     r->ctx[r->nctx++] = v;
     int rc = render(r, t, i + 1, n->end);
     r->nctx--;

@@ -51,7 +51,6 @@
 #include "tplfile.h"
 #include "tplpath.h"
 
-
 static char K_CACHE; /* registry: name -> template file userdata | error string | false */
 static char K_PARTIALS;
 
@@ -314,6 +313,16 @@ fail(lua_State *L, const char *fmt, ...)
     return 2;
 }
 
+/* A render the time limit stopped raises the limit's error, as a Lua loop would. */
+static bool
+out_of_time(lua_State *L)
+{
+    struct lh_state *st = lh_from(L);
+    if (!atomic_load(&st->fired)) return false;
+    luaL_error(L, "time limit exceeded (%u ms)", st->budget_ms);
+    return true; /* not reached */
+}
+
 static int
 render_file(lua_State *L, const struct tplfile *f, const char *name, const struct render_opts *o,
             struct tpl_render_opts *ro, struct job *j)
@@ -322,7 +331,7 @@ render_file(lua_State *L, const struct tplfile *f, const char *name, const struc
     if (!f->part[part]) return fail(L, "%s has no %s part", name, tplfile_part_name(part));
     struct tpl_error terr = {0};
     if (tplfile_render(f, part, j->view, ro, &j->out, &terr) < 0)
-        return fail(L, "%s: %s", name, terr.msg);
+        return out_of_time(L) ? 0 : fail(L, "%s: %s", name, terr.msg);
     lua_pushlstring(L, buf_str(&j->out), j->out.len);
     return 1;
 }
@@ -334,7 +343,8 @@ render_source(lua_State *L, const char *src, size_t len, const struct render_opt
     struct tpl_error terr = {0};
     if (!(j->source = tpl_compile(src, len, NULL, &terr))) return fail(L, "%s", terr.msg);
     ro->context = o->part < 0 || o->part == TPLFILE_HTML ? TPL_HTML : TPL_TEXT;
-    if (tpl_render(j->source, j->view, ro, &j->out, &terr) < 0) return fail(L, "%s", terr.msg);
+    if (tpl_render(j->source, j->view, ro, &j->out, &terr) < 0)
+        return out_of_time(L) ? 0 : fail(L, "%s", terr.msg);
     lua_pushlstring(L, buf_str(&j->out), j->out.len);
     return 1;
 }
@@ -369,8 +379,11 @@ l_render(lua_State *L)
     j->view = view_of(L, 2);
     const char *dir = lh_from(L)->gen->svc.templates_dir, *why;
     struct tpl_set *set = partials(L, dir, o.tenant);
-    struct tpl_render_opts ro = {
-        .strict = o.strict, .partial = set ? tpl_set_partial : NULL, .partial_ctx = set};
+    struct lh_state *st = lh_from(L);
+    struct tpl_render_opts ro = {.strict = o.strict,
+                                 .partial = set ? tpl_set_partial : NULL,
+                                 .partial_ctx = set,
+                                 .interrupt = &st->fired}; /* the call's time limit */
     const struct tplfile *f = find_file(L, dir, o.tenant, name, &why);
     if (why) return fail(L, "%s", why);
     return f ? render_file(L, f, name, &o, &ro, j) : render_source(L, name, len, &o, &ro, j);

@@ -107,6 +107,16 @@ output_is_capped(void)
 }
 
 static void
+nested_sections_stop_at_the_time_limit(void)
+{
+    struct lh_services svc = {.templates_dir = templates};
+    struct lh_pool *p = probe_pool("tplbind", &svc, 200);
+    like(probe_call(p, "nested_sections", NULL), "time limit exceeded",
+         "sections nested over lists stop at the call's time limit");
+    lh_pool_free(p);
+}
+
+static void
 a_tenant_directory_overrides_files_and_partials(void)
 {
     is_str(probe("tenant_file"), "<p>Hallo Ann &lt;3</p>\n<small>Shop Nederland</small>\n",
@@ -202,6 +212,7 @@ main(void)
     a_tenant_directory_overrides_files_and_partials();
     without_a_templates_directory_names_are_source();
     output_is_capped();
+    nested_sections_stop_at_the_time_limit();
     misuse_raises();
     files_are_read_once_per_generation();
     a_memory_error_while_pushing_the_output_leaks_nothing();

@@ -28,6 +28,13 @@ function big_output()
   return show(template.render("{{#items}}" .. string.rep("x", 500) .. "{{/items}}", { items = items }))
 end
 
+function nested_sections()
+  local a = {}
+  for i = 1, 60 do a[i] = i end
+  return show(template.render("{{#a}}{{#a}}{{#a}}{{#a}}{{#a}}.{{/a}}{{/a}}{{/a}}{{/a}}{{/a}}",
+                              { a = a }))
+end
+
 local function raises(...)
   local ok, e = pcall(template.render, ...)
   return ok and "no error" or e

@@ -372,13 +372,56 @@ from_value(struct conv *c, int idx)
     return v ? v : fail(c, "out of memory");
 }
 
+static _Thread_local bool charging; /* jansson's allocations count against charge_left */
+static _Thread_local size_t charge_left;
+
+static void *
+charged_malloc(size_t n)
+{
+    if (charging) {
+        if (n > charge_left) return NULL;
+        charge_left -= n; /* frees give nothing back: a bound, not an account */
+    }
+    return malloc(n);
+}
+
+static void
+install_once(void)
+{
+    json_set_alloc_funcs(charged_malloc, free);
+}
+
+void
+lh_json_install(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, install_once);
+}
+
+void
+lh_json_charge(lua_State *L)
+{
+    const struct lh_state *st = lh_from(L);
+    charge_left = st->mem_limit > st->mem_used ? st->mem_limit - st->mem_used : 0;
+    charging = true;
+}
+
+void
+lh_json_uncharge(void)
+{
+    charging = false;
+}
+
 json_t *
 lh_json_from(lua_State *L, int idx, const char *what, char *err, size_t errlen)
 {
     struct conv c = {.L = L, .st = lh_from(L), .err = err, .errlen = errlen};
     snprintf(c.path, sizeof c.path, "%s", what && *what ? what : "value");
     c.plen = strlen(c.path);
-    return from_value(&c, lua_absindex(L, idx));
+    lh_json_charge(L);
+    json_t *v = from_value(&c, lua_absindex(L, idx));
+    lh_json_uncharge();
+    return v;
 }
 
 /*
@@ -410,8 +453,10 @@ l_encode(lua_State *L)
     struct lh_guard *gs = lh_guard_push(L, free_text);
     if (!(gv->p = lh_json_from(L, 1, "value", err, sizeof err)))
         return luaL_error(L, "json.encode: %s", err);
+    lh_json_charge(L);
     gs->p = json_dumps(gv->p, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-    if (!gs->p) return luaL_error(L, "json.encode: out of memory");
+    lh_json_uncharge();
+    if (!gs->p) return luaL_error(L, "json.encode: out of memory (the script's memory limit)");
     lua_pushstring(L, gs->p); /* \u0000 is escaped: the text has no NUL */
     return 1;
 }
@@ -433,7 +478,14 @@ l_decode(lua_State *L)
     }
     struct lh_guard *g = lh_guard_push(L, free_json);
     json_error_t jerr;
+    lh_json_charge(L);
     g->p = json_loadb(s, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    lh_json_uncharge();
+    if (!g->p && !jerr.text[0]) { /* jansson says nothing when an allocation fails */
+        lua_pushnil(L);
+        lua_pushliteral(L, "json.decode: out of memory (the script's memory limit)");
+        return 2;
+    }
     if (!g->p) {
         lua_pushnil(L);
         lua_pushfstring(L, "json.decode: line %d, column %d: %s", jerr.line, jerr.column,

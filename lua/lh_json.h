@@ -46,6 +46,20 @@ void lh_json_push(lua_State *L, const json_t *v);
 json_t *lh_json_from(lua_State *L, int idx, const char *what, char *err, size_t errlen);
 
 /*
+ * Charge what jansson allocates on this thread to the memory the state
+ * running on `L` has left, until lh_json_uncharge: the C trees and texts of
+ * a conversion live outside the Lua allocator, and a table holding one
+ * long string a hundred times would otherwise copy it a hundred times past
+ * any budget. An allocation past what is left fails (jansson then reports
+ * out of memory). lh_json_install makes jansson allocate through the
+ * charge (once per process, before threads start); a call into a state
+ * ends any charge its bindings left behind.
+ */
+void lh_json_install(void);
+void lh_json_charge(lua_State *L);
+void lh_json_uncharge(void);
+
+/*
  * Push the JSON value in the `len` bytes at `text` as lh_json_push would
  * push it parsed (lh_json_text.c): for hot paths that would parse only to
  * push. A top-level object's table is sized for its members plus `room`

@@ -44,7 +44,9 @@ to_text(lua_State *L, int i)
     json_t *v = lua_istable(L, i) ? lh_json_from(L, i, "value", err, sizeof err) : NULL;
     if (v) {
         struct lh_guard *g = lh_guard_push(L, free_text);
+        lh_json_charge(L);
         g->p = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        lh_json_uncharge();
         json_decref(v);
         if (g->p) {
             lua_pushstring(L, g->p);

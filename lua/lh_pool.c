@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lh_json.h"
 #include "lh_reg.h"
 #include "log.h"
 
@@ -61,6 +62,7 @@ lh_pool_new(const struct lh_limits *lim, unsigned nstates, char *err, size_t err
         lim = &def;
     }
     if (check_limits(lim, err, errlen) < 0) return NULL;
+    lh_json_install(); /* before the daemon's threads: jansson's allocator is process-wide */
     if (nstates < 1 || nstates > MAX_STATES) {
         snprintf(err, errlen, "lua: pool size %u is not in 1..%d", nstates, MAX_STATES);
         return NULL;

@@ -20,6 +20,7 @@
 #include <lauxlib.h>
 
 #include "lh_compat.h"
+#include "lh_json.h"
 
 /*
  * ---------------------------------------------------------------
@@ -117,6 +118,7 @@ run(struct lh_state *st, int nargs, int nresults, unsigned ms, char *err, size_t
     st->mem_hit = false;
     lh_watch_begin(st, ms);
     int status = lua_pcall(L, nargs, nresults, base);
+    lh_json_uncharge(); /* a binding that raised mid-conversion left its charge on */
     bool fired = atomic_load(&st->fired);
     lh_watch_end(st);
     st->depth--;

@@ -177,6 +177,16 @@ memory_bomb_stops_at_budget(void)
 }
 
 static void
+json_conversions_stay_within_the_memory_budget(void)
+{
+    like(call("memory.lua:json_encode_shared_string"), "out of memory",
+         "json.encode of one long string a hundred times stops at the state's budget");
+    like(call("memory.lua:json_decode_many_arrays"), "json.decode: out of memory",
+         "json.decode of millions of values stops at it too");
+    is_str(call("loops.lua:alive"), "alive", "the state answers the next call");
+}
+
+static void
 state_usable_after_memory_bomb(void)
 {
     call("memory.lua:string_bomb");
@@ -336,6 +346,7 @@ main(void)
     coroutine_survives_a_timeout();
     pattern_within_caps_stops_at_deadline();
     default_sort_of_long_strings_stops();
+    json_conversions_stay_within_the_memory_budget();
     gsub_with_a_long_replacement_stops();
     waiting_for_a_core_does_not_count();
     lh_release(st);

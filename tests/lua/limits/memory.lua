@@ -71,3 +71,14 @@ end
 function rep_overflow()
     return string.rep("xx", math.maxinteger, ",")
 end
+
+function json_encode_shared_string()
+    local s, t = string.rep("a", 4 << 20), {}
+    for i = 1, 100 do t[i] = s end
+    return json.encode(t)
+end
+
+function json_decode_many_arrays()
+    local v, e = json.decode("[" .. string.rep("[],", 2000000) .. "[]]")
+    return v and "decoded" or e
+end

@@ -249,7 +249,12 @@ static void
 stop_all(struct daemon *d)
 {
     atomic_store(&d->stopping, true);
-    tr_server_stop(d->server, STOP_GRACE_MS);
+    if (!tr_server_stop(d->server, STOP_GRACE_MS)) {
+        /* HTTP and worker threads still run: drain what is durable, free nothing, exit */
+        spool_drain_stop(d->shared.drain, DRAIN_GRACE_MS);
+        log_info("-", "stopped");
+        _exit(0);
+    }
     tr_worker_stop(d->shared.worker);
     tr_worker_stop(d->shared.page_worker);
     if (d->background_running) pthread_join(d->background, NULL);

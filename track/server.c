@@ -552,16 +552,22 @@ tr_server_publish(struct tr_server *s, struct tr_gen *g)
     tr_gen_unref(old);
 }
 
-void
+bool
 tr_server_stop(struct tr_server *s, unsigned grace_ms)
 {
-    if (!s) return;
+    if (!s) return true;
     MHD_quiesce_daemon(s->mhd); /* no new connections; answer what is in flight */
     for (unsigned waited = 0; atomic_load(&s->suspended) > 0 && waited < grace_ms; waited += 10)
         usleep(10000);
-    if (atomic_load(&s->suspended) > 0)
-        log_warn("-", "%d requests still wait for the spool at shutdown; they get no answer",
-                 atomic_load(&s->suspended));
+    int left = atomic_load(&s->suspended);
+    if (left > 0) {
+        log_warn("-",
+                 "%d request%s still wait for the spool or PostgreSQL at shutdown; the tracker "
+                 "exits without answering them",
+                 left, left == 1 ? "" : "s");
+        return false;
+    }
     MHD_stop_daemon(s->mhd);
     server_free(s);
+    return true;
 }

@@ -30,6 +30,7 @@
 #ifndef TERN_TRACK_SERVER_H
 #define TERN_TRACK_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "gen.h"
@@ -56,7 +57,14 @@ const char *tr_server_address(const struct tr_server *s);
 /* Serve new requests with `g` (a reference is taken); requests in flight keep theirs. */
 void tr_server_publish(struct tr_server *s, struct tr_gen *g);
 
-/* Stop accepting, let suspended requests finish (up to `grace_ms`), stop. NULL is allowed. */
-void tr_server_stop(struct tr_server *s, unsigned grace_ms);
+/*
+ * Stop accepting, let suspended requests finish (up to `grace_ms`), stop:
+ * true. false when requests still wait (for the spool or PostgreSQL) at the
+ * deadline: the server is then left running, since libmicrohttpd aborts
+ * the process when stopped with suspended connections, and their worker or
+ * sync callbacks would come after it; the caller exits without freeing
+ * what its threads use. NULL is allowed.
+ */
+bool tr_server_stop(struct tr_server *s, unsigned grace_ms);
 
 #endif

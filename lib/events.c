@@ -13,6 +13,8 @@
 #include <jansson.h>
 
 #include "db.h"
+#include "token.h"
+#include "uuid.h"
 
 const char *
 ev_type_problem(const char *type)
@@ -126,17 +128,27 @@ ev_data_problem(const char *json, char *why, size_t len)
 bool
 ev_insert(PGconn *conn, const struct ev_new *ev, char id[37], char *err, size_t errlen)
 {
-    char contact[24];
+    char contact[24], uuid[TOK_UUID_STRLEN + 1];
+    unsigned char raw[16];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    /* time-ordered, and increasing within this thread: the events one journey step emits
+     * are read back in the order it emitted them (the intake reads by id) */
+    if (!uuid_v7(raw, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000)) {
+        snprintf(err, errlen, "no random bytes for an event id");
+        return false;
+    }
+    tok_uuid_format(raw, uuid);
     snprintf(contact, sizeof contact, "%" PRId64, ev->contact_id);
-    const char *params[] = {ev->type, contact, ev->data ? ev->data : "{}", ev->occurred_at,
-                            ev->source};
+    const char *params[] = {ev->type,        contact,    ev->data ? ev->data : "{}",
+                            ev->occurred_at, ev->source, uuid};
     PGresult *res =
         PQexecParams(conn,
                      "INSERT INTO tern.events (id, type, contact_id, data, occurred_at, source)"
-                     " VALUES (gen_random_uuid(), $1, $2, $3::jsonb,"
+                     " VALUES ($6::uuid, $1, $2, $3::jsonb,"
                      "         coalesce($4::timestamptz, now()), $5)"
                      " RETURNING id",
-                     5, NULL, params, NULL, NULL, 0);
+                     6, NULL, params, NULL, NULL, 0);
     bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
     if (ok)
         snprintf(id, 37, "%s", PQgetvalue(res, 0, 0));

@@ -48,11 +48,22 @@ uuid_v4(unsigned char raw[16])
     return true;
 }
 
+static _Thread_local uint64_t last_ms;    /* of this thread's last version 7 id */
+static _Thread_local unsigned last_count; /* its 12-bit counter */
+
 bool
 uuid_v7(unsigned char raw[16], int64_t unix_ms)
 {
     if (!random_bytes(raw + 6, 10)) return false;
     uint64_t ms = unix_ms < 0 ? 0 : (uint64_t)unix_ms & 0xffffffffffffULL;
+    unsigned count = ((raw[6] & 0x07u) << 8 | raw[7]); /* a random start, half the range left */
+    if (last_ms && ms <= last_ms && last_ms - ms < 10000) { /* same ms, or a clock stepped back */
+        ms = last_ms;
+        count = last_count + 1;
+        if (count > 0xfff) ms++, count = raw[7]; /* counted out: on to the next millisecond */
+    }
+    last_ms = ms, last_count = count;
+    raw[6] = (unsigned char)(count >> 8), raw[7] = (unsigned char)(count & 0xff);
     for (int i = 5; i >= 0; i--, ms >>= 8)
         raw[i] = (unsigned char)(ms & 0xff);
     stamp(raw, 7);

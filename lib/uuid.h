@@ -21,7 +21,15 @@
 /* A random version 4 UUID. False when the random generator fails. */
 bool uuid_v4(unsigned char raw[16]);
 
-/* A version 7 UUID for `unix_ms` (milliseconds since 1970; clamped to 48 bits). */
+/*
+ * A version 7 UUID for `unix_ms` (milliseconds since 1970; clamped to 48
+ * bits). The ids one thread makes increase (RFC 9562 6.2, method 1): within
+ * a millisecond the 12 bits after the version count up from a random start,
+ * a full count or a clock that stepped back (by less than 10 s; an older
+ * time given on purpose is kept) moves on from the thread's last
+ * millisecond. So the items of one events API request, or the events one
+ * journey step emits, keep their order where events are read by id.
+ */
 bool uuid_v7(unsigned char raw[16], int64_t unix_ms);
 
 /* The Unix milliseconds of a version 7 UUID, or -1 for any other version. */

@@ -105,6 +105,27 @@ is "$(pg_sql "SELECT status || ' ' || (converted_at IS NOT NULL) FROM tern.enrol
                WHERE contact_id = $ann AND journey = 'buyer'")" "completed true" \
     "an event that is both exit and goal converts the enrollment"
 
+# Events one step emits are taken in in the order it emitted them (five rounds: in a random
+# order, a round would leave pair waiting half the time).
+engine_journey emitter <<'LUA'
+local j = journey "emitter" { entry = on "c.go", reentry = "always" }
+function j.start(c) c:emit("c.one") c:emit("c.two") return c:exit "emitted" end
+return j
+LUA
+engine_journey pair <<'LUA'
+local j = journey "pair" { entry = on "c.one", exit = on "c.two", reentry = "always" }
+function j.start(c) return c:wait("1d", "start") end
+return j
+LUA
+for round in 1 2 3 4 5; do
+    run_tern event c.go --email ann@example.com
+    engine_once
+    engine_once
+done
+is "$(pg_sql "SELECT string_agg(DISTINCT status || ' ' || coalesce(end_reason, '-'), ', ') || ' ' || count(*)
+               FROM tern.enrollments WHERE contact_id = $ann AND journey = 'pair'")" \
+    "exited on c.two 5" "each round's second event ends the enrollment its first one began"
+
 # c:count over the contact's whole history, and over a recent stretch of it.
 engine_journey counted <<'LUA'
 local j = journey "counted" { entry = on "c.counted" }

@@ -39,11 +39,37 @@ v7_sorts_by_time(void)
     ok(memcmp(early, late, 16) < 0, "an id made a millisecond later sorts after");
 }
 
+static void
+v7_ids_of_one_millisecond_increase(void)
+{
+    unsigned char prev[16], cur[16];
+    const int64_t ms = 1764612345678;
+    bool rising = uuid_v7(prev, ms);
+    for (int i = 0; i < 5000 && rising; i++) {
+        rising = uuid_v7(cur, ms) && memcmp(prev, cur, 16) < 0;
+        memcpy(prev, cur, 16);
+    }
+    ok(rising, "5,000 ids made for one millisecond each sort after the one before");
+    ok(uuid_v7_ms(cur) > ms, "past 4,096 of them the count moves on to the next millisecond");
+    ok(cur[6] >> 4 == 7 && (cur[8] & 0xc0) == 0x80, "and they stay version 7");
+}
+
+static void
+v7_keeps_an_older_time_given_on_purpose(void)
+{
+    unsigned char a[16];
+    uuid_v7(a, 1764612345678);
+    uuid_v7(a, 1000);
+    is_int(uuid_v7_ms(a), 1000, "an id for a time long before the last one keeps that time");
+}
+
 int
 main(void)
 {
     v4_carries_its_version_and_variant();
     v7_carries_its_millisecond();
     v7_sorts_by_time();
+    v7_ids_of_one_millisecond_increase();
+    v7_keeps_an_older_time_given_on_purpose();
     return tap_done();
 }

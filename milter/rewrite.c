@@ -480,24 +480,27 @@ do_record(struct rw *rw)
     const struct milter_deps *d = rw->job->gen->deps;
     struct milter_msg *m = rw->job->msg;
     if (!d->record) return;
-    struct rec_message r;
-    memset(&r, 0, sizeof r);
-    memcpy(r.id, rw->message_id, sizeof r.id);
-    r.contact_id = rw->trk.contact;
-    r.tenant = rw->tenant;
-    r.recipient = rw->recipient;
-    r.recipients = (int)m->rcpts_seen;
-    r.journey = m->ctl.journey;
-    r.step = m->ctl.step;
-    r.template_name = m->ctl.template_name;
-    r.category = rw->category;
-    r.subject = buf_str(&rw->subject);
-    r.queue_id = m->qid;
-    r.link_count = (int)rw->trk.links;
-    r.sent_us = rw->job->now_us;
-    char err[256];
-    if (d->record(d->record_ctx, &r, err, sizeof err) < 0)
-        log_warn(m->qid, "message %s not recorded: %s", rw->message_id, err);
+    struct rec_message *r = &m->rec;
+    memset(r, 0, sizeof *r);
+    memcpy(r->id, rw->message_id, sizeof r->id);
+    r->contact_id = rw->trk.contact;
+    r->recipients = (int)m->rcpts_seen;
+    r->journey = m->ctl.journey;
+    r->step = m->ctl.step;
+    r->template_name = m->ctl.template_name;
+    r->queue_id = m->qid;
+    r->link_count = (int)rw->trk.links;
+    r->sent_us = rw->job->now_us;
+    snprintf(m->rec_category, sizeof m->rec_category, "%s", rw->category);
+    r->category = m->rec_category;
+    /* the rest dies with the pipeline: copies, for the shell to write after the MTA took it */
+    m->rec_tenant = rw->tenant ? strdup(rw->tenant) : NULL;
+    m->rec_recipient = rw->recipient ? strdup(rw->recipient) : NULL;
+    m->rec_subject = strdup(buf_str(&rw->subject));
+    r->tenant = m->rec_tenant, r->recipient = m->rec_recipient, r->subject = m->rec_subject;
+    m->rec_pending =
+        (!rw->tenant || m->rec_tenant) && (!rw->recipient || m->rec_recipient) && m->rec_subject;
+    if (!m->rec_pending) log_warn(m->qid, "message %s not recorded: out of memory", r->id);
 }
 
 /* ---- the pipeline ---- */

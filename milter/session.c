@@ -162,6 +162,9 @@ milter_msg_free(struct milter_msg *m)
     free(m->hdrs);
     buf_free(&m->body);
     ctl_free(&m->ctl);
+    free(m->rec_tenant);
+    free(m->rec_recipient);
+    free(m->rec_subject);
     free(m);
 }
 

@@ -103,6 +103,12 @@ struct milter_msg {
     bool auth, trusted, sender_managed, managed, oversize;
     bool unstrippable; /* a control header could not be kept to remove it: refused */
     struct ctl ctl;
+    /* Its record, made by the rewrite and written once the MTA took the changes: a message
+     * that is tempfailed at the last step is not recorded as sent. */
+    bool rec_pending;
+    struct rec_message rec; /* its strings are the message's own, or these copies: */
+    char *rec_tenant, *rec_recipient, *rec_subject;
+    char rec_category[16];
 };
 
 struct milter_conn {

@@ -329,6 +329,18 @@ decide(SMFICTX *ctx, struct milter_conn *c, struct plan *p)
     return milter_msg_plan_strip(m, p) ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
 }
 
+/* The record the rewrite made, now that the MTA took the rewritten message. */
+static void
+write_record(struct milter_conn *c)
+{
+    struct milter_msg *m = c->msg;
+    const struct milter_deps *d = c->gen->deps;
+    char err[256];
+    if (!m->rec_pending || !d || !d->record) return;
+    if (d->record(d->record_ctx, &m->rec, err, sizeof err) < 0)
+        log_warn(m->qid, "message %s not recorded: %s", m->rec.id, err);
+}
+
 sfsistat
 milter_eom(SMFICTX *ctx)
 {
@@ -344,6 +356,7 @@ milter_eom(SMFICTX *ctx)
         log_error(c->msg->qid, "%s; tempfailed", err);
         r = SMFIS_TEMPFAIL;
     }
+    if (r == SMFIS_CONTINUE) write_record(c);
     plan_free(&p);
     milter_conn_end_msg(c);
     return r;

@@ -97,6 +97,7 @@ op_chgheader(SMFICTX *h, const char *name, int index, const char *value)
 static int
 op_replacebody(SMFICTX *h, const unsigned char *data, size_t len)
 {
+    if (h->fail_body) return MI_FAILURE;
     if (!h->body_replaced) buf_reset(&h->body);
     h->body_replaced = true;
     h->body_calls++;

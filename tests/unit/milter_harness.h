@@ -40,6 +40,7 @@ struct smfi_str {
     struct buf body;    /* the original body (CRLF), then the replacement */
     struct buf text;    /* hx_delivered_text's decoding of `body` */
     bool body_replaced; /* at least one replacebody */
+    bool fail_body;     /* set by a test: replacebody fails, as when the MTA went away */
     int body_calls;
     int violations;  /* protocol rules broken (see above) */
     char reply[256]; /* last setreply: "452 4.5.3 text" */

@@ -266,6 +266,19 @@ a_part_that_cannot_be_rendered_delivers_the_original(void)
 }
 
 static void
+a_message_the_mta_did_not_take_is_not_recorded(void)
+{
+    HX h;
+    start(&h, NULL);
+    h.fail_body = true;
+    static const char msg[] =
+        "X-Tern-Journey: j\nContent-Type: text/plain\n\nHi {{contact.first_name}}\n";
+    is_int(send1(&h, msg), SMFIS_TEMPFAIL, "a body replacement that fails tempfails the message");
+    is_int(records, 0, "and it is not recorded as sent");
+    finish(&h);
+}
+
+static void
 unchanged_text_needs_no_body_replacement(void)
 {
     HX h;
@@ -404,6 +417,7 @@ main(void)
     track_none_changes_no_link();
     template_error_delivers_the_original();
     a_part_that_cannot_be_rendered_delivers_the_original();
+    a_message_the_mta_did_not_take_is_not_recorded();
     unchanged_text_needs_no_body_replacement();
     header_encoding_keeps_ascii_and_whole_characters();
     mapped_login_looks_up_its_tenant();

@@ -178,7 +178,12 @@ apply(PGconn *conn, const char *name, struct en_seg_stats *out, char *err, size_
     return 0;
 }
 
-/* The row after a refresh: checked (and refreshed, when full) as of the mark, members counted. */
+/*
+ * The row after a refresh: checked as of the mark (where the next incremental look starts),
+ * refreshed now when full. Not refreshed as of the mark: the mark is the oldest open
+ * transaction's start, and one session left open for longer than `refresh` would make every
+ * round's refresh a full one.
+ */
 static int
 finish_row(PGconn *conn, const char *name, const char *at, enum en_seg_scope scope, int64_t added,
            struct en_seg_stats *out, char *err, size_t errlen)
@@ -189,7 +194,7 @@ finish_row(PGconn *conn, const char *name, const char *at, enum en_seg_scope sco
     PGresult *res = en_pg_query(
         conn,
         "UPDATE segments SET checked_at = $2::timestamptz, refreshed_at = CASE WHEN $3::bool"
-        " THEN $2::timestamptz ELSE refreshed_at END, failed_at = NULL, last_error = NULL,"
+        " THEN statement_timestamp() ELSE refreshed_at END, failed_at = NULL, last_error = NULL,"
         " member_count = CASE WHEN $3::bool THEN (SELECT count(*) FROM segment_memberships"
         "  WHERE segment = $1 AND left_at IS NULL) ELSE member_count + $4::bigint END"
         " WHERE name = $1 RETURNING member_count",

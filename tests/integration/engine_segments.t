@@ -111,6 +111,17 @@ is "$(pg_sql "SELECT refreshed_at FROM tern.segments WHERE name = 'scored'")" "$
     "it was an incremental refresh"
 is "$(events segment.entered scored)" "$ann,$ann,$bob" "joining again writes a new segment.entered event"
 
+# --- a session left open does not make every refresh a full one ---
+pg_sql "SELECT txid_current(), pg_sleep(5)" >/dev/null 2>&1 &
+open_session=$!
+sleep 1
+before=$(pg_sql "SELECT now()")
+run_tern segment refresh scored
+is "$(pg_sql "SELECT refreshed_at >= '$before'::timestamptz AND checked_at < '$before'::timestamptz
+               FROM tern.segments WHERE name = 'scored'")" t \
+    "a full refresh counts from when it ran, the next incremental look from the open transaction"
+wait $open_session
+
 # --- failures report file:line and change nothing ---
 run_tern segment refresh typo
 is "$status" 1 "a bad SQL condition fails the refresh"

@@ -334,7 +334,8 @@ from_table(struct conv *c, int t)
         if (c->open[i] == self) return fail(c, "a table that contains itself cannot become JSON");
     if (c->depth == LH_JSON_MAX_DEPTH)
         return fail(c, "nested deeper than %d levels", LH_JSON_MAX_DEPTH);
-    luaL_checkstack(c->L, 4, "JSON nesting");
+    if (!lua_checkstack(c->L, 4)) /* raising here would leak the tree built so far */
+        return fail(c, "out of memory (the Lua stack, at JSON nesting)");
     struct keys k;
     scan_keys(c->L, t, &k);
     json_t *v;

@@ -36,25 +36,31 @@ free_text(void *p)
     free(p);
 }
 
+static void
+free_json(void *p)
+{
+    json_decref(p);
+}
+
 /* Replace the argument at `i` by its text: tables as JSON when possible. */
 static void
 to_text(lua_State *L, int i)
 {
     char err[256];
-    json_t *v = lua_istable(L, i) ? lh_json_from(L, i, "value", err, sizeof err) : NULL;
-    if (v) {
-        struct lh_guard *g = lh_guard_push(L, free_text);
-        lh_json_charge(L);
-        g->p = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-        lh_json_uncharge();
-        json_decref(v);
-        if (g->p) {
-            lua_pushstring(L, g->p);
+    if (lua_istable(L, i)) { /* the guards first: pushing one can raise, and must leak nothing */
+        struct lh_guard *gv = lh_guard_push(L, free_json), *gt = lh_guard_push(L, free_text);
+        if ((gv->p = lh_json_from(L, i, "value", err, sizeof err))) {
+            lh_json_charge(L);
+            gt->p = json_dumps(gv->p, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+            lh_json_uncharge();
+        }
+        if (gt->p) {
+            lua_pushstring(L, gt->p);
             lua_replace(L, i);
-            lua_pop(L, 1); /* closes the guard: frees the text */
+            lua_pop(L, 2); /* closes the guards: frees the tree and the text */
             return;
         }
-        lua_pop(L, 1);
+        lua_pop(L, 2);
     }
     luaL_tolstring(L, i, NULL);
     lua_replace(L, i);

@@ -113,6 +113,8 @@ static const struct cfg_key keys[] = {
      "spool size at which records are dropped (with an error) until PostgreSQL catches up", NULL},
     {"milter", "contact_cache", T_INT, OFF(milter.contact_cache), "10000", 0, 0, 10000000,
      "contacts kept in the lookup cache (0: no cache)", NULL},
+    {"milter", "render_timeout", T_DURATION, OFF(milter.render_timeout_ms), "5s", 0, 10, 60000,
+     "time the templates of one message may take to render; longer is an error (on_error)", NULL},
     {"milter", "contact_ttl", T_DURATION, OFF(milter.contact_ttl_ms), "60s", 0, 0, 0,
      "how long a cached contact (or its absence) is trusted", NULL},
     {"track", "listen", T_LISTEN, OFF(track.listen), "127.0.0.1:8080", 0, 0, 0,

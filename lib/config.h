@@ -53,6 +53,7 @@ struct config {
         int64_t spool_max; /* bytes */
         int contact_cache; /* entries */
         int64_t contact_ttl_ms;
+        int64_t render_timeout_ms; /* a message's templates render within this */
     } milter;
     struct {
         char *listen;   /* host:port or unix:/path */

@@ -100,6 +100,7 @@ struct tpl_render_opts {
     tpl_partial_fn partial;
     void *partial_ctx;
     const atomic_int *interrupt; /* NULL, or once set the render stops (a caller's time limit) */
+    int64_t deadline_ms;         /* 0, or CLOCK_MONOTONIC ms past which the render stops */
 };
 
 /*

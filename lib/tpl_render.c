@@ -14,6 +14,7 @@
 
 #include <stdarg.h>
 #include <stdint.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,7 +39,17 @@ struct rs {
     unsigned pdepth, max_pdepth;
     struct buf scratch[3]; /* filter chains rotate through these */
     struct tpl_error *err;
+    unsigned entered; /* sections entered: the deadline is read every 256 */
 };
+
+/* Whether CLOCK_MONOTONIC is past `deadline_ms`. */
+static bool
+past(int64_t deadline_ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 > deadline_ms;
+}
 
 /* ------------------------------------------------------------------ errors */
 
@@ -194,6 +205,8 @@ enter(struct rs *r, const struct tpl *t, const struct tpl_node *n, uint32_t i, j
     /* nested sections over lists multiply: a few levels can take minutes */
     if (r->o->interrupt && atomic_load_explicit(r->o->interrupt, memory_order_relaxed))
         return fail(r, t, n, "interrupted");
+    if (r->o->deadline_ms && (++r->entered & 255) == 0 && past(r->o->deadline_ms))
+        return fail(r, t, n, "rendering took longer than its time limit");
     r->ctx[r->nctx++] = v;
     int rc = render(r, t, i + 1, n->end);
     r->nctx--;

@@ -40,7 +40,8 @@ struct rw {
     struct buf subject;   /* rendered, UTF-8, for the record */
     struct buf preheader; /* its hidden element for the first HTML leaf; empty: none */
     struct links_opts lopts;
-    int64_t progress_us; /* when the MTA last heard from us (monotonic) */
+    int64_t progress_us;        /* when the MTA last heard from us (monotonic) */
+    int64_t render_deadline_ms; /* monotonic: the message's templates render until then */
 };
 
 static int
@@ -256,11 +257,13 @@ rw_encode_header(const char *s, struct buf *out)
     return true;
 }
 
-/* Render `src` as a template into `out` (compiled once per source: milter/tplcache.h). */
+/* Render `src` as a template into `out` (compiled once per source: milter/tplcache.h),
+ * within what is left of the message's milter.render_timeout. */
 static int
-render(const char *src, size_t len, const char *name, json_t *view, enum tpl_context cx,
+render(const struct rw *rw, const char *src, size_t len, const char *name, enum tpl_context cx,
        struct buf *out, char *err, size_t errlen)
 {
+    json_t *view = rw->view;
     struct tpl_error te;
     struct tplc_hold *hold;
     const struct tpl *t = tplc_get(src, len, name, &te, &hold);
@@ -268,7 +271,7 @@ render(const char *src, size_t len, const char *name, json_t *view, enum tpl_con
         snprintf(err, errlen, "%s template: %s", name, te.msg);
         return -1;
     }
-    struct tpl_render_opts ro = {.context = cx};
+    struct tpl_render_opts ro = {.context = cx, .deadline_ms = rw->render_deadline_ms};
     int rc = tpl_render(t, view, &ro, out, &te);
     if (rc < 0) snprintf(err, errlen, "%s template: %s", name, te.msg);
     tplc_release(hold);
@@ -296,8 +299,7 @@ do_subject(struct rw *rw, struct plan *p, char *err, size_t errlen)
         rc = buf_puts(&rw->subject, buf_str(&dec)) ? 0 : oom(err, errlen);
         if (rc < 0 || !has_8bit(raw)) goto out;
         /* raw UTF-8 (the engine submits template subjects as written): encode it */
-    } else if (render(buf_str(&dec), dec.len, "subject", rw->view, TPL_TEXT, &rw->subject, err,
-                      errlen)) {
+    } else if (render(rw, buf_str(&dec), dec.len, "subject", TPL_TEXT, &rw->subject, err, errlen)) {
         goto out;
     }
     if (!rw_encode_header(buf_str(&rw->subject), &enc) ||
@@ -320,7 +322,7 @@ do_preheader(struct rw *rw, char *err, size_t errlen)
     if (!src) return 0;
     struct buf dec = BUF_INIT, text = BUF_INIT;
     mime_header_decode(src, &dec);
-    int rc = render(buf_str(&dec), dec.len, "preheader", rw->view, TPL_TEXT, &text, err, errlen);
+    int rc = render(rw, buf_str(&dec), dec.len, "preheader", TPL_TEXT, &text, err, errlen);
     if (rc == 0 && text.len && !preheader_markup(buf_str(&text), text.len, &rw->preheader))
         rc = oom(err, errlen);
     buf_free(&dec);
@@ -406,7 +408,7 @@ on_leaf(void *ctx, const struct mime_leaf *leaf, struct buf *out, char *err, siz
     struct links_html_marks marks;
     int rc = -1;
     progress(rw);
-    if (render(leaf->text, leaf->len, html ? "html" : "text", rw->view, html ? TPL_HTML : TPL_TEXT,
+    if (render(rw, leaf->text, leaf->len, html ? "html" : "text", html ? TPL_HTML : TPL_TEXT,
                &rendered, err, errlen) < 0)
         goto out;
     if (track_links(rw, leaf, &rendered, &linked, first_html ? &marks : NULL, err, errlen) < 0)
@@ -531,6 +533,7 @@ rw_process(struct milter_job *job, struct plan *plan, char *err, size_t errlen)
     memset(&rw, 0, sizeof rw);
     rw.job = job;
     rw.progress_us = monotonic_us(); /* end of message was just received */
+    rw.render_deadline_ms = rw.progress_us / 1000 + job->gen->cfg->milter.render_timeout_ms;
     rw.lopts.notrack_domains = job->gen->cfg->milter.notrack_domains;
     int rc = pipeline(&rw, plan, err, errlen);
     json_decref(rw.contact);

@@ -266,6 +266,26 @@ a_part_that_cannot_be_rendered_delivers_the_original(void)
 }
 
 static void
+a_render_past_render_timeout_delivers_the_original(void)
+{
+    HX h;
+    start(&h, "[milter]\nrender_timeout = 10ms");
+    struct buf msg = BUF_INIT;
+    buf_puts(&msg, "X-Tern-Journey: j\nX-Tern-Data: {\"a\": [");
+    for (int i = 1; i <= 50; i++)
+        buf_printf(&msg, "%d%s", i, i < 50 ? "," : "]}\n");
+    buf_puts(&msg, "Content-Type: text/plain\n\n"
+                   "{{#data.a}}{{#data.a}}{{#data.a}}{{#data.a}}{{#data.a}}"
+                   "{{/data.a}}{{/data.a}}{{/data.a}}{{/data.a}}{{/data.a}}\n");
+    is_int(send1(&h, buf_str(&msg)), SMFIS_CONTINUE,
+           "a template slower than render_timeout: delivered");
+    ok(!h.body_replaced, "as submitted (on_error = deliver)");
+    is_int(records, 0, "and not recorded as personalized");
+    buf_free(&msg);
+    finish(&h);
+}
+
+static void
 a_message_the_mta_did_not_take_is_not_recorded(void)
 {
     HX h;
@@ -418,6 +438,7 @@ main(void)
     template_error_delivers_the_original();
     a_part_that_cannot_be_rendered_delivers_the_original();
     a_message_the_mta_did_not_take_is_not_recorded();
+    a_render_past_render_timeout_delivers_the_original();
     unchanged_text_needs_no_body_replacement();
     header_encoding_keeps_ascii_and_whole_characters();
     mapped_login_looks_up_its_tenant();

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -567,6 +568,34 @@ standalone_partial_lines_are_indented(void)
     tpl_set_free(set);
 }
 
+/* {"a": [1 .. 50]} */
+static const char *
+fifty(void)
+{
+    static char v[256];
+    char *p = v + sprintf(v, "{\"a\": [");
+    for (int i = 1; i <= 50; i++)
+        p += sprintf(p, "%d%s", i, i < 50 ? "," : "]}");
+    return v;
+}
+
+static void
+a_render_stops_at_its_deadline(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    struct tpl_render_opts ro = {
+        .context = TPL_TEXT, .deadline_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 50};
+    const char *got =
+        render_with("{{#a}}{{#a}}{{#a}}{{#a}}{{#a}}{{/a}}{{/a}}{{/a}}{{/a}}{{/a}}", fifty(), &ro);
+    ok(got == NULL, "sections nested over lists stop at the render's deadline");
+    like(err.msg, "rendering took longer than its time limit", "saying so");
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    double ms = (double)(end.tv_sec - ts.tv_sec) * 1e3 + (double)(end.tv_nsec - ts.tv_nsec) / 1e6;
+    ok(ms < 1000, "soon after it (%.0f ms for 50 ms)", ms);
+}
+
 int
 main(void)
 {
@@ -612,5 +641,6 @@ main(void)
     partial_set_loads_each_name_once();
     standalone_partial_lines_are_indented();
     buf_free(&out);
+    a_render_stops_at_its_deadline();
     return tap_done();
 }

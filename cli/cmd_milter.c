@@ -81,6 +81,7 @@ load_contact(void *ctx, const char *tenant, const char *email, json_t **out, cha
  * PostgreSQL that much later, ten batches a second at most.
  */
 #define DRAIN_LINGER_MS 100
+#define STOP_GRACE_MS   10000 /* connections finishing their message at shutdown */
 
 static void
 start_drain(struct daemon *d)
@@ -318,6 +319,17 @@ shutdown_all(struct daemon *d)
     }
     if (d->connector_running) pthread_join(d->connector, NULL);
     milter_shell_set_gen(NULL);
+    /* libmilter's session threads may still be in a message when smfi_main returns: the spool,
+     * the contact cache and the Lua pool must outlive them */
+    for (int waited = 0; milter_conns_live() > 0 && waited < STOP_GRACE_MS; waited += 10)
+        usleep(10000);
+    if (milter_conns_live() > 0) {
+        log_warn("-", "%d connection%s still open at shutdown; exiting without waiting",
+                 milter_conns_live(), milter_conns_live() == 1 ? "" : "s");
+        spool_drain_stop(d->rec.drain, 5000); /* what is durable still reaches PostgreSQL */
+        log_info("-", "stopped");
+        _exit(0);
+    }
     spool_drain_stop(d->rec.drain, 5000);
     spool_close(d->rec.spool);
     ccache_free(d->cache);

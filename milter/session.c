@@ -4,6 +4,7 @@
 #include "session.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,11 +93,20 @@ stash_put(struct buf *b)
     buf_free(b); /* the stash was full */
 }
 
+static atomic_int live; /* connections made and not freed */
+
+int
+milter_conns_live(void)
+{
+    return atomic_load(&live);
+}
+
 struct milter_conn *
 milter_conn_new(struct milter_gen *g)
 {
     struct milter_conn *c = calloc(1, sizeof *c);
     if (!c) return NULL;
+    atomic_fetch_add(&live, 1);
     c->gen = milter_gen_ref(g);
     c->spare_body = stash_take();
     return c;
@@ -110,6 +120,7 @@ milter_conn_free(struct milter_conn *c)
     stash_put(&c->spare_body);
     milter_gen_unref(c->gen);
     free(c);
+    atomic_fetch_sub(&live, 1);
 }
 
 void

@@ -145,6 +145,8 @@ void milter_gen_unref(struct milter_gen *g);
 
 struct milter_conn *milter_conn_new(struct milter_gen *g); /* takes a new reference */
 void milter_conn_free(struct milter_conn *c);              /* NULL allowed */
+/* Connections not freed yet: shutdown waits for them before freeing the services they use. */
+int milter_conns_live(void);
 /* Start a new message on `c` (ending the current one); NULL on out of memory. */
 struct milter_msg *milter_conn_begin_msg(struct milter_conn *c);
 /* End the current message of `c`, if any, keeping its body buffer for the next. */

@@ -220,6 +220,19 @@ control_headers_always_removed_from_managed_mail(void)
 }
 
 static void
+open_connections_are_counted_until_closed(void)
+{
+    HX h;
+    int before = milter_conns_live();
+    start(&h, NULL);
+    hx_negotiate(&h);
+    hx_connect(&h, "127.0.0.1");
+    is_int(milter_conns_live(), before + 1, "a connection is live from connect");
+    finish(&h);
+    is_int(milter_conns_live(), before, "until it is closed (shutdown waits for that)");
+}
+
+static void
 close_without_private_data_is_safe(void)
 {
     HX h;
@@ -449,6 +462,7 @@ main(void)
     client_address_macro_used_without_socket_address();
     control_headers_always_removed_from_managed_mail();
     close_without_private_data_is_safe();
+    open_connections_are_counted_until_closed();
     abort_frees_the_message();
     next_message_reuses_the_body_buffer();
     new_connection_takes_a_closed_ones_body_buffer();

@@ -332,26 +332,28 @@ spool_item(struct api_job *job, const struct tr_gen *g, json_t *item, int64_t no
     char id[UUID_TEXT_LEN + 1], held[MEMO_VALUE_MAX + 1], memo_key[MEMO_KEY_MAX + 1];
     struct memo_hold hold = {NULL, NULL};
     if (!rec_new_event_id(now, id)) return snprintf(err, errlen, "no random bytes"), NULL;
-    snprintf(memo_key, sizeof memo_key, "%s\x1f%s", job->tenant, key ? key : "");
-    if (key && !memo_claim(g->shared->idem, memo_key, held, sizeof held, &hold))
-        return duplicate(idx, held, rp);
-    struct buf rec = BUF_INIT;
-    uint64_t seq;
-    int rc = encode_item(job, item, id, now, &rec, err, errlen);
-    bool too_big = rc == 0 && rec.len > SPOOL_RECORD_MAX; /* the item's fault, not the spool's */
-    if (rc == 0 && !too_big)
-        rc = spool_append(g->shared->spool, rec.data, rec.len, &seq, err, errlen);
-    size_t len = rec.len;
-    buf_free(&rec);
-    bool ok = rc == 0 && !too_big;
-    if (ok) snprintf(held, sizeof held, "%s %llu", id, (unsigned long long)seq);
-    memo_settle(&hold, ok ? held : NULL); /* a repeat now finds the id and its record */
-    if (too_big) {
+    struct buf rec = BUF_INIT; /* encoded before the claim: the claim's lock is held short */
+    if (encode_item(job, item, id, now, &rec, err, errlen) < 0) {
+        buf_free(&rec);
+        return NULL;
+    }
+    if (rec.len > SPOOL_RECORD_MAX) { /* the item's fault, not the spool's */
         char why[160];
-        snprintf(why, sizeof why, "too large: %zu bytes as a record, at most %u", len,
+        snprintf(why, sizeof why, "too large: %zu bytes as a record, at most %u", rec.len,
                  SPOOL_RECORD_MAX);
+        buf_free(&rec);
         return rejected(idx, why);
     }
+    snprintf(memo_key, sizeof memo_key, "%s\x1f%s", job->tenant, key ? key : "");
+    if (key && !memo_claim(g->shared->idem, memo_key, held, sizeof held, &hold)) {
+        buf_free(&rec);
+        return duplicate(idx, held, rp);
+    }
+    uint64_t seq;
+    int rc = spool_append(g->shared->spool, rec.data, rec.len, &seq, err, errlen);
+    buf_free(&rec);
+    if (rc == 0) snprintf(held, sizeof held, "%s %llu", id, (unsigned long long)seq);
+    memo_settle(&hold, rc == 0 ? held : NULL); /* a repeat now finds the id and its record */
     if (rc < 0) return NULL;
     sync_up_to(rp, seq);
     return accepted(idx, "accepted", id);

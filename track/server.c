@@ -255,9 +255,9 @@ on_synced(void *arg, int status)
     pthread_mutex_unlock(&r->lock);
     /* Not a word of `r` from here: not suspended, the HTTP thread is answering it already;
      * resumed, it may answer and free it before resume returns. */
-    if (resume) {
-        atomic_fetch_sub(&s->suspended, 1);
+    if (resume) { /* resumed before it stops counting: tr_server_stop waits for the count */
         MHD_resume_connection(conn);
+        atomic_fetch_sub(&s->suspended, 1);
     }
 }
 

@@ -29,7 +29,7 @@ cmd_migrate(struct cli *cli, int argc, char **argv)
                                             sizeof err);
     fputs(buf_str(&log), stdout);
     buf_free(&log);
-    int created = after < 0 ? 0 : schema_ensure_partitions(conn, err, sizeof err);
+    int created = after < 0 ? 0 : schema_ensure_partitions(conn, true, err, sizeof err);
     if (created < 0) after = -1;
     PQfinish(conn);
     if (after < 0) {

@@ -101,7 +101,7 @@ static void
 partitions(struct en_sched *s)
 {
     char err[1024];
-    int n = schema_ensure_partitions(s->conn, err, sizeof err);
+    int n = schema_ensure_partitions(s->conn, false, err, sizeof err);
     if (n < 0)
         log_warn(NULL, "creating event partitions: %s", err);
     else if (n > 0)

@@ -161,15 +161,28 @@ schema_migrate(PGconn *conn, const struct schema_migration *list, size_t n, stru
 }
 
 int
-schema_ensure_partitions(PGconn *conn, char *err, size_t errlen)
+schema_ensure_partitions(PGconn *conn, bool wait, char *err, size_t errlen)
 {
     char why[256];
     if (!db_exec(conn, "BEGIN", err, errlen)) return -1;
     PGresult *res = NULL;
-    bool ok =
-        db_exec(conn, "SET LOCAL statement_timeout = 0", err, errlen) &&
-        db_exec(conn, "SELECT pg_advisory_xact_lock(hashtext('tern.ensure_event_partitions'))", err,
-                errlen);
+    bool ok = db_exec(conn, "SET LOCAL statement_timeout = 0", err, errlen);
+    if (ok && wait)
+        ok = db_exec(conn, "SELECT pg_advisory_xact_lock(hashtext('tern.ensure_event_partitions'))",
+                     err, errlen);
+    if (ok && !wait) {
+        res = PQexec(conn,
+                     "SELECT pg_try_advisory_xact_lock(hashtext('tern.ensure_event_partitions'))");
+        ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+        if (!ok) db_error(conn, res, err, errlen);
+        bool mine = ok && PQgetvalue(res, 0, 0)[0] == 't';
+        PQclear(res);
+        res = NULL;
+        if (ok && !mine) { /* another process is at it: its work is this one's too */
+            db_exec(conn, "ROLLBACK", why, sizeof why);
+            return 0;
+        }
+    }
     if (ok) {
         res = PQexec(conn, "SELECT tern.ensure_event_partitions()");
         ok = PQresultStatus(res) == PGRES_TUPLES_OK;

@@ -12,6 +12,7 @@
 #ifndef TERN_SCHEMA_H
 #define TERN_SCHEMA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <libpq-fe.h>
@@ -46,9 +47,10 @@ int schema_version(PGconn *conn, char *err, size_t errlen);
  * (tern.ensure_event_partitions, sql/0002), moving rows of such a month
  * out of the default partition, in a transaction of its own with no
  * statement time-out; one caller at a time across processes. `tern
- * migrate` and every journey-running engine (hourly) call it. The number
- * created, or -1 with `err`.
+ * migrate` waits for its turn; with `wait` false (every journey-running
+ * engine, hourly) a caller whose turn it is not returns 0 at once rather
+ * than hold up its round. The number created, or -1 with `err`.
  */
-int schema_ensure_partitions(PGconn *conn, char *err, size_t errlen);
+int schema_ensure_partitions(PGconn *conn, bool wait, char *err, size_t errlen);
 
 #endif

@@ -93,7 +93,9 @@ enum {
     R_ATTEMPTS,
     R_EMAIL,
     R_STATUS,
-    R_SUPPRESSED
+    R_SUPPRESSED,
+    R_DUE_AT,
+    R_GOT_THROUGH /* a retry the milter recorded: settled sent by the claim itself */
 };
 
 /*
@@ -128,7 +130,7 @@ claim(PGconn *conn, const char *now, int limit, char *err, size_t errlen)
         " WHERE lower(x.email) = lower(c.email) AND coalesce(x.tenant, c.tenant) = c.tenant"
         " AND x.scope IN ('all', 'marketing') AND (x.expires_at IS NULL OR x.expires_at > now())),"
         " due.next_attempt_at AS due_at, due.got_through)"
-        " SELECT * FROM taken WHERE NOT got_through ORDER BY due_at, contact_id, id", /* oldest first */
+        " SELECT * FROM taken ORDER BY due_at, contact_id, id", /* oldest first */
         2, p, err, errlen);
 }
 
@@ -168,6 +170,10 @@ prepare(struct en_sender *s, PGresult *rows, int i, int64_t now, struct mail *m)
     for (int c = 0; c <= R_SUPPRESSED; c++)
         v[c] = PQgetisnull(rows, i, c) ? NULL : PQgetvalue(rows, i, c);
     m->next = now;
+    if (PQgetvalue(rows, i, R_GOT_THROUGH)[0] == 't') { /* counted in the batch, not sent again */
+        m->status = "sent";
+        return false;
+    }
     const char *no = unsendable(v[R_CATEGORY], v[R_STATUS], v[R_SUPPRESSED][0] == 't');
     if (no) {
         m->status = "skipped";

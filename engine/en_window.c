@@ -42,8 +42,8 @@ inside(const struct lh_window *w, int64_t local)
 /*
  * The UTC instant of wall-clock time `local` in `tz` (two passes settle
  * DST). A time the clock skips (02:30 on a spring-forward night) is the
- * instant the clock jumps past it: the later of the two offsets' readings,
- * the first moment a window opening then is open.
+ * instant the clock jumps past it, found between the two offsets'
+ * readings: the first moment a window opening then is open.
  */
 static int
 to_utc(const char *tz, int64_t local, int64_t *utc, char *err, size_t errlen)
@@ -53,7 +53,21 @@ to_utc(const char *tz, int64_t local, int64_t *utc, char *err, size_t errlen)
     if (en_tz_offset(tz, local - first, &second, err, errlen) < 0) return -1;
     int64_t u = local - second;
     if (en_tz_offset(tz, u, &back, err, errlen) < 0) return -1;
-    if (u + back != local) u = local - first > u ? local - first : u; /* in the gap */
+    if (u + back != local) { /* in the gap: the clock jumps past `local` between the readings */
+        int64_t lo = local - first < u ? local - first : u,
+                hi = local - first < u ? u : local - first;
+        int32_t before, at;
+        if (en_tz_offset(tz, lo, &before, err, errlen) < 0) return -1;
+        while (hi - lo > 1) { /* the first second of the new offset */
+            int64_t mid = lo + (hi - lo) / 2;
+            if (en_tz_offset(tz, mid, &at, err, errlen) < 0) return -1;
+            if (at == before)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        u = hi;
+    }
     *utc = u;
     return 0;
 }

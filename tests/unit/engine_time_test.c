@@ -157,6 +157,11 @@ opening_in_the_spring_gap_is_when_the_clock_jumps(void)
     ok(next_open(&two, "Europe/Amsterdam", "2026-03-29T01:30:00+01:00") ==
            at("2026-03-29T03:00:00+02:00"),
        "east of UTC: likewise at 03:00 CEST");
+    static const struct lh_window half = {
+        .start_min = 2 * 60 + 30, .end_min = 20 * 60, .days = 0x7f};
+    ok(next_open(&half, "America/New_York", "2026-03-08T01:30:00-05:00") ==
+           at("2026-03-08T03:00:00-04:00"),
+       "an opening inside the skipped hour (02:30) opens at the jump too, not an hour later");
 }
 
 int

@@ -101,7 +101,8 @@ struct milter_msg {
     size_t size;     /* header and body bytes seen */
     struct buf body; /* only while `managed` and not `oversize` */
     bool auth, trusted, sender_managed, managed, oversize;
-    bool unstrippable; /* a control header could not be kept to remove it: refused */
+    bool unstrippable; /* more control headers than can be kept to remove them: refused */
+    bool control_lost; /* out of memory keeping a control header: tempfailed */
     struct ctl ctl;
     /* Its record, made by the rewrite and written once the MTA took the changes: a message
      * that is tempfailed at the last step is not recorded as sent. */

@@ -212,8 +212,10 @@ milter_header(SMFICTX *ctx, char *name, char *value)
     }
     if (m->nhdrs >= MILTER_MAX_HEADERS + MILTER_MAX_CONTROL ||
         !milter_msg_add_header(m, name, value)) {
+        bool capped = m->nhdrs >= MILTER_MAX_HEADERS + MILTER_MAX_CONTROL;
         m->oversize = true;
-        m->unstrippable = m->unstrippable || control;
+        if (control && capped) m->unstrippable = true;
+        if (control && !capped) m->control_lost = true; /* out of memory: try again later */
         return noreply(c, SMFIP_NR_HDR);
     }
     if (control) m->ncontrol++;
@@ -305,6 +307,11 @@ decide(SMFICTX *ctx, struct milter_conn *c, struct plan *p)
         log_warn(m->qid, "rejected: more control headers than can be removed");
         ops->setreply(ctx, "550", "5.7.1", "Too many X-Tern header fields");
         return SMFIS_REJECT;
+    }
+    if (m->control_lost) {
+        log_error(m->qid, "out of memory keeping a control header; tempfailed");
+        ops->setreply(ctx, "451", "4.3.0", "Temporary failure reading the message");
+        return SMFIS_TEMPFAIL;
     }
     if (!m->trusted) {
         if (m->ncontrol)

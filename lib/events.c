@@ -13,8 +13,7 @@
 #include <jansson.h>
 
 #include "db.h"
-#include "token.h"
-#include "uuid.h"
+#include "record.h"
 
 const char *
 ev_type_problem(const char *type)
@@ -128,17 +127,13 @@ ev_data_problem(const char *json, char *why, size_t len)
 bool
 ev_insert(PGconn *conn, const struct ev_new *ev, char id[37], char *err, size_t errlen)
 {
-    char contact[24], uuid[TOK_UUID_STRLEN + 1];
-    unsigned char raw[16];
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    char contact[24], uuid[37];
     /* time-ordered, and increasing within this thread: the events one journey step emits
      * are read back in the order it emitted them (the intake reads by id) */
-    if (!uuid_v7(raw, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000)) {
+    if (!rec_new_event_id(0, uuid)) {
         snprintf(err, errlen, "no random bytes for an event id");
         return false;
     }
-    tok_uuid_format(raw, uuid);
     snprintf(contact, sizeof contact, "%" PRId64, ev->contact_id);
     const char *params[] = {ev->type,        contact,    ev->data ? ev->data : "{}",
                             ev->occurred_at, ev->source, uuid};

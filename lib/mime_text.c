@@ -291,8 +291,8 @@ choose_charset(GMimePart *part, const char **text, size_t *len, struct buf *conv
     const char *cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
     if (is_ascii_charset(cs)) return !ascii_only(*text, *len);
     if (reads_as_utf8(cs)) return 0;
-    int ac = ascii_compatible(cs);
-    if (ac <= 0) return ac < 0 ? -1 : 1; /* 1: switch to UTF-8 */
+    int ac = one_to_one(cs) ? 1 : ascii_compatible(cs); /* iso-8859-*, windows-125x: ASCII */
+    if (ac <= 0) return ac < 0 ? -1 : 1;                /* 1: switch to UTF-8 */
     int rc = from_utf8(*text, *len, cs, conv);
     if (rc == 1) *text = buf_str(conv), *len = conv->len;
     return rc < 0 ? -1 : rc == 0; /* 1: switch to UTF-8 */

@@ -413,35 +413,15 @@ lh_json_uncharge(void)
     charging = false;
 }
 
-/* One charged conversion of the value at `idx`. */
-static json_t *
-convert(lua_State *L, int idx, const char *what, char *err, size_t errlen)
+json_t *
+lh_json_from(lua_State *L, int idx, const char *what, char *err, size_t errlen)
 {
     struct conv c = {.L = L, .st = lh_from(L), .err = err, .errlen = errlen};
     snprintf(c.path, sizeof c.path, "%s", what && *what ? what : "value");
     c.plen = strlen(c.path);
     lh_json_charge(L);
-    json_t *v = from_value(&c, idx);
+    json_t *v = from_value(&c, lua_absindex(L, idx));
     lh_json_uncharge();
-    return v;
-}
-
-/* After a charged allocation failed: what the state holds may be garbage not collected yet,
- * which the charge counted as used. Collect it, once, before giving up. */
-static bool
-collected(lua_State *L, const char *err)
-{
-    if (!strstr(err, "out of memory")) return false;
-    lua_gc(L, LUA_GCCOLLECT);
-    return true;
-}
-
-json_t *
-lh_json_from(lua_State *L, int idx, const char *what, char *err, size_t errlen)
-{
-    idx = lua_absindex(L, idx);
-    json_t *v = convert(L, idx, what, err, errlen);
-    if (!v && collected(L, err)) v = convert(L, idx, what, err, errlen);
     return v;
 }
 
@@ -474,12 +454,9 @@ l_encode(lua_State *L)
     struct lh_guard *gs = lh_guard_push(L, free_text);
     if (!(gv->p = lh_json_from(L, 1, "value", err, sizeof err)))
         return luaL_error(L, "json.encode: %s", err);
-    for (int try = 0; try < 2 && !gs->p; try++) {
-        if (try) lua_gc(L, LUA_GCCOLLECT); /* the charge counted uncollected garbage as used */
-        lh_json_charge(L);
-        gs->p = json_dumps(gv->p, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-        lh_json_uncharge();
-    }
+    lh_json_charge(L);
+    gs->p = json_dumps(gv->p, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    lh_json_uncharge();
     if (!gs->p) return luaL_error(L, "json.encode: out of memory (the script's memory limit)");
     lua_pushstring(L, gs->p); /* \u0000 is escaped: the text has no NUL */
     return 1;
@@ -502,13 +479,9 @@ l_decode(lua_State *L)
     }
     struct lh_guard *g = lh_guard_push(L, free_json);
     json_error_t jerr;
-    for (int try = 0; try < 2 && !g->p; try++) {
-        if (try && jerr.text[0]) break;    /* not JSON: no second look */
-        if (try) lua_gc(L, LUA_GCCOLLECT); /* the charge counted uncollected garbage as used */
-        lh_json_charge(L);
-        g->p = json_loadb(s, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
-        lh_json_uncharge();
-    }
+    lh_json_charge(L);
+    g->p = json_loadb(s, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    lh_json_uncharge();
     if (!g->p && !jerr.text[0]) { /* jansson says nothing when an allocation fails */
         lua_pushnil(L);
         lua_pushliteral(L, "json.decode: out of memory (the script's memory limit)");

@@ -111,14 +111,28 @@ peer_text(const struct sockaddr *sa, char ip[TR_IP_MAX])
                   TR_IP_MAX);
 }
 
-/* One header of the request: an X-Forwarded-For line joins the list in `cls`. */
+/* The X-Forwarded-For lines of a request: the first as it is, copied and joined only when
+ * there are more (a proxy that adds its own line after the client's). */
+struct xff_lines {
+    const char *first;
+    struct buf all;
+    int n;
+    bool lost; /* out of memory joining them */
+};
+
 static enum MHD_Result
 join_xff(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
-    struct buf *all = cls;
+    struct xff_lines *x = cls;
     (void)kind;
     if (strcasecmp(key, "X-Forwarded-For") != 0 || !value) return MHD_YES;
-    if ((all->len && !buf_putc(all, ',')) || !buf_puts(all, value)) buf_reset(all);
+    if (x->n++ == 0) {
+        x->first = value;
+        return MHD_YES;
+    }
+    if ((x->n == 2 && !buf_puts(&x->all, x->first)) || !buf_putc(&x->all, ',') ||
+        !buf_puts(&x->all, value))
+        x->lost = true;
     return MHD_YES;
 }
 
@@ -135,10 +149,11 @@ client_ip(struct req *r)
     peer_text(sa, r->rq.ip);
     bool via_proxy = !sa || sa->sa_family == AF_UNIX || cidr_set_has_sockaddr(r->gen->proxies, sa);
     if (!via_proxy) return;
-    struct buf all = BUF_INIT;
-    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, join_xff, &all);
-    xff_client(all.len ? buf_str(&all) : NULL, r->gen->proxies, r->rq.ip);
-    buf_free(&all);
+    struct xff_lines x = {.all = BUF_INIT};
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, join_xff, &x);
+    const char *list = x.lost ? NULL : x.n > 1 ? buf_str(&x.all) : x.first; /* lost: the peer */
+    xff_client(list, r->gen->proxies, r->rq.ip);
+    buf_free(&x.all);
 }
 
 static struct req *

@@ -118,6 +118,9 @@ served=$((served + 1))
 xff=$(path_of "$("$TERN" token click https://shop.example/xff --contact 42 --message $msg)")
 get "$xff" -H 'X-Forwarded-For: 198.51.100.9' -H 'X-Forwarded-For: 203.0.113.7'
 served=$((served + 1))
+xff1=$(path_of "$("$TERN" token click https://shop.example/xff1 --contact 42 --message $msg)")
+get "$xff1" -H 'X-Forwarded-For: 198.51.100.20'
+served=$((served + 1))
 
 n=$(track_wait_events email.click $served)
 is "$n" "$served" "every 302 served is one email.click event in PostgreSQL"
@@ -129,6 +132,8 @@ row=$(pg_sql "SELECT contact_id, message_id, data->>'link', data->>'url', source
 is "$row" "42|$msg|3|$dest|track|human|$ua" "a click event carries contact, message, link, URL, class and agent"
 is "$(pg_sql "SELECT host(ip) FROM tern.events WHERE data->>'url' = 'https://shop.example/xff'")" \
     203.0.113.7 "every X-Forwarded-For line counts: the client is the rightmost untrusted entry"
+is "$(pg_sql "SELECT host(ip) FROM tern.events WHERE data->>'url' = 'https://shop.example/xff1'")" \
+    198.51.100.20 "one X-Forwarded-For line names the client"
 is "$(pg_sql "SELECT user_agent FROM tern.events WHERE data->>'url' = 'https://shop.example/latin'")" \
     "Mozilla/5.0 (caf$(printf '\357\277\275'))" "and is recorded, the byte that is not UTF-8 replaced by U+FFFD"
 is "$(pg_sql "SELECT bot_class || ': ' || bot_reason FROM tern.events WHERE type = 'email.click' AND bot_reason = 'HEAD request'")" \

@@ -66,6 +66,25 @@ en_pg_journey(const struct lh_reg *reg, const char *name)
 
 /* ---- c:count and c:in_segment ---- */
 
+/* A script's read runs inside the batch's transaction. Under a savepoint of
+ * its own, a read PostgreSQL refuses (a statement timeout, an out-of-range
+ * time) is the soft "nil, err" the script sees, not an aborted transaction
+ * that would fail the whole batch and park the enrollment. */
+static PGresult *
+store_read(PGconn *conn, const char *sql, int n, const char *const *params, char *err,
+           size_t errlen)
+{
+    if (en_pg_cmd(conn, "SAVEPOINT store_read", 0, NULL, err, errlen) < 0) return NULL;
+    PGresult *res = en_pg_query(conn, sql, n, params, err, errlen);
+    char why[256];
+    const char *undo = res ? "RELEASE SAVEPOINT store_read"
+                           : "ROLLBACK TO SAVEPOINT store_read; RELEASE SAVEPOINT store_read";
+    if (db_exec(conn, undo, why, sizeof why)) return res;
+    if (res) snprintf(err, errlen, "%s", why); /* the transaction is lost: say why */
+    PQclear(res);
+    return NULL;
+}
+
 static int
 store_count(void *ctx, const char *type, int64_t since, int64_t *n, char *err, size_t errlen)
 {
@@ -73,10 +92,10 @@ store_count(void *ctx, const char *type, int64_t since, int64_t *n, char *err, s
     char at[24];
     snprintf(at, sizeof at, "%" PRId64, since);
     const char *p[] = {s->contact_id, type, since == INT64_MIN ? NULL : at}; /* NULL: ever */
-    PGresult *res = en_pg_query(s->conn,
-                                "SELECT count(*) FROM events WHERE contact_id = $1 AND type = $2"
-                                " AND ($3::bigint IS NULL OR occurred_at >= to_timestamp($3))",
-                                3, p, err, errlen);
+    PGresult *res = store_read(s->conn,
+                               "SELECT count(*) FROM events WHERE contact_id = $1 AND type = $2"
+                               " AND ($3::bigint IS NULL OR occurred_at >= to_timestamp($3))",
+                               3, p, err, errlen);
     if (!res) return -1;
     *n = atoll(PQgetvalue(res, 0, 0));
     PQclear(res);
@@ -88,10 +107,10 @@ store_in_segment(void *ctx, const char *name, bool *member, char *err, size_t er
 {
     struct en_pg_store *s = ctx;
     const char *p[] = {s->contact_id, name};
-    PGresult *res = en_pg_query(s->conn,
-                                "SELECT EXISTS (SELECT 1 FROM segment_memberships WHERE"
-                                " contact_id = $1 AND segment = $2 AND left_at IS NULL)",
-                                2, p, err, errlen);
+    PGresult *res = store_read(s->conn,
+                               "SELECT EXISTS (SELECT 1 FROM segment_memberships WHERE"
+                               " contact_id = $1 AND segment = $2 AND left_at IS NULL)",
+                               2, p, err, errlen);
     if (!res) return -1;
     *member = PQgetvalue(res, 0, 0)[0] == 't';
     PQclear(res);

@@ -145,4 +145,26 @@ is "$(pg_sql "SELECT (attributes->>'ever') || ' ' || (attributes->>'lately') FRO
 is "$(pg_sql "SELECT status FROM tern.enrollments WHERE contact_id = $ann AND journey = 'counted'
                ORDER BY id DESC LIMIT 1")" "exited" "and the step ran to its end"
 
+# A read PostgreSQL refuses is the script's nil, err; the step's transaction goes on.
+engine_journey refused <<'LUA'
+local j = journey "refused" { entry = on "c.refused" }
+function j.start(c)
+  local n, err = c:count("c.refused", { since = math.maxinteger })
+  c:set("refused_n", n == nil and "nil" or n)
+  c:set("refused_err", err)
+  c:set("then_ever", c:count("c.refused"))
+  return c:exit "read"
+end
+return j
+LUA
+run_tern event c.refused --email ann@example.com
+engine_once
+like "$(pg_sql "SELECT (attributes->>'refused_n') || ' ' || (attributes->>'refused_err')
+                  FROM tern.contacts WHERE id = $ann")" '^nil .*timestamp out of range' \
+    "a refused store read returns nil and PostgreSQL's reason"
+is "$(pg_sql "SELECT (c.attributes->>'then_ever') || ' ' || e.status || ' ' || e.end_reason
+               FROM tern.contacts c JOIN tern.enrollments e ON e.contact_id = c.id
+              WHERE c.id = $ann AND e.journey = 'refused'")" "1 exited read" \
+    "the step's later reads and writes commit and the enrollment is not parked"
+
 done_testing

@@ -37,15 +37,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "en_pg_int.h"
 
 #define LOG_MODULE "engine"
 #include "log.h"
 
 #define LIVE "status IN ('active', 'waiting', 'parked')"
-#define EVENT_COLS                                                                                 \
-    "id, contact_id, type, extract(epoch FROM occurred_at)::bigint AS at, data::text, xid,"        \
-    " (SELECT c.tenant FROM contacts c WHERE c.id = events.contact_id) AS tenant"
+/* The columns of a read event (read_batch). */
+enum { E_ID, E_CONTACT, E_TYPE, E_AT, E_DATA, E_XID, E_TENANT, E_RELEVANT };
+
+/* The read window's last event, read only to move the cursor past what the window saw. */
+static bool
+is_marker(PGresult *evs, int i)
+{
+    return PQgetvalue(evs, i, E_RELEVANT)[0] == 'f';
+}
 
 enum { L_CONTACT, L_JOURNEY, L_ID, L_STATUS, L_WAIT, L_STEP, L_SEQ }; /* it->live */
 enum { H_CONTACT, H_JOURNEY, H_ACTIVE, H_ENTERED, H_ENDED };          /* it->hist */
@@ -261,14 +268,16 @@ static int
 handle(struct intake *in, PGresult *evs, int i, struct due_set *due, char *err, size_t errlen)
 {
     struct event ev = {.in = in,
-                       .id = PQgetvalue(evs, i, 0),
-                       .contact_id = PQgetvalue(evs, i, 1),
-                       .type = PQgetvalue(evs, i, 2),
-                       .at = PQgetvalue(evs, i, 3),
-                       .tenant = PQgetisnull(evs, i, 6) ? NULL : PQgetvalue(evs, i, 6)};
+                       .id = PQgetvalue(evs, i, E_ID),
+                       .contact_id = PQgetvalue(evs, i, E_CONTACT),
+                       .type = PQgetvalue(evs, i, E_TYPE),
+                       .at = PQgetvalue(evs, i, E_AT),
+                       .tenant =
+                           PQgetisnull(evs, i, E_TENANT) ? NULL : PQgetvalue(evs, i, E_TENANT)};
     ev.contact = atoll(ev.contact_id);
     if (is_due(due, ev.contact)) return 1;
-    ev.json = en_pg_event_json(ev.type, ev.at, PQgetvalue(evs, i, 4));
+    if (is_marker(evs, i)) return 0; /* nothing fires on it, nothing waits for it */
+    ev.json = en_pg_event_json(ev.type, ev.at, PQgetvalue(evs, i, E_DATA));
     if (!ev.json) {
         snprintf(err, errlen, "event %s: out of memory", ev.id);
         return -1;
@@ -302,7 +311,7 @@ read_contacts(struct intake *in, PGresult *evs, char *err, size_t errlen)
 {
     struct en_pg_array a = EN_PG_ARRAY_INIT;
     for (int i = 0; i < PQntuples(evs); i++)
-        en_pg_array_add(&a, PQgetvalue(evs, i, 1));
+        if (!is_marker(evs, i)) en_pg_array_add(&a, PQgetvalue(evs, i, E_CONTACT));
     const char *ids = en_pg_array_end(&a);
     int rc = ids ? 0 : oom(err, errlen);
     if (rc == 0 && !(in->live = read_by_contacts(
@@ -415,16 +424,16 @@ handle_batch(const struct en_pg_run *r, PGresult *evs, bool run, struct en_notes
 }
 
 /*
- * Past the last of the `n` events handled; past everything below the
- * horizon when every event up to it was handled.
+ * Past the last of the `n` events handled (a window's marker included); past
+ * everything below the horizon when every event up to it was handled.
  */
 static int
 advance(const struct en_pg_run *r, const struct en_pg_shard *sh, PGresult *evs, int n, char *err,
         size_t errlen)
 {
-    if (n == r->limit || n < PQntuples(evs))
-        return en_pg_shard_advance(r->conn, sh, PQgetvalue(evs, n - 1, 5),
-                                   PQgetvalue(evs, n - 1, 0), err, errlen);
+    if (n == r->limit || n < PQntuples(evs) || (n > 0 && is_marker(evs, n - 1)))
+        return en_pg_shard_advance(r->conn, sh, PQgetvalue(evs, n - 1, E_XID),
+                                   PQgetvalue(evs, n - 1, E_ID), err, errlen);
     return en_pg_shard_advance(r->conn, sh, NULL, NULL, err, errlen);
 }
 
@@ -454,56 +463,110 @@ trigger_types(const struct lh_reg *reg, struct en_pg_array *a)
  * no journey enters on -- are passed over inside the query, so they cost
  * an index step each instead of a place in a batch. Skipping them is what
  * handling them would do: nothing fires, nothing waits for them.
+ *
+ * A read looks at most WINDOW events, of any shard, relevant or not: with
+ * millions of irrelevant events in a row (a backlog after downtime, a big
+ * segment refresh no journey enters on) an unbounded read would pass them
+ * all in one statement, past statement_timeout on every try, and the
+ * intake would never move. When the window ends before the batch is full,
+ * its last event comes along as a marker (relevant false): the cursor
+ * moves to it, and the next batch goes on from there.
  */
-#define IN_SHARD " AND contact_id % $6::bigint = $7::bigint"
+#define WINDOW 10000
 #define RELEVANT                                                                                   \
-    " AND (type = ANY($5::text[]) OR EXISTS (SELECT 1 FROM enrollments w"                          \
-    " WHERE w.contact_id = events.contact_id AND w.wait_event = events.type AND w." LIVE "))"
+    "(contact_id % $5::bigint = $6::bigint AND (type = ANY($4::text[]) OR EXISTS (SELECT 1"        \
+    " FROM enrollments e WHERE e.contact_id = s.contact_id AND e.wait_event = s.type"              \
+    " AND e." LIVE ")))"
+/* $1 last_xid, $2 horizon, $3 limit, $4 trigger types, $5 shards, $6 shard, $7 WINDOW, $8 last_id
+ * (the first range only). `order` is the range's index order. */
+#define WINDOWED(range, order)                                                                     \
+    "SELECT id, contact_id, type, extract(epoch FROM occurred_at)::bigint AS at, data::text, xid," \
+    " (SELECT c.tenant FROM contacts c WHERE c.id = w.contact_id) AS tenant, relevant FROM"        \
+    " (SELECT s.*, row_number() OVER (ORDER BY " order ") AS rn, " RELEVANT " AS relevant FROM"    \
+    " (SELECT id, contact_id, type, occurred_at, data, xid FROM events WHERE " range               \
+    " AND xid < $2::xid8 AND contact_id IS NOT NULL"                                               \
+    " ORDER BY " order " LIMIT $7) s) w WHERE relevant OR rn = $7 ORDER BY " order " LIMIT $3"
+
+/* Rows of `more` after those of `res` (same columns), or NULL. Both are cleared. */
+static PGresult *
+append_rows(PGresult *res, PGresult *more)
+{
+    PGresult *all = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
+    int n = PQntuples(res);
+    for (int i = 0; all && i < PQntuples(more); i++)
+        for (int c = 0; c < PQnfields(more); c++)
+            if (!PQsetvalue(all, n + i, c, PQgetisnull(more, i, c) ? NULL : PQgetvalue(more, i, c),
+                            PQgetisnull(more, i, c) ? -1 : PQgetlength(more, i, c))) {
+                PQclear(all);
+                all = NULL;
+                break;
+            }
+    PQclear(res);
+    PQclear(more);
+    return all;
+}
 
 /* The held shard's next events, or NULL with err. */
 static PGresult *
 read_batch(const struct en_pg_run *r, const struct en_pg_shard *sh, char *err, size_t errlen)
 {
-    /* en_pg_shard_lock turned bitmap scans off for this transaction. Right after a bulk
-     * load -- an import's events, a segment refresh's segment.entered -- the statistics say
-     * a handful of rows, so the planner reads every event of the range by bitmap and sorts
-     * them for each batch (0.2 s per batch at 100,000 events) instead of walking the
-     * (xid, id) index to its LIMIT. The same holds for the reads by contact that follow:
-     * with the enrollments the intake itself just entered uncounted, the live-enrollment
-     * read fetched every due row by bitmap and filtered them by contact (9 ms a batch of
-     * 500 at 27,000 due) instead of probing enrollments_live per contact. Every statement
-     * of the batch is keyed by ids, so no bitmap is ever the better plan here.
-     * JIT off too: a statement the planner costs above jit_above_cost (the history's lateral
-     * GROUP BY is estimated at 32,000 rows for a batch of 500) spent 15-17 ms compiling
-     * expressions to run them over a few hundred rows. */
-    char limit[16], shard[16], shards[16];
+    /* en_pg_shard_lock turned bitmap scans, sequential scans, sorts and parallel plans off
+     * for this read. Right after a bulk load -- an import's events, a segment refresh's
+     * segment.entered -- the statistics say a handful of rows, and for a long backlog they
+     * say the window is a sizeable part of the table: either way the planner read every
+     * event of the range and sorted them (0.2 s a batch at 100,000 events, 2-3 s at
+     * 2,000,000) instead of walking the (xid, id) index to the window's end. Bitmap scans
+     * stay off for the reads by contact that follow: with the enrollments the intake itself
+     * just entered uncounted, the live-enrollment read fetched every due row by bitmap and
+     * filtered them by contact (9 ms a batch of 500 at 27,000 due) instead of probing
+     * enrollments_live per contact. JIT off for the whole batch: a statement the planner
+     * costs above jit_above_cost (the history's lateral GROUP BY is estimated at 32,000 rows
+     * for a batch of 500) spent 15-17 ms compiling expressions to run them over a few
+     * hundred rows. */
+    char limit[16], shard[16], shards[16], window[16];
     snprintf(limit, sizeof limit, "%d", r->limit);
     snprintf(shard, sizeof shard, "%d", sh->shard);
     snprintf(shards, sizeof shards, "%d", sh->shards);
+    snprintf(window, sizeof window, "%d", WINDOW);
     struct en_pg_array types = EN_PG_ARRAY_INIT;
-    const char *p[] = {sh->last_xid, sh->last_id, sh->horizon, limit, trigger_types(r->reg, &types),
-                       shards,       shard};
-    if (!p[4]) {
+    const char *p[] = {sh->last_xid, sh->horizon, limit,  trigger_types(r->reg, &types),
+                       shards,       shard,       window, sh->last_id};
+    if (!p[3]) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    /* The rest of the cursor's transaction, then the later ones, as two ordered index
-     * ranges: for one (xid, id) > (a, b) the planner counts only xid > a, expects no rows
-     * when every event shares the cursor's xid (one import), and sorts them all instead. */
-    PGresult *evs = en_pg_query(
-        r->conn,
-        "(SELECT " EVENT_COLS " FROM events WHERE xid = $1::xid8 AND id > $2::uuid"
-        " AND xid < $3::xid8 AND contact_id IS NOT NULL" IN_SHARD RELEVANT " ORDER BY id LIMIT $4)"
-        " UNION ALL (SELECT " EVENT_COLS " FROM events WHERE xid > $1::xid8 AND xid < $3::xid8"
-        " AND contact_id IS NOT NULL" IN_SHARD RELEVANT " ORDER BY xid, id LIMIT $4)"
-        " ORDER BY xid, id LIMIT $4",
-        7, p, err, errlen);
+    /* The rest of the cursor's transaction, then the later ones, as two ordered index ranges
+     * read one after the other (the second only when the first ran out): for one (xid, id) >
+     * (a, b) the planner counts only xid > a, expects no rows when every event shares the
+     * cursor's xid (one import), and sorts them all instead; and as one UNION it sorted the
+     * first range's whole window to merge it with the second. */
+    PGresult *evs =
+        en_pg_query(r->conn, WINDOWED("xid = $1::xid8 AND id > $8::uuid", "id"), 8, p, err, errlen);
+    int n = evs ? PQntuples(evs) : 0;
+    if (evs && n < r->limit && !(n > 0 && is_marker(evs, n - 1))) {
+        snprintf(limit, sizeof limit, "%d", r->limit - n); /* p[2] */
+        PGresult *later =
+            en_pg_query(r->conn, WINDOWED("xid > $1::xid8", "xid, id"), 7, p, err, errlen);
+        if (!later) {
+            PQclear(evs);
+            evs = NULL;
+        } else if (!(evs = n ? append_rows(evs, later) : (PQclear(evs), later))) {
+            snprintf(err, errlen, "out of memory");
+        }
+    }
     en_pg_array_free(&types);
+    if (evs && !db_exec(r->conn,
+                        "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_sort TO DEFAULT;"
+                        " SET LOCAL max_parallel_workers_per_gather TO DEFAULT",
+                        err, errlen)) {
+        PQclear(evs);
+        return NULL;
+    }
     return evs;
 }
 
-/* One batch of a shard in one transaction: the events handled, or -1 (sh->locked says whether a
- * shard was held). */
+/* One batch of a shard in one transaction: the events handled (a full batch's worth when its
+ * window ended it), or -1 (sh->locked says whether a shard was held). */
 static int
 intake_once(const struct en_pg_run *r, struct en_pg_shard *sh, bool run, char *err, size_t errlen)
 {
@@ -518,12 +581,15 @@ intake_once(const struct en_pg_run *r, struct en_pg_shard *sh, bool run, char *e
     struct en_notes notes = EN_NOTES_INIT;
     rc = handle_batch(r, evs, run, &notes, &done, err, errlen);
     if (rc == 0) rc = advance(r, sh, evs, done, err, errlen);
+    /* A read its window cut short may have more behind it at once: count it as a full batch
+     * so that the caller reads on instead of waiting for its next round. */
+    bool cut = done > 0 && is_marker(evs, done - 1);
     PQclear(evs);
     if (rc == 0) rc = en_pg_commit(r->conn, err, errlen);
     if (rc < 0) en_pg_rollback(r->conn);
     if (rc == 0) en_notes_say(&notes); /* else the batch is taken in again and says them then */
     en_notes_free(&notes);
-    return rc < 0 ? -1 : done;
+    return rc < 0 ? -1 : cut ? r->limit : done;
 }
 
 /* The entries' first steps run in the intake's transaction; when anything of that batch fails,

@@ -44,16 +44,19 @@ en_pg_shard_lock(PGconn *conn, struct en_pg_shard *sh, char *err, size_t errlen)
     strcat(skip, "}");
     if (sh->want >= 0) snprintf(want, sizeof want, "%d", sh->want);
     const char *p[] = {skip, *want ? want : NULL};
-    /* Bitmap scans and JIT off for the batch's transaction: see en_pg_intake.c. */
-    PGresult *res =
-        en_pg_query(conn,
-                    "SELECT shard, shards, last_xid, last_id,"
-                    " least(pg_snapshot_xmin(pg_current_snapshot()), reshard_below), reshard_below,"
-                    " set_config('enable_bitmapscan', 'off', true), set_config('jit', 'off', true)"
-                    " FROM engine_cursor WHERE name = 'intake' AND shard <> ALL($1::int[])"
-                    " AND ($2::int IS NULL OR shard = $2::int)"
-                    " ORDER BY updated_at, shard LIMIT 1 FOR UPDATE SKIP LOCKED",
-                    2, p, err, errlen);
+    /* Bitmap scans and JIT off for the batch's transaction; sequential scans, sorts and
+     * parallel plans off for its read of events, which sets them back: see en_pg_intake.c. */
+    PGresult *res = en_pg_query(
+        conn,
+        "SELECT shard, shards, last_xid, last_id,"
+        " least(pg_snapshot_xmin(pg_current_snapshot()), reshard_below), reshard_below,"
+        " set_config('enable_bitmapscan', 'off', true), set_config('jit', 'off', true),"
+        " set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true),"
+        " set_config('max_parallel_workers_per_gather', '0', true)"
+        " FROM engine_cursor WHERE name = 'intake' AND shard <> ALL($1::int[])"
+        " AND ($2::int IS NULL OR shard = $2::int)"
+        " ORDER BY updated_at, shard LIMIT 1 FOR UPDATE SKIP LOCKED",
+        2, p, err, errlen);
     if (!res) return -1;
     sh->locked = PQntuples(res) == 1;
     if (sh->locked) {

@@ -68,4 +68,16 @@ is "$(pg_sql "SELECT string_agg(step, ' ' ORDER BY seq) FROM tern.enrollment_ste
                WHERE journey = 'waits'")" "start got" \
     "the wait ends as matched, and the passed-over events ran no step"
 
+# A backlog of events nothing reacts to, far more than one statement can pass within
+# statement_timeout, is passed over window by window instead of failing every read.
+pg_sql "INSERT INTO tern.events (id, contact_id, type, occurred_at)
+        SELECT gen_random_uuid(), $ann, 'noise.tick', now() FROM generate_series(1, 500000)" >/dev/null
+run_tern event first.event --email ann@example.com
+pg_sql "UPDATE tern.contacts SET attributes = attributes - 'first_event' WHERE id = $ann"
+sed -i 's/^statement_timeout = .*/statement_timeout = 150ms/' "$TERN_CONFIG"
+engine_once
+is "$status" 0 "the intake passes 500,000 irrelevant events with a 150 ms statement_timeout"
+is "$(pg_sql "SELECT attributes->>'first_event' FROM tern.contacts WHERE id = $ann")" true \
+    "and the event behind them enters its journey"
+
 done_testing

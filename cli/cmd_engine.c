@@ -66,8 +66,12 @@ static struct en_sender *
 sender(const struct config *cfg)
 {
     char err[256];
-    struct en_send_cfg sc = {cfg->engine.smtp, cfg->engine.templates, cfg->engine.from, 60,
-                             cfg->engine.send_connections};
+    struct en_send_cfg sc = {cfg->engine.smtp,
+                             cfg->engine.templates,
+                             cfg->engine.from,
+                             60,
+                             cfg->engine.send_connections,
+                             (long)(cfg->engine.send_pass_ms / 1000)};
     struct en_sender *s = en_sender_new(&sc, err, sizeof err);
     if (!s) log_error(NULL, "sender: %s", err);
     return s;

@@ -14,8 +14,9 @@
 #define LOG_MODULE "sender"
 #include "log.h"
 
-#define STALE_S      600 /* a `sending` row this old lost its sender */
-#define BUDGET_S     300 /* a pass starts no submission after this: well inside STALE_S */
+#define STALE_S  600     /* a `sending` row this old lost its sender */
+#define BUDGET_S 300     /* a pass starts no submission after this: well inside STALE_S */
+                         /* (engine.send_pass may make it shorter, never longer) */
 #define RECORD_S     120 /* left for recording a pass's outcomes */
 #define TIMEOUT_MAX  (STALE_S - BUDGET_S - RECORD_S) /* longest submission of one mail */
 #define PASS_BATCHES 8 /* batches of `limit` rows one pass keeps flowing */
@@ -48,6 +49,12 @@ en_sender_new(const struct en_send_cfg *cfg, char *err, size_t errlen)
         free(s);
         return NULL;
     }
+    if (cfg->pass_s < 0 || cfg->pass_s > BUDGET_S) {
+        snprintf(err, errlen, "a pass of %ld s is outside 0-%d s", cfg->pass_s, BUDGET_S);
+        free(s);
+        return NULL;
+    }
+    if (!s->cfg.pass_s) s->cfg.pass_s = BUDGET_S;
     if (!(s->smtp = en_smtp_new(cfg->smtp_url, cfg->timeout_s, cfg->connections, err, errlen))) {
         free(s);
         return NULL;
@@ -282,12 +289,15 @@ finished(const struct batch *b)
     return true;
 }
 
-/* Settle and record a finished batch, then free it. 0 or -1 with err. */
+/* Settle and record a finished batch, then free it; *untried counts its mails handed back.
+ * 0 or -1 with err. */
 static int
-close_batch(PGconn *conn, struct batch *b, char *err, size_t errlen)
+close_batch(PGconn *conn, struct batch *b, int *untried, char *err, size_t errlen)
 {
-    for (int i = 0; i < b->n; i++)
+    for (int i = 0; i < b->n; i++) {
         if (!b->m[i].status) settle(&b->m[i], b->now);
+        *untried += b->m[i].job.untried;
+    }
     int rc = b->n ? record(conn, b->m, b->n, err, errlen) : 0;
     for (int i = 0; i < b->n; i++)
         buf_free(&b->m[i].msg);
@@ -308,9 +318,9 @@ en_sender_pass(void *sender, PGconn *conn, int64_t now, int limit, char *err, si
     struct en_sender *s = sender;
     if (recover(s, conn, now, err, errlen) < 0) return -1;
     struct batch b[PASS_BATCHES];
-    int taken = 0, closed = 0, total = 0, rc = 0;
+    int taken = 0, closed = 0, total = 0, rc = 0, untried = 0;
     bool more = true;
-    time_t end = time(NULL) + BUDGET_S;
+    time_t end = time(NULL) + s->cfg.pass_s;
     for (;;) {
         bool low = en_smtp_waiting(s->smtp) < (size_t)s->cfg.connections; /* time to refill */
         bool late = time(NULL) >= end; /* claim nothing more: it could only fail untried */
@@ -324,11 +334,18 @@ en_sender_pass(void *sender, PGconn *conn, int64_t now, int limit, char *err, si
         }
         while (closed < taken && finished(&b[closed])) {
             char e2[256];
-            if (close_batch(conn, &b[closed++], rc ? e2 : err, rc ? sizeof e2 : errlen) < 0)
-                rc = -1; /* the first failure is the one reported */
+            bool first = rc == 0; /* the first failure is the one reported */
+            if (close_batch(conn, &b[closed++], &untried, first ? err : e2,
+                            first ? errlen : sizeof e2) < 0)
+                rc = -1;
         }
         if (closed == taken && (rc < 0 || !more || taken == PASS_BATCHES || late)) break;
         en_smtp_step(s->smtp, late, 100);
     }
+    if (untried)
+        log_info(NULL,
+                 "the pass ran out of time (engine.send_pass %ld s): %d mail%s went back due,"
+                 " untried",
+                 s->cfg.pass_s, untried, untried == 1 ? "" : "s");
     return rc < 0 ? -1 : total;
 }

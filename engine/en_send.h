@@ -51,6 +51,7 @@ struct en_send_cfg {
     const char *from;      /* From when the template has none; NULL: such mail parks */
     long timeout_s;        /* per message; 0: 60; at most 180 (see en_send.c) */
     int connections;       /* submissions at once (engine.send_connections); 0: 1 */
+    long pass_s;           /* a pass starts submissions this long (engine.send_pass); 0: 300 */
 };
 
 struct en_sender;

@@ -168,6 +168,10 @@ static const struct cfg_key keys[] = {
      "From of journey mail whose template names none (unset: such mail is parked)", NULL},
     {"engine", "send_connections", T_INT, OFF(engine.send_connections), "4", 0, 1, 64,
      "connections each sender keeps open to engine.smtp, one submission in flight on each", NULL},
+    {"engine", "send_pass", T_DURATION, OFF(engine.send_pass_ms), "5m", 0, 1000, 300000,
+     "how long one pass of a sender claims and submits mail before it records the last"
+     " outcomes and ends (mail it still holds goes back due at once, untried)",
+     NULL},
     {"engine", "idempotency_keep", T_DURATION, OFF(engine.idempotency_keep_ms), "30d", 0, 0, 0,
      "how long an idempotency key of the events API stops a retry from being written again;"
      " the engine deletes older keys (0s: never)",

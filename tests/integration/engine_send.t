@@ -105,4 +105,23 @@ pf_wait_delivered 321 60 || diag "not everything arrived"
 is "$(ids | wc -l | tr -d ' ') $(ids | sort -u | wc -l | tr -d ' ')" "321 321" \
     "every message is delivered exactly once"
 
+# A pass that runs out of time hands back, untried, the mail it has not started: Postfix
+# pauses a second before each DATA, one connection, a pass of two seconds.
+pf_postconf "smtpd_data_restrictions=sleep 1"
+sed -i 's/^send_connections = .*/send_connections = 1/' "$TERN_CONFIG"
+printf 'send_pass = 2s\n' >>"$TERN_CONFIG"
+contacts 6 e
+pg_sql "INSERT INTO tern.outbox (contact_id, id, template, category)
+        SELECT id, gen_random_uuid(), 'hello', 'marketing' FROM tern.contacts
+         WHERE email LIKE 'e%@example.org'"
+run_tern engine --once --send-only
+like "$err" "the pass ran out of time \(engine.send_pass 2 s\): [1-5] mails* went back due, untried" \
+    "a pass stops submitting at engine.send_pass and says how many mails it handed back"
+is "$status $(pg_sql "SELECT string_agg(DISTINCT o.status || ' ' || o.attempts, ',') FROM tern.outbox o
+                       JOIN tern.contacts c ON c.id = o.contact_id WHERE c.email LIKE 'e%'")" \
+    "0 sent 1" "the next passes send them, each counted as one attempt"
+pf_wait_delivered 327 60 || diag "not everything arrived"
+is "$(ids | wc -l | tr -d ' ') $(ids | sort -u | wc -l | tr -d ' ')" "327 327" \
+    "and each is delivered once"
+
 done_testing

@@ -7,7 +7,9 @@
  * "skip"), how many messages it sent (messages, as the milter recorded
  * them), and how many of
  * those were opened and clicked, split into human and machine by the
- * tracker's bot classification (events, joined to their message). Per
+ * tracker's bot classification (events, joined to their message and its
+ * recipient's contact: copies of one message id for several recipients
+ * are several messages). Per
  * journey it adds how many contacts entered, converted (goal reached) and
  * ended. Counts of opens and clicks are messages, not hits: a message
  * opened five times counts once, as human if any open was human.
@@ -48,11 +50,13 @@ static const char stats_sql[] =
     "    FROM messages m"
     "    LEFT JOIN LATERAL (SELECT bool_or(bot_class = 'human') AS human,"
     "                              bool_or(bot_class IS DISTINCT FROM 'human') AS machine"
-    "                         FROM events WHERE message_id = m.id AND type = 'email.open') o ON "
+    "                         FROM events WHERE message_id = m.id AND type = 'email.open'"
+    "                          AND contact_id IS NOT DISTINCT FROM m.contact_id) o ON "
     "true"
     "    LEFT JOIN LATERAL (SELECT bool_or(bot_class = 'human') AS human,"
     "                              bool_or(bot_class IS DISTINCT FROM 'human') AS machine"
-    "                         FROM events WHERE message_id = m.id AND type = 'email.click') k ON "
+    "                         FROM events WHERE message_id = m.id AND type = 'email.click'"
+    "                          AND contact_id IS NOT DISTINCT FROM m.contact_id) k ON "
     "true"
     "   WHERE m.journey IS NOT NULL AND ($1::text IS NULL OR m.journey = $1)"
     "   GROUP BY 1, 2),"

@@ -49,15 +49,17 @@ rec_iso_time(int64_t us, char out[32])
 }
 
 int
-rec_sent_event_id(const char *message_id, char out[37])
+rec_sent_event_id(const char *message_id, const char *recipient, char out[37])
 {
     unsigned char raw[16], digest[EVP_MAX_MD_SIZE];
     unsigned int dlen = 0;
-    if (!message_id || !tok_uuid_parse(message_id, strlen(message_id), raw)) return -1;
+    if (!message_id || !recipient || !tok_uuid_parse(message_id, strlen(message_id), raw))
+        return -1;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1 &&
               EVP_DigestUpdate(ctx, SENT_NAMESPACE, sizeof SENT_NAMESPACE) == 1 &&
               EVP_DigestUpdate(ctx, raw, sizeof raw) == 1 &&
+              EVP_DigestUpdate(ctx, recipient, strlen(recipient)) == 1 &&
               EVP_DigestFinal_ex(ctx, digest, &dlen) == 1 && dlen >= 16;
     EVP_MD_CTX_free(ctx);
     if (!ok) return -1;

@@ -10,8 +10,8 @@
  *
  * Kinds and their effect when applied:
  *     event        INSERT INTO events ... ON CONFLICT DO NOTHING (id + occurred_at)
- *     message      INSERT INTO messages ... ON CONFLICT (id) DO NOTHING, plus
- *                  its email.sent event (id derived from the message id)
+ *     message      INSERT INTO messages ... ON CONFLICT (id, recipient) DO NOTHING,
+ *                  plus its email.sent event (id derived from id and recipient)
  *     unsubscribe  contact status 'unsubscribed' (all mail) or a suppression
  *                  for one list/category, plus the email.unsubscribe event
  *                  carried in the record; repeating it changes nothing,
@@ -125,9 +125,10 @@ struct rec_api_event {
     int64_t accepted_us;  /* when it was accepted (0: now) */
 };
 
-/* The id of a message's email.sent event: a UUIDv5 of the message id, the
- * same on every replay. -1 when `message_id` is not a UUID. */
-int rec_sent_event_id(const char *message_id, char out[37]);
+/* The id of a message's email.sent event: a UUIDv5 of the message id and
+ * the recipient (the key of its messages row), the same on every replay.
+ * -1 when `message_id` is not a UUID or `recipient` is NULL. */
+int rec_sent_event_id(const char *message_id, const char *recipient, char out[37]);
 
 int rec_encode_event(const struct rec_event *ev, struct buf *out, char *err, size_t errlen);
 int rec_encode_message(const struct rec_message *msg, struct buf *out, char *err, size_t errlen);

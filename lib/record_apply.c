@@ -88,9 +88,10 @@ static const char *
 decode_message(json_t *o)
 {
     char sent[37];
-    if (rec_sent_event_id(json_string_value(json_object_get(o, "id")), sent) < 0)
+    const char *recipient = json_string_value(json_object_get(o, "recipient"));
+    if (!recipient) return "message has no recipient";
+    if (rec_sent_event_id(json_string_value(json_object_get(o, "id")), recipient, sent) < 0)
         return "message id is not a UUID";
-    if (!json_is_string(json_object_get(o, "recipient"))) return "message has no recipient";
     if (!move_time(o, "sent_us", "sent_at")) return "no sent_us time";
     zero_is_null(o, "contact_id");
     zero_is_null(o, "enrollment_id");

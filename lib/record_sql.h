@@ -4,7 +4,7 @@
  * Owns: one statement per kind. Each takes the batch's rows of that kind as
  * one JSON array ($1) and unpacks it with jsonb_to_recordset, so a batch
  * of any size is one round trip per kind. Replays are no-ops: events
- * collide on (id, occurred_at), messages on id, and every state change of
+ * collide on (id, occurred_at), messages on (id, recipient), and every state change of
  * a kind carrying an event (unsubscribe, confirm, preferences) applies only
  * for the rows whose event was new, so a change repeated after a crash
  * cannot undo what happened since (a contact who subscribed again stays
@@ -53,13 +53,14 @@
     " step, enrollment_id, template, category, subject, queue_id, link_count, sent_at)"            \
     " SELECT id, contact_id, coalesce(tenant, 'default'), recipient, coalesce(recipients, 1),"     \
     " journey, step, enrollment_id, template, coalesce(category, 'marketing'), subject,"           \
-    " queue_id, coalesce(link_count, 0), sent_at FROM r ON CONFLICT (id) DO NOTHING RETURNING id)" \
+    " queue_id, coalesce(link_count, 0), sent_at FROM r ON CONFLICT (id, recipient) DO NOTHING"    \
+    " RETURNING id, recipient)"                                                                    \
     " INSERT INTO tern.events (id, contact_id, type, occurred_at, source, message_id, journey,"    \
     " step, data)"                                                                                 \
     " SELECT r.event_id, r.contact_id, 'email.sent', r.sent_at, 'milter', r.id, r.journey,"        \
     " r.step, jsonb_strip_nulls(jsonb_build_object('template', r.template, 'category',"            \
     " coalesce(r.category, 'marketing'), 'queue_id', r.queue_id, 'recipients', r.recipients))"     \
-    " FROM r JOIN m USING (id) ON CONFLICT DO NOTHING"
+    " FROM r JOIN m USING (id, recipient) ON CONFLICT DO NOTHING"
 
 /* Unsubscribing is idempotent: a request for what the contact already left
  * (status unsubscribed for all mail; a suppression of the list, in its

@@ -37,9 +37,30 @@ got=$(last_delivered)
 like "$(parts "$got" header X-Rcpt-Args)" "zoe@example.org" "split mode: the first recipient is accepted"
 like "$(parts "$got" text)" "<p>Hi Zoë!</p>" "split mode: the single recipient's message is personalized"
 
+# split mode, one X-Tern-Message: the client resubmits the deferred recipient with
+# the same id, and each copy is recorded as its own message.
+id=0190f3a2-7c41-7b5e-9d2a-5f1e0c3b8a47
+{ printf 'X-Tern-Message: %s\n' "$id"; cat "$dir/two.eml"; } >"$dir/split.eml"
+swaks --server 127.0.0.1 --port "$PF_PORT" --from news@example.com \
+    --to zoe@example.org,max@example.org --data @"$dir/split.eml" >/dev/null 2>&1
+swaks --server 127.0.0.1 --port "$PF_PORT" --from news@example.com \
+    --to max@example.org --data @"$dir/split.eml" >/dev/null 2>&1
+pf_wait_delivered 4 || bail_out "the resubmitted copies were not delivered"
+n=0
+until [ "$(pg_sql "SELECT count(*) FROM events WHERE type = 'email.sent' AND message_id = '$id'")" = 2 ] ||
+    [ $n -ge 100 ]; do
+    sleep 0.2
+    n=$((n + 1))
+done
+is "$(pg_sql "SELECT string_agg(recipient || ' ' || (contact_id IS NOT NULL), ',' ORDER BY recipient)
+                FROM messages WHERE id = '$id'")" "max@example.org false,zoe@example.org true" \
+    "split mode: both copies of one X-Tern-Message are recorded, each with its recipient"
+is "$(pg_sql "SELECT count(*) FROM events WHERE type = 'email.sent' AND message_id = '$id'")" 2 \
+    "split mode: each copy has its email.sent event"
+
 # split mode, non-SMTP: sendmail(1) cannot resubmit, so nothing is deferred.
 sendmail -C "$PF_DIR" -f news@example.com zoe@example.org max@example.org <"$dir/two.eml"
-pf_wait_delivered 3 || bail_out "the sendmail(1) message was not delivered: $(tail -n 5 "$PF_RUN/maillog")"
+pf_wait_delivered 5 || bail_out "the sendmail(1) message was not delivered: $(tail -n 5 "$PF_RUN/maillog")"
 got=$(last_delivered)
 like "$(parts "$got" header X-Rcpt-Args)" "max@example.org" \
     "split mode: a message from sendmail(1) goes to all its recipients at once"

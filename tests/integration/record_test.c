@@ -188,7 +188,8 @@ message_is_applied_with_its_sent_event(void)
            "ann@example.com|welcome|start|welcome-1|marketing|Welcome|4Xk2p1|7",
            "the messages row carries the record's fields");
     char sent[37], sql[512];
-    ok(rec_sent_event_id(m.id, sent) == 0, "the email.sent event id derives from the message id");
+    ok(rec_sent_event_id(m.id, m.recipient, sent) == 0,
+       "the email.sent event id derives from the message id and recipient");
     snprintf(sql, sizeof sql,
              "SELECT concat_ws('|', type, message_id, data->>'template') FROM tern.events"
              " WHERE id = '%s'",
@@ -196,8 +197,39 @@ message_is_applied_with_its_sent_event(void)
     is_str(q(sql), "email.sent|22222222-2222-4222-8222-222222222222|welcome-1",
            "its email.sent event is recorded under that id");
     char again[37];
-    rec_sent_event_id(m.id, again);
+    rec_sent_event_id(m.id, m.recipient, again);
     is_str(again, sent, "the derived id is the same every time");
+    batch_free(&b);
+}
+
+/* multi_recipient = split: the client resubmits each recipient of one
+ * X-Tern-Message on its own, so two records share the id. */
+static void
+one_message_id_for_two_recipients_records_both(void)
+{
+    long long ann = contact_id_of("ann@example.com");
+    long long eve = new_contact("eve@example.com", "subscribed");
+    const char *id = "22222222-2222-4222-8222-222222222223";
+    struct rec_message to_ann = message(ann, id), to_eve = message(eve, id);
+    to_eve.recipient = "eve@example.com";
+    struct batch b = {0};
+    size_t skipped;
+    ok(rec_encode_message(&to_ann, slot(&b), err, sizeof err) == 0 &&
+           rec_encode_message(&to_eve, slot(&b), err, sizeof err) == 0 && apply(&b, &skipped) == 0,
+       "two recipients' records of one message id apply");
+    is_str(q("SELECT string_agg(m.recipient || ' ' || (m.contact_id = c.id), ',' ORDER BY"
+             " m.recipient) FROM tern.messages m JOIN tern.contacts c ON c.email = m.recipient"
+             " WHERE m.id = '22222222-2222-4222-8222-222222222223'"),
+           "ann@example.com true,eve@example.com true",
+           "each recipient has its own messages row, with its own contact");
+    is_str(q("SELECT count(DISTINCT id) || ' ' || count(DISTINCT contact_id) FROM tern.events"
+             " WHERE type = 'email.sent' AND message_id = '22222222-2222-4222-8222-222222222223'"),
+           "2 2", "and its own email.sent event");
+    ok(apply(&b, &skipped) == 0, "the same two records apply again");
+    is_str(q("SELECT (SELECT count(*) FROM tern.messages WHERE id = "
+             "'22222222-2222-4222-8222-222222222223') || ' ' || (SELECT count(*) FROM tern.events"
+             " WHERE message_id = '22222222-2222-4222-8222-222222222223')"),
+           "2 2", "a replay records neither recipient twice");
     batch_free(&b);
 }
 
@@ -638,6 +670,7 @@ main(void)
     event_is_applied_with_every_field();
     anonymous_event_has_no_contact();
     message_is_applied_with_its_sent_event();
+    one_message_id_for_two_recipients_records_both();
     unsubscribe_from_all_mail_sets_the_status();
     unsubscribe_from_one_list_adds_a_suppression();
     second_unsubscribe_from_a_list_records_nothing();

@@ -61,6 +61,20 @@ is "$(printf '%s' "$out" | py "sorted(d[0]['steps'][0].keys())")" \
 is "$(printf '%s' "$out" | py "[(s['capped_deferred'], s['capped_skipped'], s['window_deferred']) for s in d[0]['steps'] if s['step'] == 'tips']")" \
     "[(2, 1, 1)]" "--json counts cap deferrals, mails a cap dropped and window deferrals apart"
 
+# One X-Tern-Message resubmitted to each of two recipients (multi_recipient = split):
+# two messages rows with one id, and an open counts for its own recipient's copy only.
+pg_sql "
+INSERT INTO messages (id, contact_id, recipient, journey, step)
+    SELECT '00000000-0000-7000-8000-0000000000ff', id, email, 'offers', 'sale'
+      FROM contacts WHERE email < 'c';
+INSERT INTO events (id, contact_id, type, occurred_at, message_id, bot_class)
+    SELECT gen_random_uuid(), id, 'email.open', now(), '00000000-0000-7000-8000-0000000000ff', 'human'
+      FROM contacts WHERE email LIKE 'a%';
+" >/dev/null || bail_out "cannot write the split message's rows"
+run_tern stats --journey offers
+like "$(printf '%s\n' "$out" | grep '^  sale ')" "^  sale +0 +2 +1/0 +0/0 +0/0 +0 +0$" \
+    "two recipients of one message id are two messages sent, and one's open is not the other's"
+
 run_tern stats --journey nurture
 is "$out" "no enrollments or messages for journey nurture" "--journey limits the report to one journey"
 run_tern stats --journey

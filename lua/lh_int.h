@@ -118,6 +118,10 @@ struct lh_state *lh_state_new(struct lh_pool *pool, struct lh_gen *gen, char *er
 void lh_state_close(struct lh_state *st);
 int lh_state_run_file(struct lh_state *st, const char *path, char *err, size_t errlen);
 void lh_error_copy(char *err, size_t errlen, const char *msg);
+/* Bytes the state running on L may still allocate. Its memory in use counts
+ * garbage not collected yet, so when fewer than `need` are left it runs a
+ * full collection first. For C functions of the state, never its allocator. */
+size_t lh_mem_left(lua_State *L, size_t need);
 
 /* lh_sandbox.c: the environment scripts see. */
 int lh_sandbox_open(lua_State *L);

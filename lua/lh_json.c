@@ -375,12 +375,16 @@ from_value(struct conv *c, int idx)
 
 static _Thread_local bool charging; /* jansson's allocations count against charge_left */
 static _Thread_local size_t charge_left;
+static _Thread_local bool charge_refused; /* an allocation went past charge_left */
 
 static void *
 charged_malloc(size_t n)
 {
     if (charging) {
-        if (n > charge_left) return NULL;
+        if (n > charge_left) {
+            charge_refused = true;
+            return NULL;
+        }
         charge_left -= n; /* frees give nothing back: a bound, not an account */
     }
     return malloc(n);
@@ -402,8 +406,8 @@ lh_json_install(void)
 void
 lh_json_charge(lua_State *L)
 {
-    const struct lh_state *st = lh_from(L);
-    charge_left = st->mem_limit > st->mem_used ? st->mem_limit - st->mem_used : 0;
+    charge_left = lh_mem_left(L, 0);
+    charge_refused = false;
     charging = true;
 }
 
@@ -413,15 +417,48 @@ lh_json_uncharge(void)
     charging = false;
 }
 
-json_t *
-lh_json_from(lua_State *L, int idx, const char *what, char *err, size_t errlen)
+bool
+lh_json_collect_for_retry(lua_State *L)
+{
+    if (!charge_refused) return false;
+    charge_refused = false;
+    /* The state's memory in use counts garbage not collected yet; only a
+     * full collection tells what is really left for the C side. */
+    lua_gc(L, LUA_GCCOLLECT);
+    return true;
+}
+
+char *
+lh_json_dump(lua_State *L, const json_t *v)
+{
+    char *text;
+    bool retried = false;
+    do {
+        lh_json_charge(L);
+        text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        lh_json_uncharge();
+    } while (!text && !retried && (retried = lh_json_collect_for_retry(L)));
+    return text;
+}
+
+static json_t *
+convert(lua_State *L, int idx, const char *what, char *err, size_t errlen)
 {
     struct conv c = {.L = L, .st = lh_from(L), .err = err, .errlen = errlen};
     snprintf(c.path, sizeof c.path, "%s", what && *what ? what : "value");
     c.plen = strlen(c.path);
     lh_json_charge(L);
-    json_t *v = from_value(&c, lua_absindex(L, idx));
+    json_t *v = from_value(&c, idx);
     lh_json_uncharge();
+    return v;
+}
+
+json_t *
+lh_json_from(lua_State *L, int idx, const char *what, char *err, size_t errlen)
+{
+    idx = lua_absindex(L, idx);
+    json_t *v = convert(L, idx, what, err, errlen);
+    if (!v && lh_json_collect_for_retry(L)) v = convert(L, idx, what, err, errlen);
     return v;
 }
 
@@ -454,10 +491,8 @@ l_encode(lua_State *L)
     struct lh_guard *gs = lh_guard_push(L, free_text);
     if (!(gv->p = lh_json_from(L, 1, "value", err, sizeof err)))
         return luaL_error(L, "json.encode: %s", err);
-    lh_json_charge(L);
-    gs->p = json_dumps(gv->p, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-    lh_json_uncharge();
-    if (!gs->p) return luaL_error(L, "json.encode: out of memory (the script's memory limit)");
+    if (!(gs->p = lh_json_dump(L, gv->p)))
+        return luaL_error(L, "json.encode: out of memory (the script's memory limit)");
     lua_pushstring(L, gs->p); /* \u0000 is escaped: the text has no NUL */
     return 1;
 }
@@ -479,9 +514,12 @@ l_decode(lua_State *L)
     }
     struct lh_guard *g = lh_guard_push(L, free_json);
     json_error_t jerr;
-    lh_json_charge(L);
-    g->p = json_loadb(s, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
-    lh_json_uncharge();
+    bool retried = false;
+    do {
+        lh_json_charge(L);
+        g->p = json_loadb(s, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+        lh_json_uncharge();
+    } while (!g->p && !retried && (retried = lh_json_collect_for_retry(L)));
     if (!g->p && !jerr.text[0]) { /* jansson says nothing when an allocation fails */
         lua_pushnil(L);
         lua_pushliteral(L, "json.decode: out of memory (the script's memory limit)");

@@ -24,6 +24,7 @@
 #ifndef TERN_LH_JSON_H
 #define TERN_LH_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -58,6 +59,18 @@ json_t *lh_json_from(lua_State *L, int idx, const char *what, char *err, size_t 
 void lh_json_install(void);
 void lh_json_charge(lua_State *L);
 void lh_json_uncharge(void);
+
+/*
+ * After a charged call failed: when an allocation went past the charge, run
+ * a full collection of the state (its memory in use counts garbage not yet
+ * collected) and return true, so the caller tries once more; else false.
+ * Call from a C function of the state, never from its allocator.
+ */
+bool lh_json_collect_for_retry(lua_State *L);
+
+/* `v` as compact JSON text with sorted keys (json.encode's), charged and
+ * retried as above; NULL when it does not fit. free() the text. */
+char *lh_json_dump(lua_State *L, const json_t *v);
 
 /*
  * Push the JSON value in the `len` bytes at `text` as lh_json_push would

@@ -49,11 +49,7 @@ to_text(lua_State *L, int i)
     char err[256];
     if (lua_istable(L, i)) { /* the guards first: pushing one can raise, and must leak nothing */
         struct lh_guard *gv = lh_guard_push(L, free_json), *gt = lh_guard_push(L, free_text);
-        if ((gv->p = lh_json_from(L, i, "value", err, sizeof err))) {
-            lh_json_charge(L);
-            gt->p = json_dumps(gv->p, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-            lh_json_uncharge();
-        }
+        if ((gv->p = lh_json_from(L, i, "value", err, sizeof err))) gt->p = lh_json_dump(L, gv->p);
         if (gt->p) {
             lua_pushstring(L, gt->p);
             lua_replace(L, i);

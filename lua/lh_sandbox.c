@@ -231,14 +231,15 @@ sb_rep(lua_State *L)
         lua_pushliteral(L, "");
         return 1;
     }
-    struct lh_state *st = lh_from(L);
-    size_t max = st->pool->lim.rep_bytes;
-    size_t left = st->mem_limit > st->mem_used ? st->mem_limit - st->mem_used : 0;
-    if (left < max) max = left;
+    size_t max = lh_from(L)->pool->lim.rep_bytes;
     if (__builtin_mul_overflow((size_t)n, l + lsep, &total) || total > SIZE_MAX / 2)
         return luaL_error(L, "string.rep: the result is over the limit of %I bytes",
                           (lua_Integer)max);
     total -= lsep; /* no separator after the last copy */
+    if (total <= max) {
+        size_t left = lh_mem_left(L, total);
+        if (left < max) max = left;
+    }
     if (total > max)
         return luaL_error(L, "string.rep: a result of %I bytes is over the limit of %I bytes",
                           (lua_Integer)total, (lua_Integer)max);

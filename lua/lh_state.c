@@ -48,6 +48,20 @@ budget_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     return p;
 }
 
+static size_t
+mem_left(const struct lh_state *st)
+{
+    return st->mem_limit > st->mem_used ? st->mem_limit - st->mem_used : 0;
+}
+
+size_t
+lh_mem_left(lua_State *L, size_t need)
+{
+    struct lh_state *st = lh_from(L);
+    if (mem_left(st) < need) lua_gc(L, LUA_GCCOLLECT);
+    return mem_left(st);
+}
+
 /*
  * ---------------------------------------------------------------
  * errors: Lua -> the caller's buffer

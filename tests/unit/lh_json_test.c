@@ -345,22 +345,44 @@ from_stops_at_the_time_limit(void)
     lh_pool_free(fast);
 }
 
+/* "[1,1,...,1]" of n ones; free() it. */
+static char *
+ones(size_t n)
+{
+    char *text = malloc(2 * n + 2);
+    text[0] = '[';
+    for (size_t i = 0; i < n; i++)
+        memcpy(text + 1 + 2 * i, i + 1 < n ? "1," : "1]", 2);
+    text[2 * n + 1] = '\0';
+    return text;
+}
+
 /* The C tree of a decode is charged to the state's budget, and is larger than the table it
  * becomes: a text too big for the budget fails while it is parsed, before any table exists. */
 static void
 a_decode_past_the_memory_limit_fails_and_leaks_nothing(void)
 {
     struct lh_pool *small = probe_pool_mem("json", NULL, 4u << 20);
-    size_t n = 300000;
-    char *text = malloc(2 * n + 2);
-    text[0] = '[';
-    for (size_t i = 0; i < n; i++)
-        memcpy(text + 1 + 2 * i, i + 1 < n ? "1," : "1]", 2);
-    text[2 * n + 1] = '\0';
+    char *text = ones(300000);
     like(probe_call(small, "decode_count", text),
          "nil, json.decode: out of memory (the script's memory limit)",
          "decoding a text past the memory limit fails (what was parsed is freed)");
     is_str(probe_call(small, "decode_count", "[1,2,3]"), "3", "and the state serves the next call");
+    free(text);
+    lh_pool_free(small);
+}
+
+/* Garbage the collector has not reached yet is not memory in use: a decode that fits once it
+ * is collected succeeds, however much of the budget the garbage holds. */
+static void
+a_decode_fits_in_memory_the_garbage_held(void)
+{
+    struct lh_pool *small = probe_pool_mem("json", NULL, 4u << 20);
+    char *text = ones(20000);
+    is_str(probe_call(small, "decode_after_garbage", text), "20000",
+           "a decode that needs memory 3 MiB of garbage hold in a 4 MiB state succeeds");
+    is_str(probe_call(small, "encode_length_after_garbage", "20000"), "40001",
+           "and so does an encode");
     free(text);
     lh_pool_free(small);
 }
@@ -475,6 +497,7 @@ main(void)
     from_refuses_foreign_userdata();
     from_stops_at_the_time_limit();
     a_decode_past_the_memory_limit_fails_and_leaks_nothing();
+    a_decode_fits_in_memory_the_garbage_held();
     text_push_gives_what_parse_and_push_give();
     text_push_refuses_what_is_not_json();
     text_push_keeps_big_integers_as_floats_and_caps_depth();

@@ -201,6 +201,8 @@ string_rep_huge_refused(void)
     like(call("memory.lua:rep_overflow"), "string.rep: the result is over the limit",
          "a result size that overflows is refused too");
     is_str(call("memory.lua:rep_ok"), "2999", "a modest string.rep with a separator works");
+    is_str(call("memory.lua:rep_after_garbage"), "4194304",
+           "a string.rep that fits once the garbage is collected is not refused");
 }
 
 static void

@@ -82,3 +82,23 @@ function decode_count(text)
   if v == nil then return "nil, " .. err end
   return #v
 end
+
+-- Leave 3 MiB of garbage behind (nothing allocates after it, so no
+-- collection step runs before the decode), then decode `text`.
+function decode_after_garbage(text)
+  local junk = {}
+  for i = 1, 48 do junk[i] = string.rep("x", 65536 - 32) .. i end
+  junk = nil
+  return decode_count(text)
+end
+
+-- The same for an encode of a sequence of `n` integers.
+function encode_length_after_garbage(n)
+  local t = {}
+  for i = 1, math.tointeger(n) do t[i] = 1 end
+  local junk = {}
+  for i = 1, 48 do junk[i] = string.rep("x", 65536 - 32) .. i end
+  junk = nil
+  local ok, text = pcall(json.encode, t)
+  return ok and #text or text
+end

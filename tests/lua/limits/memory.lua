@@ -82,3 +82,11 @@ function json_decode_many_arrays()
     local v, e = json.decode("[" .. string.rep("[],", 2000000) .. "[]]")
     return v and "decoded" or e
 end
+
+-- 12 MiB of garbage nothing has collected yet, then a 4 MiB string.rep.
+function rep_after_garbage()
+    local junk = {}
+    for i = 1, 48 do junk[i] = string.rep("g", (256 << 10) - 32) .. i end
+    junk = nil
+    return #string.rep("z", 4 << 20)
+end

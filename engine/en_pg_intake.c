@@ -54,6 +54,14 @@ is_marker(PGresult *evs, int i)
     return PQgetvalue(evs, i, E_RELEVANT)[0] == 'f';
 }
 
+/* Whether the first `n` events of a read end on its window's marker: the window, not the
+ * events, ended the read, so more may follow at once. */
+static bool
+ends_on_marker(PGresult *evs, int n)
+{
+    return n > 0 && is_marker(evs, n - 1);
+}
+
 enum { L_CONTACT, L_JOURNEY, L_ID, L_STATUS, L_WAIT, L_STEP, L_SEQ }; /* it->live */
 enum { H_CONTACT, H_JOURNEY, H_ACTIVE, H_ENTERED, H_ENDED };          /* it->hist */
 
@@ -431,7 +439,7 @@ static int
 advance(const struct en_pg_run *r, const struct en_pg_shard *sh, PGresult *evs, int n, char *err,
         size_t errlen)
 {
-    if (n == r->limit || n < PQntuples(evs) || (n > 0 && is_marker(evs, n - 1)))
+    if (n == r->limit || n < PQntuples(evs) || ends_on_marker(evs, n))
         return en_pg_shard_advance(r->conn, sh, PQgetvalue(evs, n - 1, E_XID),
                                    PQgetvalue(evs, n - 1, E_ID), err, errlen);
     return en_pg_shard_advance(r->conn, sh, NULL, NULL, err, errlen);
@@ -543,7 +551,7 @@ read_batch(const struct en_pg_run *r, const struct en_pg_shard *sh, char *err, s
     PGresult *evs =
         en_pg_query(r->conn, WINDOWED("xid = $1::xid8 AND id > $8::uuid", "id"), 8, p, err, errlen);
     int n = evs ? PQntuples(evs) : 0;
-    if (evs && n < r->limit && !(n > 0 && is_marker(evs, n - 1))) {
+    if (evs && n < r->limit && !ends_on_marker(evs, n)) {
         snprintf(limit, sizeof limit, "%d", r->limit - n); /* p[2] */
         PGresult *later =
             en_pg_query(r->conn, WINDOWED("xid > $1::xid8", "xid, id"), 7, p, err, errlen);
@@ -583,7 +591,7 @@ intake_once(const struct en_pg_run *r, struct en_pg_shard *sh, bool run, char *e
     if (rc == 0) rc = advance(r, sh, evs, done, err, errlen);
     /* A read its window cut short may have more behind it at once: count it as a full batch
      * so that the caller reads on instead of waiting for its next round. */
-    bool cut = done > 0 && is_marker(evs, done - 1);
+    bool cut = ends_on_marker(evs, done);
     PQclear(evs);
     if (rc == 0) rc = en_pg_commit(r->conn, err, errlen);
     if (rc < 0) en_pg_rollback(r->conn);

@@ -107,8 +107,11 @@ apply_one(PGconn *conn, const struct schema_migration *m, int from, char *err, s
 {
     char why[1024], hex[65], version[16];
     if (!db_exec(conn, "BEGIN", err, errlen)) return false;
-    /* An index over tens of millions of events takes minutes, not database.statement_timeout. */
-    if (!db_exec(conn, "SET LOCAL statement_timeout = 0", err, errlen)) {
+    /* An index over tens of millions of events takes minutes, not database.statement_timeout.
+     * And "applied" must survive a crash right after it, whatever the server's default: the
+     * daemons started next trust the version they read. */
+    if (!db_exec(conn, "SET LOCAL statement_timeout = 0; SET LOCAL synchronous_commit = on", err,
+                 errlen)) {
         db_exec(conn, "ROLLBACK", why, sizeof why);
         return false;
     }

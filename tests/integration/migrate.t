@@ -70,4 +70,19 @@ run_tern migrate
 is "$status" 0 "migrate succeeds with a statement_timeout shorter than its migrations"
 like "$out" "schema upgraded from version 0 to $version" "and applies every migration"
 
+# Applied means durable, also on a server whose synchronous_commit is off (this test
+# cluster's is): a crash right after tern migrate returns keeps every migration. The WAL
+# writer is held back so that only a synchronous commit reaches the disk in time.
+. "$TERN_SRCDIR/tests/integration/spool_pg.sh"
+pg_sql "CREATE DATABASE durable OWNER tern"
+pg_sql "ALTER SYSTEM SET wal_writer_delay = '10s'" >/dev/null
+pg_sql "SELECT pg_reload_conf()" >/dev/null
+TERN_DB_URL="postgresql:///durable?host=$PGHOST&port=$PGPORT&user=tern" \
+    tern_conf "$dir/durable.conf"
+run_tern migrate
+is "$status" 0 "migrate succeeds on a server with synchronous_commit off"
+eval "$TERN_PG_STOP" && eval "$TERN_PG_START" || bail_out "cannot crash and restart PostgreSQL"
+is "$(PGDATABASE=durable pg_sql "SELECT max(version) FROM tern.schema_migrations")" "$version" \
+    "every migration it applied survives an immediate shutdown right after it"
+
 done_testing

@@ -44,18 +44,19 @@
  * statement per kind for the rest of the batch (a JSON array unpacked by
  * jsonb_to_recordset); only when PostgreSQL
  * refuses the data (SQLSTATE class 22, 23 or 54) are the records retried one
- * by one under savepoints, so the bad one is skipped and the rest commit. A
+ * by one under savepoints, so the bad one is set aside and the rest commit. A
  * change (unsubscribe, confirm, preferences) takes effect only together with
  * its event's first insert, so a replay never undoes a later change.
  *
  * Depends on: lib/buf, lib/db, lib/events, lib/token (UUID text), lib/log,
- * jansson, libpq, OpenSSL (random and SHA-1 for ids). Needs migrations 0005
- * and 0010.
+ * jansson, libpq, OpenSSL (random and SHA-1 for ids). Needs migrations 0005,
+ * 0010, 0020 and 0021.
  *
  * DIAGNOSTICS
  *     Encoders: -1 and the reason ("event type needs a dotted name like
- *     order.placed"). rec_apply logs each skipped record as a warning:
- *     "spooled record 1234 (confirm) skipped: PostgreSQL refused it: ...".
+ *     order.placed"). rec_apply logs each record it sets aside as a warning:
+ *     "spooled record 1234 (confirm) set aside in tern.record_rejects:
+ *     PostgreSQL refused it: ...".
  */
 #ifndef TERN_RECORD_H
 #define TERN_RECORD_H
@@ -144,8 +145,10 @@ int rec_encode_api_event(const struct rec_api_event *ev, struct buf *out, char *
 /*
  * Apply `n` encoded records in one transaction on `conn`. A record that
  * cannot be decoded, or that PostgreSQL refuses on its own (a contact that
- * no longer exists), is logged with its sequence number and skipped, so
- * one bad record never blocks the spool; *skipped counts them. -1 only for
+ * no longer exists), is logged with its sequence number and set aside, so
+ * one bad record never blocks the spool: the same transaction keeps it in
+ * tern.record_rejects (migration 0021) as spooled, with the reason, once
+ * however often the batch is applied; *skipped counts them. -1 only for
  * failures that retrying can fix (connection lost, timeout): nothing was
  * applied then.
  */

@@ -15,7 +15,10 @@
  * data (SQLSTATE class 22, 23 or 54: a malformed address, a broken
  * constraint, a value too large):
  * roll back and apply the records one by one, each inside a savepoint, so
- * the one PostgreSQL refuses is logged and skipped and the others commit.
+ * the one PostgreSQL refuses is logged and set aside and the others commit.
+ * A record set aside (refused, or one that cannot be read at all) goes to
+ * tern.record_rejects as it was spooled, in the same transaction: it leaves
+ * the spool only together with the batch, and is kept, not dropped.
  * Any other failure (connection lost, statement timeout, a missing table)
  * is something retrying can fix: roll back, return -1, skip nothing.
  */
@@ -48,7 +51,7 @@ static const char *const kind_pre_sql[K_COUNT] = {[K_API] = SQL_API_CONTACTS};
 enum outcome { APPLIED, REFUSED, RETRY };
 
 struct row {
-    uint64_t seq;
+    const struct spool_rec *rec;
     enum kind kind;
     json_t *obj; /* the columns of its statement's recordset */
     int round;   /* preferences: how many earlier rows of this batch touch the same contact */
@@ -137,7 +140,7 @@ decode(const struct spool_rec *rec, struct row *r)
         return why;
     }
     json_object_del(o, "kind");
-    *r = (struct row){rec->seq, (enum kind)k, o, 0};
+    *r = (struct row){rec, (enum kind)k, o, 0};
     return NULL;
 }
 
@@ -163,11 +166,35 @@ number_rounds(struct row *rows, size_t n)
     }
 }
 
+/* ---- records set aside ---- */
+
+/* A record the batch cannot apply, to keep in tern.record_rejects when the batch commits. */
+struct reject {
+    const struct spool_rec *rec;
+    const char *kind; /* NULL: the record could not be read */
+    char why[576];    /* a prefix and an error text of up to 512 bytes */
+};
+
+struct rejects {
+    struct reject *v; /* room for every record of the batch: each is set aside at most once */
+    size_t n;
+};
+
+static void
+set_aside(struct rejects *rj, const struct spool_rec *rec, const char *kind, const char *prefix,
+          const char *why)
+{
+    struct reject *r = &rj->v[rj->n++];
+    r->rec = rec;
+    r->kind = kind;
+    snprintf(r->why, sizeof r->why, "%s%s", prefix, why);
+}
+
 /* Decode the records whose copied[i] is `want` (every one without `copied`), appending to
  * rows (room for n), and number the rounds again. */
 static void
 decode_some(const struct spool_rec *recs, size_t n, const bool *copied, bool want, struct row *rows,
-            size_t *nrows, size_t *skipped)
+            size_t *nrows, struct rejects *rj)
 {
     for (size_t i = 0; i < n; i++) {
         if (copied && copied[i] != want) continue;
@@ -176,8 +203,9 @@ decode_some(const struct spool_rec *recs, size_t n, const bool *copied, bool wan
             (*nrows)++;
             continue;
         }
-        log_warn("-", "spooled record %" PRIu64 " skipped: %s", recs[i].seq, why);
-        (*skipped)++;
+        log_warn("-", "spooled record %" PRIu64 " set aside in tern.record_rejects: %s",
+                 recs[i].seq, why);
+        set_aside(rj, &recs[i], NULL, "", why);
     }
     for (size_t i = 0; i < *nrows; i++)
         rows[i].round = 0;
@@ -332,9 +360,9 @@ apply_grouped(PGconn *conn, const struct row *rows, size_t n, char *err, size_t 
     return APPLIED;
 }
 
-/* One row inside its own savepoint; a refused one is rolled back, logged and skipped. */
+/* One row inside its own savepoint; a refused one is rolled back, logged and set aside. */
 static enum outcome
-apply_one(PGconn *conn, const struct row *r, size_t *skipped, char *err, size_t errlen)
+apply_one(PGconn *conn, const struct row *r, struct rejects *rj, char *err, size_t errlen)
 {
     enum outcome o = exec_simple(conn, "SAVEPOINT rec", err, errlen);
     if (o != APPLIED) return RETRY;
@@ -352,9 +380,11 @@ apply_one(PGconn *conn, const struct row *r, size_t *skipped, char *err, size_t 
         return RETRY;
     }
     if (o == REFUSED) {
-        log_warn("-", "spooled record %" PRIu64 " (%s) skipped: PostgreSQL refused it: %s", r->seq,
-                 kind_names[r->kind], why);
-        (*skipped)++;
+        log_warn("-",
+                 "spooled record %" PRIu64 " (%s) set aside in tern.record_rejects:"
+                 " PostgreSQL refused it: %s",
+                 r->rec->seq, kind_names[r->kind], why);
+        set_aside(rj, r->rec, kind_names[r->kind], "PostgreSQL refused it: ", why);
         return exec_simple(conn, "ROLLBACK TO SAVEPOINT rec", err, errlen) == APPLIED ? APPLIED
                                                                                       : RETRY;
     }
@@ -362,11 +392,29 @@ apply_one(PGconn *conn, const struct row *r, size_t *skipped, char *err, size_t 
 }
 
 static enum outcome
-apply_each(PGconn *conn, const struct row *rows, size_t n, size_t *skipped, char *err,
+apply_each(PGconn *conn, const struct row *rows, size_t n, struct rejects *rj, char *err,
            size_t errlen)
 {
     for (size_t i = 0; i < n; i++)
-        if (apply_one(conn, &rows[i], skipped, err, errlen) != APPLIED) return RETRY;
+        if (apply_one(conn, &rows[i], rj, err, errlen) != APPLIED) return RETRY;
+    return APPLIED;
+}
+
+/* Write what the batch set aside. A record is never dropped for want of a place to keep it:
+ * any failure here is a retry of the whole batch. */
+static enum outcome
+keep_rejects(PGconn *conn, const struct rejects *rj, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < rj->n; i++) {
+        const struct reject *r = &rj->v[i];
+        const char *p[] = {r->kind, r->why, r->rec->data ? r->rec->data : ""};
+        int len[] = {0, 0, (int)r->rec->len}, fmt[] = {0, 0, 1}; /* the record as bytes */
+        PGresult *res = PQexecParams(conn, SQL_KEEP_REJECT, 3, NULL, p, len, fmt, 0);
+        bool kept = PQresultStatus(res) == PGRES_COMMAND_OK;
+        if (!kept) db_error(conn, res, err, errlen);
+        PQclear(res);
+        if (!kept) return RETRY;
+    }
     return APPLIED;
 }
 
@@ -379,22 +427,25 @@ roll_back(PGconn *conn)
 }
 
 /* One transaction: the COPY rows (`copy`, may be empty) and the rest grouped, or one by
- * one with savepoints. */
+ * one with savepoints, and what the batch set aside. */
 static enum outcome
 transaction(PGconn *conn, const struct buf *copy, const struct row *rows, size_t n, bool each,
-            size_t *skipped, char *err, size_t errlen)
+            struct rejects *rj, char *err, size_t errlen)
 {
-    size_t refused = 0;
+    size_t unreadable = rj->n; /* set aside before the transaction: kept whatever it does */
     /* The spool forgets a batch once this commits: never let the server
      * acknowledge a commit it could still lose (synchronous_commit = off). */
     enum outcome o = exec_simple(conn, "BEGIN; SET LOCAL synchronous_commit = on", err, errlen);
     if (o == APPLIED && copy->len) o = exec_copy(conn, copy, err, errlen);
     if (o == APPLIED)
-        o = each ? apply_each(conn, rows, n, &refused, err, errlen)
+        o = each ? apply_each(conn, rows, n, rj, err, errlen)
                  : apply_grouped(conn, rows, n, err, errlen);
+    if (o == APPLIED) o = keep_rejects(conn, rj, err, errlen);
     if (o == APPLIED && exec_simple(conn, "COMMIT", err, errlen) != APPLIED) o = RETRY;
-    if (o != APPLIED) roll_back(conn);
-    if (o == APPLIED) *skipped += refused;
+    if (o != APPLIED) {
+        roll_back(conn);
+        rj->n = unreadable;
+    }
     return o;
 }
 
@@ -402,35 +453,37 @@ int
 rec_apply(PGconn *conn, const struct spool_rec *recs, size_t n, size_t *skipped, char *err,
           size_t errlen)
 {
-    size_t nrows = 0, bad = 0;
+    size_t nrows = 0;
     *skipped = 0;
+    if (n == 0) return 0;
     struct buf copy = BUF_INIT;
     bool *copied = split_copy(recs, n, &copy);
-    struct row *rows = copied ? calloc(n ? n : 1, sizeof *rows) : NULL;
-    if (!rows) {
+    struct row *rows = copied ? calloc(n, sizeof *rows) : NULL;
+    struct rejects rj = {rows ? calloc(n, sizeof *rj.v) : NULL, 0};
+    if (!rj.v) {
+        free(rows);
         free(copied);
         buf_free(&copy);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    decode_some(recs, n, copied, false, rows, &nrows, &bad);
+    decode_some(recs, n, copied, false, rows, &nrows, &rj);
     char why[512] = "";
-    enum outcome o = nrows || copy.len
-                         ? transaction(conn, &copy, rows, nrows, false, &bad, why, sizeof why)
-                         : APPLIED;
+    enum outcome o = transaction(conn, &copy, rows, nrows, false, &rj, why, sizeof why);
     if (o == REFUSED && copy.len) { /* a replay, or a value refused: every record decoded */
-        decode_some(recs, n, copied, true, rows, &nrows, &bad);
+        decode_some(recs, n, copied, true, rows, &nrows, &rj);
         buf_reset(&copy);
-        o = nrows ? transaction(conn, &copy, rows, nrows, false, &bad, why, sizeof why) : APPLIED;
+        o = transaction(conn, &copy, rows, nrows, false, &rj, why, sizeof why);
     }
-    if (o == REFUSED) o = transaction(conn, &copy, rows, nrows, true, &bad, why, sizeof why);
+    if (o == REFUSED) o = transaction(conn, &copy, rows, nrows, true, &rj, why, sizeof why);
     free_rows(rows, nrows);
     free(copied);
     buf_free(&copy);
+    free(rj.v);
     if (o != APPLIED) {
         snprintf(err, errlen, "cannot apply %zu spooled records: %s", n, why);
         return -1;
     }
-    *skipped = bad;
+    *skipped = rj.n;
     return 0;
 }

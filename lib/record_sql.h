@@ -62,6 +62,11 @@
     " coalesce(r.category, 'marketing'), 'queue_id', r.queue_id, 'recipients', r.recipients))"     \
     " FROM r JOIN m USING (id, recipient) ON CONFLICT DO NOTHING"
 
+/* A record set aside ($1 kind or NULL, $2 reason, $3 the spooled bytes); once per record. */
+#define SQL_KEEP_REJECT                                                                            \
+    "INSERT INTO tern.record_rejects (kind, reason, record) VALUES ($1, $2, $3)"                   \
+    " ON CONFLICT ON CONSTRAINT record_rejects_once DO NOTHING"
+
 /* Unsubscribing is idempotent: a request for what the contact already left
  * (status unsubscribed for all mail; a suppression of the list, in its
  * tenant or everywhere) records nothing, and of several requests for one

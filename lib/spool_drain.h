@@ -22,7 +22,8 @@
  *     warning each time the unapplied part of the spool doubles past
  *     1 MiB; info when PostgreSQL answers again, when a grown spool has
  *     drained, and at stop when records are left for the next start.
- *     Records PostgreSQL refuses are logged by rec_apply (record.h).
+ *     Records PostgreSQL refuses are logged by rec_apply (record.h) and
+ *     kept in tern.record_rejects.
  */
 #ifndef TERN_SPOOL_DRAIN_H
 #define TERN_SPOOL_DRAIN_H
@@ -43,7 +44,7 @@ struct spool_drain_opts {
 
 struct spool_drain_stats {
     uint64_t applied;  /* records applied since start */
-    uint64_t skipped;  /* records refused as bad (logged) */
+    uint64_t skipped;  /* records refused as bad (logged, kept in tern.record_rejects) */
     uint64_t failures; /* failed attempts (PostgreSQL unreachable ...) */
 };
 

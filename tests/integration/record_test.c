@@ -573,6 +573,29 @@ bad_records_are_skipped_and_counted_while_the_rest_apply(void)
     is_int(q_int("SELECT count(*) FROM tern.events"
                  " WHERE id = '77777777-7777-4777-8777-777777777772'"),
            0, "the refused one is not");
+    is_str(q("SELECT string_agg(coalesce(kind, '-') || ': ' || reason, ' | ' ORDER BY id)"
+             " FROM tern.record_rejects"),
+           "-: not valid JSON | -: unknown kind (written by a newer tern?) | event: PostgreSQL"
+           " refused it: ERROR:  invalid input syntax for type inet: \"999.1.2.3\"",
+           "all three are kept in tern.record_rejects with their kind and reason");
+    is_str(q("SELECT convert_from(record, 'UTF8') FROM tern.record_rejects"
+             " WHERE reason = 'not valid JSON'"),
+           "{\"kind\": \"event\", \"id\": ", "each exactly as it was spooled");
+    ok(apply(&b, &skipped) == 0 && skipped == 3, "the same batch applies again");
+    is_int(q_int("SELECT count(*) FROM tern.record_rejects"), 3, "and keeps each record once");
+    batch_free(&b);
+}
+
+/* Nothing of the batch can be applied: what it set aside is still kept. */
+static void
+batch_of_unreadable_records_keeps_them(void)
+{
+    struct batch b = {0};
+    add_raw(&b, "[\"not an object\"]");
+    size_t skipped = 0;
+    ok(apply(&b, &skipped) == 0 && skipped == 1, "a batch of one unreadable record applies");
+    is_str(q("SELECT reason FROM tern.record_rejects WHERE record = '[\"not an object\"]'"),
+           "not a JSON object", "and the record is kept with its reason");
     batch_free(&b);
 }
 
@@ -594,6 +617,9 @@ value_too_large_to_index_is_skipped_not_retried(void)
     size_t skipped = 0;
     ok(apply(&b, &skipped) == 0 && skipped == 1,
        "an unsubscribe from a list name too large to index is skipped, not retried forever");
+    like(q("SELECT kind || ': ' || reason FROM tern.record_rejects WHERE kind = 'unsubscribe'"),
+         "unsubscribe: PostgreSQL refused it: ERROR:  index row requires",
+         "it is kept in tern.record_rejects, with the reason");
     free(list);
     batch_free(&b);
 }
@@ -685,6 +711,7 @@ main(void)
     escaped_text_arrives_as_it_was_sent();
     event_with_an_unknown_key_still_applies();
     bad_records_are_skipped_and_counted_while_the_rest_apply();
+    batch_of_unreadable_records_keeps_them();
     value_too_large_to_index_is_skipped_not_retried();
     encoders_refuse_what_would_never_apply();
     stopped_postgresql_is_a_retry_and_applies_nothing();

@@ -331,7 +331,9 @@ visit_leaf(struct walk *w, GMimeObject *o)
 static int
 visit_multipart(struct walk *w, GMimeMultipart *mp, size_t depth)
 {
-    const char *boundary = g_mime_multipart_get_boundary(mp);
+    /* Not g_mime_multipart_get_boundary: without one it makes one up and encodes the header's
+     * parameters again, and GMime's encoder never ends on some long ones. */
+    const char *boundary = g_mime_object_get_content_type_parameter(GMIME_OBJECT(mp), "boundary");
     if (!boundary || depth >= MIME_DEPTH_MAX) return 0;
     bool was_alt = w->alternative;
     GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(mp));

@@ -691,6 +691,19 @@ multipart_without_boundary_is_left_alone(void)
     fx_done(&f);
 }
 
+/* Asking GMime for the missing boundary makes it invent one and encode the header's
+ * parameters again, and its encoder never ends on some long ones (this 72-byte name with an
+ * 8-bit value): the walk reads the parameter itself. */
+static void
+multipart_without_boundary_but_a_long_parameter_is_left_alone(void)
+{
+    struct fx f;
+    fx_rewrite(&f, "noboundary_longparam.eml", "Ann");
+    ok(f.rc == 0 && f.seen.n == 0 && !f.e.body_changed,
+       "no boundary and a parameter GMime cannot fold: nothing offered, nothing changed");
+    fx_done(&f);
+}
+
 static void
 garbage_never_crashes(void)
 {
@@ -896,6 +909,7 @@ main(void)
     boundary_lookalike_text_goes_base64();
     truncated_multipart_rewrites_what_it_finds();
     multipart_without_boundary_is_left_alone();
+    multipart_without_boundary_but_a_long_parameter_is_left_alone();
     garbage_never_crashes();
     duplicate_content_type_is_not_offered();
     body_before_an_odd_delimiter_is_not_offered();

@@ -32,6 +32,7 @@ int
 trk_click(void *ctx, const struct link *l, struct buf *out, char *err, size_t errlen)
 {
     struct trk *t = ctx;
+    if (t->links >= TRK_MAX_LINKS) return 0; /* a bound on the work of one message */
     struct tok_claims c;
     claims_init(t, &c, TOK_CLICK);
     c.link = t->next_link;

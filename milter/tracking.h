@@ -40,6 +40,7 @@
 
 #define TRK_HONEYPOT_LINK 0xffffffffu    /* link index of the honeypot's click token */
 #define TRK_LINK_TTL      (30 * 86400LL) /* confirm and preferences links: 30 days */
+#define TRK_MAX_LINKS     10000u         /* click links per message; later ones stay as they are */
 
 /* Who and what the tokens of one message are for. */
 struct trk {

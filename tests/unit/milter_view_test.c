@@ -91,6 +91,24 @@ over_long_link_is_left_alone(void)
     free(u);
 }
 
+/* A message of many parts holds up to 10,000 links in each: the message as a whole is bounded
+ * too, so one message cannot cost seconds of signing. */
+static void
+links_past_the_message_limit_are_left_alone(void)
+{
+    struct trk t;
+    trk_for(&t, 1);
+    t.links = TRK_MAX_LINKS - 1;
+    struct link l = {"https://x.example/", 18, 0, true};
+    struct buf out = BUF_INIT;
+    char err[128];
+    is_int(trk_click(&t, &l, &out, err, sizeof err), 1, "the last link under the limit is tracked");
+    buf_reset(&out);
+    is_int(trk_click(&t, &l, &out, err, sizeof err), 0, "the next one is left alone");
+    is_int(t.links, TRK_MAX_LINKS, "and not counted");
+    buf_free(&out);
+}
+
 static void
 pixel_is_an_open_token_image(void)
 {
@@ -223,6 +241,7 @@ main(void)
     click_link_binds_url_contact_and_index();
     per_recipient_links_differ();
     over_long_link_is_left_alone();
+    links_past_the_message_limit_are_left_alone();
     pixel_is_an_open_token_image();
     honeypot_is_a_hidden_click_link();
     list_unsubscribe_has_https_and_mailto();

@@ -85,10 +85,21 @@ store_read(PGconn *conn, const char *sql, int n, const char *const *params, char
     return NULL;
 }
 
+/* The Unix seconds a timestamptz can hold (4714 BC to 294276 AD). */
+#define PG_FIRST_SECOND (-210866803200LL)
+#define PG_LAST_SECOND  9224318015999LL
+
 static int
 store_count(void *ctx, const char *type, int64_t since, int64_t *n, char *err, size_t errlen)
 {
     struct en_pg_store *s = ctx;
+    /* Past the last time PostgreSQL knows no event can be; before its first, every event is:
+     * what the in-memory store of tern simulate answers for the same script. */
+    if (since > PG_LAST_SECOND) {
+        *n = 0;
+        return 0;
+    }
+    if (since < PG_FIRST_SECOND) since = INT64_MIN;
     char at[24];
     snprintf(at, sizeof at, "%" PRId64, since);
     const char *p[] = {s->contact_id, type, since == INT64_MIN ? NULL : at}; /* NULL: ever */

@@ -132,6 +132,12 @@ static const struct cfg_key keys[] = {
      "spool size at which new hits are refused with 503 until PostgreSQL catches up", NULL},
     {"track", "pages", T_PATH, OFF(track.pages), NULL, 0, 0, 0,
      "directory of page templates overriding the built-in ones (NAME.mustache)", NULL},
+    {"track", "tls_cert", T_PATH, OFF(track.tls_cert), NULL, 0, 0, 0,
+     "PEM certificate chain for serving HTTPS without a proxy in front (with tls_key; read at"
+     " start)",
+     NULL},
+    {"track", "tls_key", T_PATH, OFF(track.tls_key), NULL, 0, 0, 0, "PEM private key of tls_cert",
+     NULL},
     {"track", "api_rate", T_INT, OFF(track.api_rate), "50", 0, 1, 1000000,
      "events API requests per second per key (bursts of twice that)", NULL},
     {"track", "trusted_proxies", T_CIDRLIST, OFF(track.trusted_proxies), "127.0.0.0/8, ::1", 0, 0,
@@ -649,6 +655,32 @@ on_key(void *user, const char *section, const char *name, const char *value)
     return 1; /* keep going: report every problem in one run */
 }
 
+static size_t
+key_index(const char *section, const char *name)
+{
+    size_t i = 0;
+    while (i < NKEYS && (strcmp(keys[i].section, section) || strcmp(keys[i].name, name)))
+        i++;
+    return i;
+}
+
+/* Keys that mean something only together: one set without the other is an error at its line. */
+static void
+check_pairs(struct load *ld)
+{
+    static const struct {
+        const char *section, *a, *b, *what;
+    } pairs[] = {{"track", "tls_cert", "tls_key", "a certificate and its private key"}};
+    for (size_t p = 0; p < sizeof pairs / sizeof *pairs; p++) {
+        size_t a = key_index(pairs[p].section, pairs[p].a),
+               b = key_index(pairs[p].section, pairs[p].b);
+        if (!ld->seen[a] == !ld->seen[b]) continue;
+        size_t set = ld->seen[a] ? a : b, unset = ld->seen[a] ? b : a;
+        report(ld, (int)ld->seen[set], "[%s] %s needs %s too (%s)", pairs[p].section,
+               keys[set].name, keys[unset].name, pairs[p].what);
+    }
+}
+
 static bool
 apply_defaults(struct config *cfg)
 {
@@ -682,6 +714,7 @@ config_load_string(const char *name, const char *text, struct buf *errors)
     for (size_t i = 0; i < NKEYS; i++)
         if ((keys[i].flags & REQUIRED) && !ld.seen[i])
             report(&ld, 0, "[%s] %s is required (%s)", keys[i].section, keys[i].name, keys[i].help);
+    check_pairs(&ld);
     if (ld.nerrors) {
         config_unref(cfg);
         return NULL;

@@ -64,6 +64,8 @@ struct config {
         char *spool;
         int64_t spool_max;        /* bytes */
         char *pages;              /* NULL: built-in pages */
+        char *tls_cert;           /* PEM certificate chain: serve HTTPS itself; NULL: plain HTTP */
+        char *tls_key;            /* PEM private key of tls_cert */
         int api_rate;             /* requests/s per API key */
         char *trusted_proxies;    /* CIDR list whose X-Forwarded-For is believed */
         int64_t max_body;         /* bytes of a POST body */

@@ -185,6 +185,8 @@ start_server(struct daemon *d)
         .max_connections = (unsigned)d->cfg->track.max_connections,
         .max_body = (size_t)d->cfg->track.max_body,
         .idle_timeout_s = 30,
+        .tls_cert = d->cfg->track.tls_cert,
+        .tls_key = d->cfg->track.tls_key,
     };
     d->server = tr_server_start(&o, g, err, sizeof err);
     tr_gen_unref(g);
@@ -192,13 +194,19 @@ start_server(struct daemon *d)
         log_error("-", "%s", err);
         return -1;
     }
-    log_info("-", "listening on %s", tr_server_address(d->server));
+    log_info("-", "listening on %s%s", tr_server_address(d->server), o.tls_cert ? " (HTTPS)" : "");
     return 0;
 }
 
 /* ---------------------------------------------------------------------
  * signals
  * --------------------------------------------------------------------- */
+
+static bool
+same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
 
 static void
 reload(struct daemon *d)
@@ -212,6 +220,10 @@ reload(struct daemon *d)
                   cfg ? err : buf_str(&errors));
     } else {
         log_set_level((enum log_level)cfg->log.level);
+        if (!same_text(cfg->track.tls_cert, d->cfg->track.tls_cert) ||
+            !same_text(cfg->track.tls_key, d->cfg->track.tls_key))
+            log_warn("-", "track.tls_cert and track.tls_key are read at start: restart tern track"
+                          " to serve the new certificate");
         tr_server_publish(d->server, g);
         tr_gen_unref(g);
         log_info("-", "reloaded %s", d->path);

@@ -10,6 +10,7 @@
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -59,7 +60,8 @@ struct tr_server {
     pthread_mutex_t gen_lock;
     struct tr_gen *gen;
     struct MHD_Response *not_found, *gif;
-    atomic_int suspended; /* requests waiting for a sync */
+    atomic_int suspended;     /* requests waiting for a sync */
+    char *tls_cert, *tls_key; /* PEM text, kept until the daemon stops; NULL: plain HTTP */
 };
 
 enum sync_state { SYNC_NONE, SYNC_PENDING, SYNC_SUSPENDED, SYNC_DONE };
@@ -500,9 +502,38 @@ server_free(struct tr_server *s)
     if (s->not_found) MHD_destroy_response(s->not_found);
     if (s->gif) MHD_destroy_response(s->gif);
     if (s->fd >= 0) close(s->fd);
+    free(s->tls_cert);
+    if (s->tls_key) explicit_bzero(s->tls_key, strlen(s->tls_key));
+    free(s->tls_key);
     tr_gen_unref(s->gen);
     pthread_mutex_destroy(&s->gen_lock);
     free(s);
+}
+
+/* The PEM text of `path` (the value of track.`key`), or NULL with err. */
+static char *
+read_pem(const char *path, const char *key, char *err, size_t errlen)
+{
+    FILE *fp = fopen(path, "r");
+    struct buf b = BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    bool ok = fp != NULL;
+    while (ok && (n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+        ok = b.len + n <= (1u << 20) && buf_append(&b, chunk, n); /* a chain is a few KiB */
+    int e = errno;
+    if (fp && ferror(fp)) ok = false;
+    if (fp) fclose(fp);
+    if (ok && b.len == 0) ok = false, e = 0;
+    if (!ok) {
+        snprintf(err, errlen, "track.%s %s: cannot read: %s", key, path,
+                 !fp || e ? strerror(e)
+                 : b.len  ? "larger than 1 MiB"
+                          : "the file is empty");
+        buf_free(&b);
+        return NULL;
+    }
+    return b.data; /* NUL-terminated */
 }
 
 static struct MHD_Daemon *
@@ -510,8 +541,18 @@ start_mhd(struct tr_server *s, const struct tr_server_opts *o)
 {
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
+    /* GnuTLS priorities: its defaults without SSL 3, TLS 1.0 and 1.1. */
+    struct MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key},
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"},
+        {MHD_OPTION_END, 0, NULL}};
+    if (s->tls_cert)
+        flags |= MHD_USE_TLS;
+    else
+        tls[0].option = MHD_OPTION_END;
     return MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
-                            on_mhd_log, s, MHD_OPTION_LISTEN_SOCKET, s->fd,
+                            on_mhd_log, s, MHD_OPTION_ARRAY, tls, MHD_OPTION_LISTEN_SOCKET, s->fd,
                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 1),
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->max_connections,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)TR_HEADER_LIMIT,
@@ -538,10 +579,19 @@ tr_server_start(const struct tr_server_opts *o, struct tr_gen *g, char *err, siz
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    if (o->tls_cert && (!(s->tls_cert = read_pem(o->tls_cert, "tls_cert", err, errlen)) ||
+                        !(s->tls_key = read_pem(o->tls_key, "tls_key", err, errlen))))
+        goto fail;
     if ((s->fd = tr_listen_open(o->listen, s->address, sizeof s->address, err, errlen)) < 0)
         goto fail;
     if (!(s->mhd = start_mhd(s, o))) {
-        snprintf(err, errlen, "cannot start the HTTP server on %s", s->address);
+        if (s->tls_cert)
+            snprintf(err, errlen,
+                     "cannot start the HTTPS server on %s: is track.tls_key %s the private key of"
+                     " the certificate in track.tls_cert %s, both in PEM?",
+                     s->address, o->tls_key, o->tls_cert);
+        else
+            snprintf(err, errlen, "cannot start the HTTP server on %s", s->address);
         goto fail;
     }
     return s;

@@ -23,8 +23,10 @@
  *     tr_server_publish() may be called from any thread (the reloader).
  *
  * DIAGNOSTICS
- *     tr_server_start() fails with "listen ...: reason" or "cannot start
- *     the HTTP server on ...". At run time: "warning: track: <ip>: spool
+ *     tr_server_start() fails with "listen ...: reason", "track.tls_cert
+ *     PATH: cannot read: reason" or "cannot start the HTTP server on ..."
+ *     (for a certificate or key the TLS library refuses, after its own
+ *     message). At run time: "warning: track: <ip>: spool
  *     full, answering 503" and libmicrohttpd's own messages at warning.
  */
 #ifndef TERN_TRACK_SERVER_H
@@ -43,6 +45,8 @@ struct tr_server_opts {
     unsigned max_connections; /* over all threads */
     size_t max_body;          /* bytes */
     unsigned idle_timeout_s;  /* keep-alive connections idle this long are closed */
+    const char *tls_cert;     /* PEM files: serve HTTPS (TLS 1.2 and 1.3); NULL: plain HTTP */
+    const char *tls_key;
 };
 
 struct tr_server;

@@ -170,6 +170,12 @@ offer(void *ctx, const struct mime_loc *loc)
 {
     struct rewrite *r = ctx;
     struct buf text = BUF_INIT, out = BUF_INIT;
+    if (r->edit->leaves >= MIME_LEAVES_MAX) { /* no newsletter has a thousand */
+        snprintf(r->err, r->errlen,
+                 "more than %d text parts: a message this complex is not rewritten",
+                 MIME_LEAVES_MAX);
+        return -1;
+    }
     if (loc->unclear) return skip(r, loc, "whose headers or boundaries are unclear");
     int rc = mime_text_decode(r->doc, loc, &text);
     if (rc <= 0) {

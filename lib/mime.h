@@ -71,6 +71,9 @@ struct mime_edit {
     char skip_why[160];      /* why the first of them was skipped */
 };
 
+/* A message with more text leaves than this is refused whole: a bound on the work of one. */
+#define MIME_LEAVES_MAX 1000
+
 /* Initialize GMime once per process; mime_rewrite and mime_header_decode call it too. */
 void mime_init(void);
 

@@ -704,6 +704,35 @@ multipart_without_boundary_but_a_long_parameter_is_left_alone(void)
     fx_done(&f);
 }
 
+/* The first `n` leaves of a multipart/mixed, each "Hi NAME", as one message. */
+static int
+rewrite_leaves(unsigned n, struct mime_edit *e, char *err, size_t errlen)
+{
+    static const char h[] = "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n";
+    struct buf body = BUF_INIT;
+    for (unsigned i = 0; i < n; i++)
+        buf_puts(&body, "--b\nContent-Type: text/plain\n\nHi NAME\n");
+    buf_puts(&body, "--b--\n");
+    struct seen seen = {.to = "Ann"};
+    int rc = mime_rewrite(h, sizeof h - 1, buf_str(&body), body.len, record, &seen, e, err, errlen);
+    seen_free(&seen);
+    buf_free(&body);
+    return rc;
+}
+
+static void
+more_text_parts_than_the_limit_refuse_the_message(void)
+{
+    struct mime_edit e;
+    char err[256];
+    ok(rewrite_leaves(MIME_LEAVES_MAX, &e, err, sizeof err) == 0 && e.changed == MIME_LEAVES_MAX,
+       "a message of 1,000 text parts is rewritten");
+    mime_edit_free(&e);
+    is_int(rewrite_leaves(MIME_LEAVES_MAX + 1, &e, err, sizeof err), -1,
+           "one of 1,001 is refused whole");
+    like(err, "more than 1000 text parts", "and says why");
+}
+
 static void
 garbage_never_crashes(void)
 {
@@ -910,6 +939,7 @@ main(void)
     truncated_multipart_rewrites_what_it_finds();
     multipart_without_boundary_is_left_alone();
     multipart_without_boundary_but_a_long_parameter_is_left_alone();
+    more_text_parts_than_the_limit_refuse_the_message();
     garbage_never_crashes();
     duplicate_content_type_is_not_offered();
     body_before_an_odd_delimiter_is_not_offered();

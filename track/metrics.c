@@ -159,7 +159,10 @@ write_spool(struct spool *sp, struct spool_drain *d, struct buf *out)
                        "Records applied to PostgreSQL since start.", ds.applied) &&
            write_gauge(out, "tern_track_drain_failures_total", "counter",
                        "Failed attempts to apply a batch (PostgreSQL unreachable ...).",
-                       ds.failures);
+                       ds.failures) &&
+           write_gauge(out, "tern_track_drain_rejected_total", "counter",
+                       "Records PostgreSQL refused or could not read, kept in tern.record_rejects.",
+                       ds.skipped);
 }
 
 bool

@@ -9,6 +9,9 @@
  *   spool_crash_helper check DIR ACKS
  *       Reopens the spool (recovering it) and prints TAP: every line of ACKS
  *       is a record in the spool, and no record is there twice.
+ *   spool_crash_helper append DIR TEXT
+ *       Appends the one record TEXT, durably, to a spool no daemon has open
+ *       (a record no encoder would write, for the daemons' drains to meet).
  *
  * This proves that an acknowledged record survives the death of the
  * process; the kernel's page cache survives with it, so it is not a test
@@ -123,6 +126,21 @@ check(const char *dir, const char *ackpath)
     return tap_done();
 }
 
+static int
+append_one(const char *dir, const char *text)
+{
+    char err[256];
+    uint64_t seq;
+    struct spool *one = spool_open(dir, NULL, err, sizeof err);
+    int rc = one && spool_append(one, text, strlen(text), &seq, err, sizeof err) == 0 &&
+                     spool_sync(one, seq, err, sizeof err) == 0
+                 ? 0
+                 : 1;
+    if (rc) fprintf(stderr, "spool_crash_helper: %s\n", err);
+    spool_close(one);
+    return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -131,6 +149,8 @@ main(int argc, char **argv)
         return run_writers(argv[2], argv[3]);
     }
     if (argc == 4 && strcmp(argv[1], "check") == 0) return check(argv[2], argv[3]);
-    fprintf(stderr, "usage: spool_crash_helper write DIR ACKS ROUND | check DIR ACKS\n");
+    if (argc == 4 && strcmp(argv[1], "append") == 0) return append_one(argv[2], argv[3]);
+    fprintf(stderr,
+            "usage: spool_crash_helper write DIR ACKS ROUND | check DIR ACKS | append DIR TEXT\n");
     return 2;
 }

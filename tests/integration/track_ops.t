@@ -66,4 +66,19 @@ is "$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$sock" "http://t$new
     "track.listen = unix:/path serves on a unix socket"
 track_stop
 
+# A spooled record PostgreSQL can never take is kept aside and counted, not dropped.
+"$TERN_BUILDDIR/tests/integration/spool_crash_helper" append "$TRACK_DIR/spool" \
+    '{"kind": "teleport", "id": 1}' || bail_out "cannot append to the spool"
+"$TERN" track 2>>"$TRACK_LOG" &
+TRACK_PID=$!
+rejected() {
+    curl -s --unix-socket "$sock" http://t/metrics | awk '/^tern_track_drain_rejected_total / { print $2 }'
+}
+i=0; while [ "$(rejected)" != 1 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+is "$(rejected)" 1 "/metrics counts a record the drain could not apply"
+is "$(pg_sql "SELECT reason || ' ' || convert_from(record, 'UTF8') FROM tern.record_rejects")" \
+    'unknown kind (written by a newer tern?) {"kind": "teleport", "id": 1}' \
+    "and the record is in tern.record_rejects, as spooled"
+track_stop
+
 done_testing

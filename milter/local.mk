@@ -62,6 +62,21 @@ tests_unit_milter_golden_test_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
 tests_unit_milter_golden_test_LDADD = $(MILTER_TERN_LIBS)
 EXTRA_DIST += tests/golden/milter
 
+# Fuzz target for the control headers (replayed by tests/fuzz/replay.t).
+EXTRA_DIST += tests/fuzz/control_fuzz.c
+check_PROGRAMS += tests/fuzz/control_replay
+tests_fuzz_control_replay_SOURCES = tests/fuzz/replay.c tests/fuzz/control_fuzz.c
+tests_fuzz_control_replay_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
+tests_fuzz_control_replay_LDADD = $(MILTER_TERN_LIBS)
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/control_fuzz
+tests_fuzz_control_fuzz_SOURCES = tests/fuzz/control_fuzz.c
+tests_fuzz_control_fuzz_CPPFLAGS = $(MILTER_TEST_CPPFLAGS)
+tests_fuzz_control_fuzz_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_control_fuzz_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_control_fuzz_LDADD = $(MILTER_TERN_LIBS)
+endif
+
 # Documentation and deployment files.
 EXTRA_DIST += doc/milter.md contrib/postfix/main.cf contrib/postfix/master.cf \
 	contrib/systemd/tern-milter.service

@@ -202,12 +202,6 @@ start_server(struct daemon *d)
  * signals
  * --------------------------------------------------------------------- */
 
-static bool
-same_text(const char *a, const char *b)
-{
-    return a == b || (a && b && strcmp(a, b) == 0);
-}
-
 static void
 reload(struct daemon *d)
 {
@@ -220,10 +214,9 @@ reload(struct daemon *d)
                   cfg ? err : buf_str(&errors));
     } else {
         log_set_level((enum log_level)cfg->log.level);
-        if (!same_text(cfg->track.tls_cert, d->cfg->track.tls_cert) ||
-            !same_text(cfg->track.tls_key, d->cfg->track.tls_key))
-            log_warn("-", "track.tls_cert and track.tls_key are read at start: restart tern track"
-                          " to serve the new certificate");
+        if (tr_server_tls_changed(d->server, cfg->track.tls_cert, cfg->track.tls_key))
+            log_warn("-", "the TLS certificate or key changed: tern track sets up TLS at start"
+                          " only, so it serves the old one until restarted");
         tr_server_publish(d->server, g);
         tr_gen_unref(g);
         log_info("-", "reloaded %s", d->path);

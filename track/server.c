@@ -617,6 +617,24 @@ tr_server_publish(struct tr_server *s, struct tr_gen *g)
     tr_gen_unref(old);
 }
 
+static bool
+same_pem(const char *served, const char *path, const char *key)
+{
+    char err[512];
+    if (!served || !path) return !served && !path;
+    char *now = read_pem(path, key, err, sizeof err);
+    bool same = now && strcmp(now, served) == 0;
+    if (now && strcmp(key, "tls_key") == 0) explicit_bzero(now, strlen(now));
+    free(now);
+    return same;
+}
+
+bool
+tr_server_tls_changed(const struct tr_server *s, const char *cert, const char *key)
+{
+    return !same_pem(s->tls_cert, cert, "tls_cert") || !same_pem(s->tls_key, key, "tls_key");
+}
+
 bool
 tr_server_stop(struct tr_server *s, unsigned grace_ms)
 {

@@ -61,6 +61,10 @@ const char *tr_server_address(const struct tr_server *s);
 /* Serve new requests with `g` (a reference is taken); requests in flight keep theirs. */
 void tr_server_publish(struct tr_server *s, struct tr_gen *g);
 
+/* Whether the PEM files at `cert` and `key` (either may be NULL: no TLS) say something else
+ * than what the server serves: TLS is set up at start only, so a reload tells the operator. */
+bool tr_server_tls_changed(const struct tr_server *s, const char *cert, const char *key);
+
 /*
  * Stop accepting, let suspended requests finish (up to `grace_ms`), stop:
  * true. false when requests still wait (for the spool or PostgreSQL) at the

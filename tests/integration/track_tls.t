@@ -34,6 +34,24 @@ is "$(curl -s -o /dev/null -w '%{http_code}' --tlsv1.1 --tls-max 1.1 "$TRACK_URL
     "TLS 1.1 is refused"
 is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$TRACK_PORT/healthz")" 000 \
     "plain HTTP on the TLS port gets no answer"
+
+# A renewal in place and SIGHUP: the tracker says it still serves the old certificate.
+kill -HUP "$TRACK_PID"
+i=0; while [ "$(grep -c reloaded "$TRACK_LOG")" -lt 1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+unlike "$(cat "$TRACK_LOG")" "TLS certificate or key changed" "a reload with the same files says nothing of TLS"
+cp "$pem/cert.pem" "$pem/old.pem"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+    -keyout "$pem/key.pem" -out "$pem/cert.pem" 2>/dev/null || bail_out "openssl cannot renew"
+kill -HUP "$TRACK_PID"
+i=0; while [ "$(grep -c reloaded "$TRACK_LOG")" -lt 2 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+like "$(cat "$TRACK_LOG")" "the TLS certificate or key changed: .* until restarted" \
+    "after a renewal in place, SIGHUP says a restart is needed"
+is "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$pem/old.pem" "$TRACK_URL/healthz")" 200 \
+    "and the old certificate is still the one served"
+track_stop
+track_start || bail_out "tern track did not restart"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$TRACK_URL/healthz")" 200 "a restart serves the new one"
 track_stop
 
 # What it cannot use stops it at start, with the key and the file named.

@@ -7,6 +7,7 @@
  */
 #include "db.h"
 #include "buf.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -26,7 +27,7 @@ now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Copy `msg` into `buf` as one line: newlines folded, trailing space cut. */
+/* Copy `msg` into `buf` as one line: newlines folded, trailing space cut, valid UTF-8. */
 static const char *
 one_line(const char *msg, char *buf, size_t len)
 {
@@ -42,6 +43,10 @@ one_line(const char *msg, char *buf, size_t len)
     while (w > buf && w[-1] == ' ')
         w--;
     *w = '\0';
+    /* A cut inside a character would make the text one PostgreSQL refuses to take back
+     * (a reason kept in tern.record_rejects): end before it. */
+    size_t bad;
+    if (!utf8_valid(buf, (size_t)(w - buf), &bad)) buf[bad] = '\0';
     return buf;
 }
 

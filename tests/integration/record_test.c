@@ -586,6 +586,28 @@ bad_records_are_skipped_and_counted_while_the_rest_apply(void)
     batch_free(&b);
 }
 
+/* PostgreSQL's reason, cut to fit a buffer, must still be text it takes back. */
+static void
+refused_record_with_a_long_non_ascii_reason_is_kept(void)
+{
+    long long ann = contact_id_of("ann@example.com");
+    struct rec_event ev = open_event(ann, "77777777-7777-4777-8777-777777777775");
+    char ip[1 + 2 * 300 + 1] = "a"; /* the cut lands inside a two-byte character */
+    for (int i = 0; i < 300; i++)
+        memcpy(ip + 1 + 2 * i, "\xc3\xa9", 2);
+    ip[sizeof ip - 1] = '\0';
+    ev.ip = ip;
+    struct batch b = {0};
+    rec_encode_event(&ev, slot(&b), err, sizeof err);
+    size_t skipped = 0;
+    ok(apply(&b, &skipped) == 0 && skipped == 1,
+       "a record refused with a reason longer than the buffer is set aside, not retried forever");
+    like(q("SELECT reason FROM tern.record_rejects WHERE convert_from(record, 'UTF8') LIKE"
+           " '%777777777775%'"),
+         "invalid input syntax for type inet", "and kept with the reason");
+    batch_free(&b);
+}
+
 /* Nothing of the batch can be applied: what it set aside is still kept. */
 static void
 batch_of_unreadable_records_keeps_them(void)
@@ -712,6 +734,7 @@ main(void)
     event_with_an_unknown_key_still_applies();
     bad_records_are_skipped_and_counted_while_the_rest_apply();
     batch_of_unreadable_records_keeps_them();
+    refused_record_with_a_long_non_ascii_reason_is_kept();
     value_too_large_to_index_is_skipped_not_retried();
     encoders_refuse_what_would_never_apply();
     stopped_postgresql_is_a_retry_and_applies_nothing();

@@ -515,21 +515,24 @@ static char *
 read_pem(const char *path, const char *key, char *err, size_t errlen)
 {
     FILE *fp = fopen(path, "r");
+    if (!fp) {
+        snprintf(err, errlen, "track.%s %s: cannot read: %s", key, path, strerror(errno));
+        return NULL;
+    }
     struct buf b = BUF_INIT;
     char chunk[4096];
     size_t n;
-    bool ok = fp != NULL;
-    while (ok && (n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-        ok = b.len + n <= (1u << 20) && buf_append(&b, chunk, n); /* a chain is a few KiB */
-    int e = errno;
-    if (fp && ferror(fp)) ok = false;
-    if (fp) fclose(fp);
-    if (ok && b.len == 0) ok = false, e = 0;
-    if (!ok) {
-        snprintf(err, errlen, "track.%s %s: cannot read: %s", key, path,
-                 !fp || e ? strerror(e)
-                 : b.len  ? "larger than 1 MiB"
-                          : "the file is empty");
+    const char *why = NULL;
+    while (!why && (n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+        if (b.len + n > (1u << 20)) /* a chain is a few KiB */
+            why = "larger than 1 MiB";
+        else if (!buf_append(&b, chunk, n))
+            why = "out of memory";
+    if (!why && ferror(fp)) why = strerror(errno);
+    if (!why && b.len == 0) why = "the file is empty";
+    fclose(fp);
+    if (why) {
+        snprintf(err, errlen, "track.%s %s: cannot read: %s", key, path, why);
         buf_free(&b);
         return NULL;
     }

@@ -59,6 +59,14 @@ sed -i "s|^tls_key = .*|tls_key = $pem/missing.pem|" "$TERN_CONFIG"
 run_tern track
 is "$status" 1 "a key file that is not there stops tern track"
 like "$err" "track.tls_key $pem/missing.pem: cannot read: No such file or directory" "and says which"
+: >"$pem/empty.pem"
+sed -i "s|^tls_key = .*|tls_key = $pem/empty.pem|" "$TERN_CONFIG"
+run_tern track
+like "$err" "track.tls_key $pem/empty.pem: cannot read: the file is empty" "an empty key file says so"
+head -c 1100000 /dev/zero | tr '\0' 'x' >"$pem/huge.pem"
+sed -i "s|^tls_key = .*|tls_key = $pem/huge.pem|" "$TERN_CONFIG"
+run_tern track
+like "$err" "track.tls_key $pem/huge.pem: cannot read: larger than 1 MiB" "and so does one over 1 MiB"
 cp "$pem/cert.pem" "$pem/notakey.pem"
 sed -i "s|^tls_key = .*|tls_key = $pem/notakey.pem|" "$TERN_CONFIG"
 run_tern track

@@ -115,6 +115,14 @@ const struct cli_command cli_commands[] = {
      "prints the new key once: only a hash of it is stored. A key writes events\n"
      "for the contacts of its tenant (default: default). Running trackers see new\n"
      "and revoked keys within five seconds.\n"},
+    {"rejects", cmd_rejects, "list or replay the spooled records the drains set aside",
+     "rejects list\n"
+     "       tern rejects replay [ID...]\n\n"
+     "A daemon's drain keeps each spooled record PostgreSQL refused, or could not\n"
+     "read, in tern.record_rejects with the reason (see doc/spool.md). `list` shows\n"
+     "them. `replay` applies them again one by one, as the drain would (all of them\n"
+     "without IDs): a record that applies is deleted, one refused again is kept.\n"
+     "Exit status: 0 every record given applied, 1 some were refused again.\n"},
     {"test", cmd_test, "run the *_test.lua files of a scripts tree",
      "test [DIR] [--templates DIR] [--timeout MS] [-v]\n\n"
      "Load the scripts under DIR (default: the current directory) as the engine\n"

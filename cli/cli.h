@@ -77,6 +77,7 @@ int cmd_lint(struct cli *cli, int argc, char **argv);
 int cmd_test(struct cli *cli, int argc, char **argv);
 int cmd_track(struct cli *cli, int argc, char **argv);
 int cmd_apikey(struct cli *cli, int argc, char **argv);
+int cmd_rejects(struct cli *cli, int argc, char **argv);
 int cmd_simulate(struct cli *cli, int argc, char **argv);
 int cmd_engine(struct cli *cli, int argc, char **argv);
 int cmd_segment(struct cli *cli, int argc, char **argv);

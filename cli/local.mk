@@ -10,9 +10,12 @@ cli_tern_SOURCES = \
 	cli/cmd_token.c \
 	cli/cmd_render.c \
 	cli/cmd_track.c \
-	cli/cmd_apikey.c
+	cli/cmd_apikey.c \
+	cli/cmd_rejects.c
 cli_tern_LDADD = track/libtrack.a $(TERN_LIBS) $(MHD_LIBS)
 EXTRA_DIST += cli/README.md
+TESTS += tests/integration/rejects.t
+EXTRA_DIST += tests/integration/rejects.t
 
 # tern test: the Lua host runs the scripts' *_test.lua files.
 cli_tern_SOURCES += cli/cmd_test.c

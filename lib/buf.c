@@ -6,6 +6,7 @@
  */
 #include "buf.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,4 +101,25 @@ buf_truncate(struct buf *b, size_t len)
     if (len >= b->len) return;
     b->len = len;
     b->data[len] = '\0';
+}
+
+int
+buf_read_file(struct buf *b, const char *path, size_t max)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return -1;
+    size_t start = b->len, n;
+    char chunk[8192];
+    int e = 0;
+    while (!e && (n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+        if (b->len - start + n > max)
+            e = EFBIG;
+        else if (!buf_append(b, chunk, n))
+            e = ENOMEM;
+    if (!e && ferror(fp)) e = errno ? errno : EIO;
+    fclose(fp);
+    if (!e) return 0;
+    buf_truncate(b, start);
+    errno = e;
+    return -1;
 }

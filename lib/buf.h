@@ -40,5 +40,8 @@ void buf_reset(struct buf *b);
 void buf_free(struct buf *b);
 /* The contents as a C string, "" when empty (never NULL). */
 const char *buf_str(const struct buf *b);
+/* Append the whole file at `path`, at most `max` bytes of it. 0, or -1 with errno: the open
+ * or read error, EFBIG for a file larger than `max`, ENOMEM. */
+int buf_read_file(struct buf *b, const char *path, size_t max);
 
 #endif

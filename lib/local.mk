@@ -21,6 +21,11 @@ EXTRA_DIST += lib/README.md
 # What a program linking lib/ needs.
 TERN_LIBS = lib/libtern.a $(PQ_LIBS) $(JANSSON_LIBS) $(INIH_LIBS) $(OPENSSL_LIBS) $(GMIME_LIBS) -lpthread
 
+check_PROGRAMS += tests/unit/buf_test
+tests_unit_buf_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_buf_test_LDADD = $(TERN_LIBS)
+TESTS += tests/unit/buf_test
+
 check_PROGRAMS += tests/unit/uuid_test
 tests_unit_uuid_test_CPPFLAGS = $(UNIT_CPPFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_uuid_test_LDADD = $(TERN_LIBS)

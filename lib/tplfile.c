@@ -254,24 +254,15 @@ tplfile_parse(const char *name, const char *src, size_t len, char *err, size_t e
 struct tplfile *
 tplfile_load(const char *path, char *err, size_t errlen)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    struct buf src = BUF_INIT;
+    if (buf_read_file(&src, path, TPL_DEFAULT_MAX_SOURCE) < 0) {
+        if (errno == EFBIG)
+            snprintf(err, errlen, "%s: larger than %u bytes", path, TPL_DEFAULT_MAX_SOURCE);
+        else
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return NULL;
     }
-    struct buf src = BUF_INIT;
-    char chunk[65536];
-    size_t n;
-    bool ok = true;
-    while (ok && (n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-        ok = src.len + n <= TPL_DEFAULT_MAX_SOURCE && buf_append(&src, chunk, n);
-    if (ferror(fp))
-        snprintf(err, errlen, "%s: read error", path);
-    else if (!ok)
-        snprintf(err, errlen, "%s: larger than %u bytes", path, TPL_DEFAULT_MAX_SOURCE);
-    bool bad = ferror(fp) || !ok;
-    fclose(fp);
-    struct tplfile *f = bad ? NULL : tplfile_parse(path, buf_str(&src), src.len, err, errlen);
+    struct tplfile *f = tplfile_parse(path, buf_str(&src), src.len, err, errlen);
     buf_free(&src);
     return f;
 }

@@ -47,26 +47,12 @@ builtin_source(const char *name)
 static int
 read_page(const char *path, struct buf *src, struct tpl_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    if (buf_read_file(src, path, PAGE_FILE_MAX) == 0) return 1;
+    if (errno == EFBIG)
+        snprintf(err->msg, sizeof err->msg, "%.240s: larger than %d bytes", path, PAGE_FILE_MAX);
+    else
         snprintf(err->msg, sizeof err->msg, "%.240s: %.60s", path, strerror(errno));
-        return -1;
-    }
-    char chunk[8192];
-    size_t n;
-    int rc = 1;
-    while (rc == 1 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (src->len + n > PAGE_FILE_MAX || !buf_append(src, chunk, n)) {
-            snprintf(err->msg, sizeof err->msg, "%.240s: larger than %d bytes", path,
-                     PAGE_FILE_MAX);
-            rc = -1;
-        }
-    if (rc == 1 && ferror(f)) {
-        snprintf(err->msg, sizeof err->msg, "%.240s: read error", path);
-        rc = -1;
-    }
-    fclose(f);
-    return rc;
+    return -1;
 }
 
 /* The file page `name` comes from for set `s`: 1 with `path`, 0 built in or none. */

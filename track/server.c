@@ -514,29 +514,14 @@ server_free(struct tr_server *s)
 static char *
 read_pem(const char *path, const char *key, char *err, size_t errlen)
 {
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        snprintf(err, errlen, "track.%s %s: cannot read: %s", key, path, strerror(errno));
-        return NULL;
-    }
     struct buf b = BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    const char *why = NULL;
-    while (!why && (n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-        if (b.len + n > (1u << 20)) /* a chain is a few KiB */
-            why = "larger than 1 MiB";
-        else if (!buf_append(&b, chunk, n))
-            why = "out of memory";
-    if (!why && ferror(fp)) why = strerror(errno);
-    if (!why && b.len == 0) why = "the file is empty";
-    fclose(fp);
-    if (why) {
-        snprintf(err, errlen, "track.%s %s: cannot read: %s", key, path, why);
-        buf_free(&b);
-        return NULL;
-    }
-    return b.data; /* NUL-terminated */
+    const char *why = buf_read_file(&b, path, 1u << 20) < 0 /* a chain is a few KiB */
+                          ? (errno == EFBIG ? "larger than 1 MiB" : strerror(errno))
+                          : b.len == 0 ? "the file is empty" : NULL;
+    if (!why) return b.data; /* NUL-terminated */
+    snprintf(err, errlen, "track.%s %s: cannot read: %s", key, path, why);
+    buf_free(&b);
+    return NULL;
 }
 
 static struct MHD_Daemon *

@@ -176,14 +176,20 @@ struct reject {
 };
 
 struct rejects {
-    struct reject *v; /* room for every record of the batch: each is set aside at most once */
-    size_t n;
+    struct reject *v; /* made at the first one, room for every record of the batch (each is set
+                         aside at most once): a batch with none, nearly all, costs nothing */
+    size_t n, cap;
+    bool oom; /* one could not be noted: the batch must not commit without it */
 };
 
 static void
 set_aside(struct rejects *rj, const struct spool_rec *rec, const char *kind, const char *prefix,
           const char *why)
 {
+    if (!rj->v && !(rj->v = calloc(rj->cap, sizeof *rj->v))) {
+        rj->oom = true;
+        return;
+    }
     struct reject *r = &rj->v[rj->n++];
     r->rec = rec;
     r->kind = kind;
@@ -405,6 +411,10 @@ apply_each(PGconn *conn, const struct row *rows, size_t n, struct rejects *rj, c
 static enum outcome
 keep_rejects(PGconn *conn, const struct rejects *rj, char *err, size_t errlen)
 {
+    if (rj->oom) {
+        snprintf(err, errlen, "out of memory");
+        return RETRY;
+    }
     for (size_t i = 0; i < rj->n; i++) {
         const struct reject *r = &rj->v[i];
         const char *p[] = {r->kind, r->why, r->rec->data ? r->rec->data : ""};
@@ -459,9 +469,8 @@ rec_apply(PGconn *conn, const struct spool_rec *recs, size_t n, size_t *skipped,
     struct buf copy = BUF_INIT;
     bool *copied = split_copy(recs, n, &copy);
     struct row *rows = copied ? calloc(n, sizeof *rows) : NULL;
-    struct rejects rj = {rows ? calloc(n, sizeof *rj.v) : NULL, 0};
-    if (!rj.v) {
-        free(rows);
+    struct rejects rj = {.cap = n};
+    if (!rows) {
         free(copied);
         buf_free(&copy);
         snprintf(err, errlen, "out of memory");

@@ -12,11 +12,11 @@
  * idempotent, so a replay interrupted between applying and deleting
  * changes nothing the next time.
  */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "db.h"
 #include "record.h"
@@ -90,22 +90,23 @@ replay_one(PGconn *conn, PGresult *res, int i, char *err, size_t errlen)
 static int
 replay(PGconn *conn, int nids, char **ids)
 {
-    char err[1024], array[4096] = "{";
+    char err[1024];
+    struct buf array = BUF_INIT; /* the ids as a bigint[] literal */
     for (int i = 0; i < nids; i++) {
-        size_t len = strlen(array);
-        if (strspn(ids[i], "0123456789") != strlen(ids[i]) || !*ids[i] ||
-            len + strlen(ids[i]) + 2 >= sizeof array) {
+        if (!*ids[i] || strspn(ids[i], "0123456789") != strlen(ids[i])) {
             cli_error("rejects", "\"%s\" is not the id of a set-aside record", ids[i]);
+            buf_free(&array);
             return EXIT_USAGE;
         }
-        snprintf(array + len, sizeof array - len, "%s%s", i ? "," : "", ids[i]);
+        buf_printf(&array, "%c%s", i ? ',' : '{', ids[i]);
     }
-    strcat(array, "}");
-    const char *p[] = {nids ? array : NULL};
+    if (nids) buf_putc(&array, '}');
+    const char *p[] = {nids ? buf_str(&array) : NULL};
     PGresult *res = query(conn,
                           "SELECT id::text, record FROM tern.record_rejects"
                           " WHERE $1::bigint[] IS NULL OR id = ANY ($1::bigint[]) ORDER BY id",
                           1, p, err, sizeof err);
+    buf_free(&array);
     if (!res) {
         cli_error("rejects", "%s", err);
         return EXIT_FAIL;

@@ -115,14 +115,19 @@ const struct cli_command cli_commands[] = {
      "prints the new key once: only a hash of it is stored. A key writes events\n"
      "for the contacts of its tenant (default: default). Running trackers see new\n"
      "and revoked keys within five seconds.\n"},
-    {"rejects", cmd_rejects, "list or replay the spooled records the drains set aside",
+    {"rejects", cmd_rejects, "list, show, replay or drop the spooled records the drains set aside",
      "rejects list\n"
-     "       tern rejects replay [ID...]\n\n"
+     "       tern rejects show ID\n"
+     "       tern rejects replay [ID...]\n"
+     "       tern rejects drop ID... | --all\n\n"
      "A daemon's drain keeps each spooled record PostgreSQL refused, or could not\n"
      "read, in tern.record_rejects with the reason (see doc/spool.md). `list` shows\n"
-     "them. `replay` applies them again one by one, as the drain would (all of them\n"
-     "without IDs): a record that applies is deleted, one refused again is kept.\n"
-     "Exit status: 0 every record given applied, 1 some were refused again.\n"},
+     "them, `show` prints one whole as it was spooled. `replay` applies them again\n"
+     "one by one, as the drain would (all of them without IDs): a record that\n"
+     "applies is deleted, one refused again is kept. `drop` deletes records that\n"
+     "will never apply; [engine] rejects_keep has the engine delete old ones.\n"
+     "Exit status: 0 every record given applied (was shown, was deleted), 1 some\n"
+     "were refused again or are not there.\n"},
     {"test", cmd_test, "run the *_test.lua files of a scripts tree",
      "test [DIR] [--templates DIR] [--timeout MS] [-v]\n\n"
      "Load the scripts under DIR (default: the current directory) as the engine\n"

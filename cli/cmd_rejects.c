@@ -2,7 +2,9 @@
  * cmd_rejects.c - `tern rejects`: the spooled records the drains set aside
  *
  *     tern rejects list              id, time, kind, reason, the record's start
+ *     tern rejects show ID           one record whole, as it was spooled
  *     tern rejects replay [ID...]    apply them again (all without IDs)
+ *     tern rejects drop ID...|--all  delete them, for good
  *
  * A daemon's drain keeps a record PostgreSQL refused, or could not read, in
  * tern.record_rejects (lib/record.h). Once the cause is gone (a newer tern
@@ -10,7 +12,9 @@
  * replay applies each one as the drain would, alone: one that applies is
  * deleted, one refused again stays with its reason. Records are
  * idempotent, so a replay interrupted between applying and deleting
- * changes nothing the next time.
+ * changes nothing the next time. One that will never apply (a test record,
+ * a kind no tern will know) is dropped by hand, or by the engine once it is
+ * older than [engine] rejects_keep (engine/en_pg_prune.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,31 +91,63 @@ replay_one(PGconn *conn, PGresult *res, int i, char *err, size_t errlen)
     return ok ? 1 : -1;
 }
 
-static int
-replay(PGconn *conn, int nids, char **ids)
+/* The ids given as a bigint[] literal in `array`; false (said why) when one is not an id. */
+static bool
+id_array(int nids, char **ids, struct buf *array)
 {
-    char err[1024];
-    struct buf array = BUF_INIT; /* the ids as a bigint[] literal */
     for (int i = 0; i < nids; i++) {
         if (!*ids[i] || strspn(ids[i], "0123456789") != strlen(ids[i])) {
             cli_error("rejects", "\"%s\" is not the id of a set-aside record", ids[i]);
-            buf_free(&array);
-            return EXIT_USAGE;
+            return false;
         }
-        buf_printf(&array, "%c%s", i ? ',' : '{', ids[i]);
+        buf_printf(array, "%c%s", i ? ',' : '{', ids[i]);
     }
-    if (nids) buf_putc(&array, '}');
+    if (nids) buf_putc(array, '}');
+    return true;
+}
+
+/*
+ * Run `sql`, whose $1 is a bigint[] of the `nids` ids (NULL with none: every record), and
+ * return its rows; NULL with the error said and *rc set (EXIT_USAGE for a bad id).
+ */
+static PGresult *
+by_ids(PGconn *conn, const char *sql, int nids, char **ids, int *rc)
+{
+    struct buf array = BUF_INIT;
+    if (!id_array(nids, ids, &array)) {
+        buf_free(&array);
+        *rc = EXIT_USAGE;
+        return NULL;
+    }
+    char err[1024];
     const char *p[] = {nids ? buf_str(&array) : NULL};
-    PGresult *res = query(conn,
-                          "SELECT id::text, record FROM tern.record_rejects"
-                          " WHERE $1::bigint[] IS NULL OR id = ANY ($1::bigint[]) ORDER BY id",
-                          1, p, err, sizeof err);
+    PGresult *res = query(conn, sql, 1, p, err, sizeof err);
     buf_free(&array);
     if (!res) {
         cli_error("rejects", "%s", err);
-        return EXIT_FAIL;
+        *rc = EXIT_FAIL;
     }
-    int applied = 0, kept = 0, rc = EXIT_OK, found = PQntuples(res);
+    return res;
+}
+
+static void
+say_missing(int nids, int found)
+{
+    if (found < nids)
+        cli_error("rejects", "%d of the ids given are not set-aside records", nids - found);
+}
+
+static int
+replay(PGconn *conn, int nids, char **ids)
+{
+    int rc = EXIT_OK;
+    PGresult *res = by_ids(conn,
+                           "SELECT id::text, record FROM tern.record_rejects"
+                           " WHERE $1::bigint[] IS NULL OR id = ANY ($1::bigint[]) ORDER BY id",
+                           nids, ids, &rc);
+    if (!res) return rc;
+    char err[1024];
+    int applied = 0, kept = 0, found = PQntuples(res);
     for (int i = 0; i < found && rc == EXIT_OK; i++) {
         int r = replay_one(conn, res, i, err, sizeof err);
         if (r < 0) {
@@ -121,18 +157,59 @@ replay(PGconn *conn, int nids, char **ids)
         applied += r == 1, kept += r == 0;
     }
     PQclear(res);
-    if (found < nids)
-        cli_error("rejects", "%d of the ids given are not set-aside records", nids - found);
+    say_missing(nids, found);
     printf("%d applied, %d refused again and kept\n", applied, kept);
     return rc == EXIT_OK && (kept || found < nids) ? EXIT_FAIL : rc;
+}
+
+/* The whole record, byte for byte as the daemon spooled it, and a newline. */
+static int
+show(PGconn *conn, char *id)
+{
+    int rc = EXIT_OK;
+    PGresult *res = by_ids(
+        conn, "SELECT record FROM tern.record_rejects WHERE id = ANY ($1::bigint[])", 1, &id, &rc);
+    if (!res) return rc;
+    int found = PQntuples(res);
+    if (found) {
+        fwrite(PQgetvalue(res, 0, 0), 1, (size_t)PQgetlength(res, 0, 0), stdout);
+        putchar('\n');
+    }
+    PQclear(res);
+    say_missing(1, found);
+    return found ? EXIT_OK : EXIT_FAIL;
+}
+
+/* Delete the given records, or all of them with --all (never by default: they are data). */
+static int
+drop(PGconn *conn, int nids, char **ids)
+{
+    if (nids == 0) {
+        cli_error("rejects", "drop needs the ids of the records to delete, or --all");
+        return EXIT_USAGE;
+    }
+    bool all = nids == 1 && strcmp(ids[0], "--all") == 0;
+    int rc = EXIT_OK;
+    PGresult *res = by_ids(conn,
+                           "DELETE FROM tern.record_rejects"
+                           " WHERE $1::bigint[] IS NULL OR id = ANY ($1::bigint[]) RETURNING id",
+                           all ? 0 : nids, ids, &rc);
+    if (!res) return rc;
+    int found = PQntuples(res);
+    PQclear(res);
+    if (!all) say_missing(nids, found);
+    printf("%d deleted\n", found);
+    return all || found == nids ? EXIT_OK : EXIT_FAIL;
 }
 
 int
 cmd_rejects(struct cli *cli, int argc, char **argv)
 {
-    bool is_list = argc == 2 && strcmp(argv[1], "list") == 0;
-    bool is_replay = argc >= 2 && strcmp(argv[1], "replay") == 0;
-    if (!is_list && !is_replay) {
+    const char *verb = argc >= 2 ? argv[1] : "";
+    bool is_list = argc == 2 && strcmp(verb, "list") == 0;
+    bool is_show = argc == 3 && strcmp(verb, "show") == 0;
+    bool is_replay = strcmp(verb, "replay") == 0, is_drop = strcmp(verb, "drop") == 0;
+    if (!is_list && !is_show && !is_replay && !is_drop) {
         cli_usage(cli_command("rejects"), true);
         return EXIT_USAGE;
     }
@@ -141,7 +218,10 @@ cmd_rejects(struct cli *cli, int argc, char **argv)
     PGconn *conn = cli_connect(cfg, "tern rejects");
     config_unref(cfg);
     if (!conn) return EXIT_FAIL;
-    int rc = is_list ? list(conn) : replay(conn, argc - 2, argv + 2);
+    int rc = is_list   ? list(conn)
+             : is_show ? show(conn, argv[2])
+             : is_drop ? drop(conn, argc - 2, argv + 2)
+                       : replay(conn, argc - 2, argv + 2);
     PQfinish(conn);
     return rc;
 }

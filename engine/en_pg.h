@@ -60,8 +60,9 @@ int en_pg_intake(const struct en_pg_run *r, char *err, size_t errlen);
 int en_pg_shard_request(PGconn *conn, int shards, char *err, size_t errlen);
 int en_pg_run_due(const struct en_pg_run *r, char *err, size_t errlen);
 
-/* What en_pg_prune deletes: events API idempotency keys, or unplaced events API items. */
-enum en_prune { EN_PRUNE_IDEMPOTENCY, EN_PRUNE_REJECTS };
+/* What en_pg_prune deletes: events API idempotency keys, unplaced events API items, or the
+ * spooled records the drains set aside. */
+enum en_prune { EN_PRUNE_IDEMPOTENCY, EN_PRUNE_REJECTS, EN_PRUNE_RECORD_REJECTS };
 
 /* Delete the rows of `what` older than `keep_ms` (en_pg_prune.c), each batch in a
  * transaction of its own: the rows deleted, or -1. */

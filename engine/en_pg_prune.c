@@ -5,10 +5,11 @@
  * client's retry of an item is not written twice; a key only matters while
  * a client may still retry, so keys older than [engine] idempotency_keep
  * go. event_rejects (sql 0010) keeps the accepted events API items the
- * drain could not place, for someone to fix and replay; it is pruned only
- * when [engine] rejects_keep asks for it. Each table is deleted from in
- * batches of their own transactions, at most a bounded number of batches
- * per call so a round is never held up for long.
+ * drain could not place, for someone to fix and replay, and record_rejects
+ * (sql 0021) the spooled records PostgreSQL refused (`tern rejects`); both
+ * are pruned only when [engine] rejects_keep asks for it. Each table is
+ * deleted from in batches of their own transactions, at most a bounded
+ * number of batches per call so a round is never held up for long.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +23,9 @@
 static const struct {
     const char *table, *column;
 } prunable[] = {
-    [EN_PRUNE_IDEMPOTENCY] = {"event_idempotency", "created_at"}, /* a BRIN index finds them */
-    [EN_PRUNE_REJECTS] = {"event_rejects", "rejected_at"},        /* a small table: a scan */
+    [EN_PRUNE_IDEMPOTENCY] = {"event_idempotency", "created_at"},  /* a BRIN index finds them */
+    [EN_PRUNE_REJECTS] = {"event_rejects", "rejected_at"},         /* a small table: a scan */
+    [EN_PRUNE_RECORD_REJECTS] = {"record_rejects", "rejected_at"}, /* smaller still */
 };
 
 int

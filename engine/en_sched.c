@@ -120,6 +120,8 @@ prune(struct en_sched *s)
     prune_one(s, EN_PRUNE_IDEMPOTENCY, s->idempotency_keep_ms, "idempotency keys",
               "idempotency_keep");
     prune_one(s, EN_PRUNE_REJECTS, s->rejects_keep_ms, "unplaced events API items", "rejects_keep");
+    prune_one(s, EN_PRUNE_RECORD_REJECTS, s->rejects_keep_ms, "set-aside spooled records",
+              "rejects_keep");
 }
 
 int

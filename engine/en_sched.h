@@ -40,7 +40,7 @@ struct en_sched {
     en_sched_sender send; /* NULL: no sender in this process */
     void *send_ctx;
     int64_t idempotency_keep_ms; /* prune older idempotency keys hourly; 0: never */
-    int64_t rejects_keep_ms;     /* prune older unplaced events API items hourly; 0: never */
+    int64_t rejects_keep_ms;     /* prune older unplaced items and set-aside records; 0: never */
     PGconn *conn;                /* owned; opened on demand */
     int64_t pruned_at;           /* when rows were last pruned (Unix seconds) */
 };

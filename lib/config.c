@@ -183,7 +183,8 @@ static const struct cfg_key keys[] = {
      " the engine deletes older keys (0s: never)",
      NULL},
     {"engine", "rejects_keep", T_DURATION, OFF(engine.rejects_keep_ms), "0s", 0, 0, 0,
-     "how long an events API item the drain could not place stays in tern.event_rejects;"
+     "how long an events API item the drain could not place stays in tern.event_rejects,"
+     " and a spooled record PostgreSQL refused in tern.record_rejects;"
      " the engine deletes older ones (0s: kept until you delete them)",
      NULL},
     {"lua", "memory", T_SIZE, OFF(lua.memory), "64MB", 0, 1L << 20, 4L << 30,

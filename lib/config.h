@@ -86,7 +86,7 @@ struct config {
         int send_connections;        /* submissions in flight per sender */
         int64_t send_pass_ms;        /* a sender's pass starts submissions this long */
         int64_t idempotency_keep_ms; /* events API idempotency keys older than this go; 0: kept */
-        int64_t rejects_keep_ms;     /* unplaced events API items older than this go; 0: kept */
+        int64_t rejects_keep_ms;     /* unplaced items, set-aside records older go; 0: kept */
     } engine;
     struct {
         int64_t memory; /* bytes per state */

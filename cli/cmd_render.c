@@ -10,7 +10,6 @@
  * DIR/name.mustache, DIR being --partials or the template's directory, and
  * with --tenant T first to DIR/T/name or DIR/T/name.mustache (tplpath.h).
  */
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -107,17 +106,7 @@ load_partial(void *ctx, const char *name, struct buf *src, struct tpl_error *err
     const struct partial_dir *pd = ctx;
     char path[PATH_MAX];
     if (tplpath_find(pd->dir, pd->tenant, name, TPLPATH_PARTIAL, path, sizeof path) != 1) return 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err->msg, sizeof err->msg, "partial \"%.100s\": %s", name, strerror(errno));
-        return -1;
-    }
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(src, chunk, n);
-    fclose(f);
-    return 1;
+    return tplpath_read(path, path, TPL_DEFAULT_MAX_SOURCE, src, err);
 }
 
 static char *

@@ -146,19 +146,12 @@ read_test(const char *dir, const char *rel, struct buf *text, char *err, size_t 
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, rel);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    if (buf_read_file(text, path, TEST_FILE_MAX) == 0) return 0;
+    if (errno == EFBIG)
+        snprintf(err, errlen, "%s: larger than %u bytes", rel, TEST_FILE_MAX);
+    else
         snprintf(err, errlen, "%s: %s", rel, strerror(errno));
-        return -1;
-    }
-    char chunk[16384];
-    size_t n;
-    bool ok = true;
-    while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        ok = text->len + n <= TEST_FILE_MAX && buf_append(text, chunk, n);
-    fclose(f);
-    if (!ok) snprintf(err, errlen, "%s: over %u bytes, or out of memory", rel, TEST_FILE_MAX);
-    return ok ? 0 : -1;
+    return -1;
 }
 
 /*

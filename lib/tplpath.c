@@ -3,6 +3,7 @@
  */
 #include "tplpath.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -51,4 +52,16 @@ tplpath_find(const char *dir, const char *tenant, const char *name, enum tplpath
         if (rc != 0) return rc;
     }
     return try_suffixes(dir, NULL, name, kind, path, pathlen);
+}
+
+int
+tplpath_read(const char *path, const char *shown, size_t max, struct buf *src,
+             struct tpl_error *err)
+{
+    if (buf_read_file(src, path, max) == 0) return 1;
+    if (errno == EFBIG)
+        snprintf(err->msg, sizeof err->msg, "%.240s: larger than %zu bytes", shown, max);
+    else
+        snprintf(err->msg, sizeof err->msg, "%.240s: %.60s", shown, strerror(errno));
+    return -1;
 }

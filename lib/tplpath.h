@@ -14,13 +14,16 @@
  * ".", and holds no ".." or "//": nothing outside DIR is ever read. Only
  * regular files count.
  *
- * Depends on: libc (stat).
+ * Depends on: libc (stat), buf.h (reading a file), tpl.h (its error type).
  */
 #ifndef TERN_TPLPATH_H
 #define TERN_TPLPATH_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "buf.h"
+#include "tpl.h"
 
 enum tplpath_kind {
     TPLPATH_TEMPLATE, /* NAME.tpl, NAME */
@@ -37,5 +40,13 @@ bool tplpath_name_ok(const char *name);
  */
 int tplpath_find(const char *dir, const char *tenant, const char *name, enum tplpath_kind kind,
                  char *path, size_t pathlen);
+
+/*
+ * Append the file at `path`, at most `max` bytes, to `src`, answering as a
+ * tpl_load_fn does: 1 read, -1 with `err` naming `shown` and why (larger
+ * than `max`, unreadable, gone since it was found).
+ */
+int tplpath_read(const char *path, const char *shown, size_t max, struct buf *src,
+                 struct tpl_error *err);
 
 #endif

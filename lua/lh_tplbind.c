@@ -34,15 +34,11 @@
  * Uses the public Lua API, lib/tpl and lib/tplfile; lh_int.h for the
  * generation's services.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <lauxlib.h>
 
@@ -63,26 +59,6 @@ static char K_PARTIALS;
  * ---------------------------------------------------------------
  */
 
-/* Read a template's source into `src`: 1 read, 0 no such file, -1 with err->msg. */
-static int
-read_source(const char *path, const char *name, struct buf *src, struct tpl_error *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT) return 0;
-        snprintf(err->msg, sizeof err->msg, "%.100s: %s", name, strerror(errno));
-        return -1;
-    }
-    char chunk[16384];
-    ssize_t n;
-    while ((n = read(fd, chunk, sizeof chunk)) > 0 && src->len <= TPL_DEFAULT_MAX_SOURCE)
-        if (!buf_append(src, chunk, (size_t)n)) n = -1, errno = ENOMEM;
-    int e = errno;
-    close(fd);
-    if (n < 0) snprintf(err->msg, sizeof err->msg, "%.100s: %s", name, strerror(e));
-    return n < 0 ? -1 : 1; /* an oversized source fails to compile, with its size */
-}
-
 /* Where one tenant's partials are looked up; owned by its set's box. */
 struct partial_dir {
     char *dir, *tenant; /* tenant NULL: the shared partials only */
@@ -95,7 +71,7 @@ load_partial(void *ctx, const char *name, struct buf *src, struct tpl_error *err
     const struct partial_dir *pd = ctx;
     char path[PATH_MAX];
     if (tplpath_find(pd->dir, pd->tenant, name, TPLPATH_PARTIAL, path, sizeof path) != 1) return 0;
-    return read_source(path, name, src, err);
+    return tplpath_read(path, name, TPL_DEFAULT_MAX_SOURCE, src, err);
 }
 
 /*
@@ -185,10 +161,10 @@ parse_file(const char *path, const char *file, char *err, size_t errlen)
     struct buf src = BUF_INIT;
     struct tpl_error terr = {0};
     struct tplfile *f = NULL;
-    if (read_source(path, file, &src, &terr) == 1)
+    if (tplpath_read(path, file, TPL_DEFAULT_MAX_SOURCE, &src, &terr) == 1)
         f = tplfile_parse(file, buf_str(&src), src.len, err, errlen);
     else
-        snprintf(err, errlen, "%s", terr.msg[0] ? terr.msg : "cannot read the file");
+        snprintf(err, errlen, "%s", terr.msg);
     buf_free(&src);
     return f;
 }

@@ -10,7 +10,6 @@
 #include "pages.h"
 
 #include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,18 +42,6 @@ builtin_source(const char *name)
     return NULL;
 }
 
-/* Read `path` into `src`: 1 read, -1 error. */
-static int
-read_page(const char *path, struct buf *src, struct tpl_error *err)
-{
-    if (buf_read_file(src, path, PAGE_FILE_MAX) == 0) return 1;
-    if (errno == EFBIG)
-        snprintf(err->msg, sizeof err->msg, "%.240s: larger than %d bytes", path, PAGE_FILE_MAX);
-    else
-        snprintf(err->msg, sizeof err->msg, "%.240s: %.60s", path, strerror(errno));
-    return -1;
-}
-
 /* The file page `name` comes from for set `s`: 1 with `path`, 0 built in or none. */
 static int
 page_file(const struct page_set *s, const char *name, char *path, size_t len)
@@ -68,7 +55,8 @@ load_page(void *ctx, const char *name, struct buf *src, struct tpl_error *err)
 {
     const struct page_set *s = ctx;
     char path[4096];
-    if (page_file(s, name, path, sizeof path)) return read_page(path, src, err);
+    if (page_file(s, name, path, sizeof path))
+        return tplpath_read(path, path, PAGE_FILE_MAX, src, err);
     const char *builtin = builtin_source(name);
     if (!builtin) return 0;
     return buf_puts(src, builtin) ? 1 : -1;

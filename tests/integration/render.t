@@ -47,6 +47,12 @@ is "$out" '<p>A&amp;B</p> [S NL]' "--tenant NAME resolves DIR/NAME/ partials fir
 run_tern render "$dir/order.tpl" --data "$data" --partials "$dir/parts" --tenant de
 is "$out" '<p>A&amp;B</p> [S]' "a tenant without its own partial gets the shared one"
 
+mkdir "$dir/huge"
+head -c 4194305 /dev/zero | tr '\0' a >"$dir/huge/footer"
+run_tern render "$dir/order.tpl" --data "$data" --partials "$dir/huge"
+is "$status" 1 "a partial over 4 MiB fails the render"
+like "$err" "huge/footer: larger than 4194304 bytes" "and the error names the file and the cap"
+
 printf '%s' "$data" >"$dir/data.json"
 run_tern render "$dir/order.tpl" --data "@$dir/data.json" --part text
 is "$out" 'Hi A&B' "--data @FILE reads the view from a file"

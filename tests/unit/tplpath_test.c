@@ -1,6 +1,6 @@
 /*
  * tplpath_test.c - the templates directory lookup: tenant overrides first,
- * suffix order per kind, nothing outside the directory
+ * suffix order per kind, nothing outside the directory; reading a file found
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +29,47 @@ find(const char *tenant, const char *name, enum tplpath_kind kind)
     static char path[4400];
     if (tplpath_find(dir, tenant, name, kind, path, sizeof path) != 1) return "-";
     return path + strlen(dir) + 1;
+}
+
+/* Write `text` to dir/rel. */
+static void
+write_file(const char *rel, const char *text)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* tplpath_read of dir/rel with at most `max` bytes: its answer, the text and the error. */
+static int
+read_rel(const char *rel, size_t max, struct buf *src, struct tpl_error *err)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    buf_truncate(src, 0);
+    memset(err, 0, sizeof *err);
+    return tplpath_read(path, rel, max, src, err);
+}
+
+static void
+reading(void)
+{
+    struct buf src = BUF_INIT;
+    struct tpl_error err;
+    write_file("footer.mustache", "<p>{{name}}</p>");
+    is_int(read_rel("footer.mustache", 64, &src, &err), 1, "a file found is read");
+    is_str(buf_str(&src), "<p>{{name}}</p>", "whole");
+    is_int(read_rel("footer.mustache", 15, &src, &err), 1, "a file of exactly the cap is read");
+    is_int(read_rel("footer.mustache", 14, &src, &err), -1, "a file over the cap is refused");
+    is_str(err.msg, "footer.mustache: larger than 14 bytes", "the error names it and the cap");
+    is_int((int)src.len, 0, "and nothing of it is kept");
+    is_int(read_rel("gone.mustache", 64, &src, &err), -1, "a file gone since it was found fails");
+    is_str(err.msg, "gone.mustache: No such file or directory", "and says why");
+    buf_free(&src);
 }
 
 static void
@@ -89,6 +130,7 @@ main(void)
     char small[8];
     is_int(tplpath_find(dir, NULL, "welcome", TPLPATH_TEMPLATE, small, sizeof small), -1,
            "a path that does not fit is an error, not a truncated lookup");
+    reading();
     teardown();
     return tap_done();
 }

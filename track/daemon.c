@@ -209,18 +209,22 @@ reload(struct daemon *d)
     char err[512];
     struct config *cfg = config_load(d->path, &errors);
     struct tr_gen *g = cfg ? tr_gen_new(cfg, &d->shared, err, sizeof err) : NULL;
-    if (!g) {
+    /* A certificate it cannot use refuses the whole reload: all of it applies, or none. */
+    int tls = g ? tr_server_reload_tls(d->server, cfg->track.tls_cert, cfg->track.tls_key, err,
+                                       sizeof err)
+                : -1;
+    if (tls < 0) {
         log_error("-", "reload refused, keeping the running configuration: %s",
                   cfg ? err : buf_str(&errors));
     } else {
         log_set_level((enum log_level)cfg->log.level);
-        if (tr_server_tls_changed(d->server, cfg->track.tls_cert, cfg->track.tls_key))
-            log_warn("-", "the TLS certificate or key changed: tern track sets up TLS at start"
-                          " only, so it serves the old one until restarted");
+        if (tls)
+            log_info("-", "serving the new %s to new connections; open ones finish on the old",
+                     cfg->track.tls_cert ? "certificate" : "plain HTTP listener");
         tr_server_publish(d->server, g);
-        tr_gen_unref(g);
         log_info("-", "reloaded %s", d->path);
     }
+    tr_gen_unref(g);
     config_unref(cfg);
     buf_free(&errors);
 }
@@ -240,8 +244,11 @@ static void
 serve_until_stopped(struct daemon *d, const sigset_t *set)
 {
     for (;;) {
-        int sig;
-        if (sigwait(set, &sig) != 0) continue;
+        /* Every second while a reload's old daemon finishes its connections, else no tick. */
+        struct timespec tick = {1, 0};
+        int retiring = tr_server_retire(d->server);
+        int sig = retiring ? sigtimedwait(set, NULL, &tick) : sigwaitinfo(set, NULL);
+        if (sig < 0) continue; /* the tick, or EINTR */
         if (sig != SIGHUP) {
             log_info("-", "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
             return;

@@ -19,8 +19,16 @@
  * Depends on: libmicrohttpd, lib/spool, lib/spool_drain, lib/log,
  * track/{route,exchange,endpoints,gen,listen,metrics}.
  *
+ * A certificate changed on reload starts a second daemon on the same
+ * listening socket (each daemon has its own descriptor of it, since
+ * libmicrohttpd closes the one it was given when it fails to start);
+ * the old one is quiesced, closes its connections after their next
+ * answer, and is stopped once it has none.
+ *
  * THREADS
- *     tr_server_publish() may be called from any thread (the reloader).
+ *     tr_server_publish() may be called from any thread (the reloader);
+ *     tr_server_reload_tls(), tr_server_retire() and tr_server_stop()
+ *     from one thread.
  *
  * DIAGNOSTICS
  *     tr_server_start() fails with "listen ...: reason", "track.tls_cert
@@ -61,9 +69,19 @@ const char *tr_server_address(const struct tr_server *s);
 /* Serve new requests with `g` (a reference is taken); requests in flight keep theirs. */
 void tr_server_publish(struct tr_server *s, struct tr_gen *g);
 
-/* Whether the PEM files at `cert` and `key` (either may be NULL: no TLS) say something else
- * than what the server serves: TLS is set up at start only, so a reload tells the operator. */
-bool tr_server_tls_changed(const struct tr_server *s, const char *cert, const char *key);
+/*
+ * Serve the PEM files `cert` and `key` (both NULL: plain HTTP) from now on, if they say
+ * something else than what is served: a new daemon starts on the listening socket and the
+ * old one stops accepting; it answers the requests of its open connections, closing each
+ * after its answer, until tr_server_retire finds it without connections. 1 swapped, 0 the
+ * same, -1 with err (as tr_server_start's) and the old certificate still served. Call it
+ * and tr_server_retire from one thread, the one that stops the server.
+ */
+int tr_server_reload_tls(struct tr_server *s, const char *cert, const char *key, char *err,
+                         size_t errlen);
+
+/* Stop the retired daemons that have no connection left; the number still retiring. */
+int tr_server_retire(struct tr_server *s);
 
 /*
  * Stop accepting, let suspended requests finish (up to `grace_ms`), stop:

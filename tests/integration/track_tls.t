@@ -35,21 +35,71 @@ is "$(curl -s -o /dev/null -w '%{http_code}' --tlsv1.1 --tls-max 1.1 "$TRACK_URL
 is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$TRACK_PORT/healthz")" 000 \
     "plain HTTP on the TLS port gets no answer"
 
-# A renewal in place and SIGHUP: the tracker says it still serves the old certificate.
+# SIGHUP after a renewal in place: new connections get the new certificate at once, a
+# connection already open finishes on the old one and is closed after its answer.
+wait_log() { # COUNT PATTERN: until the log has COUNT lines matching PATTERN (5 s at most)
+    i=0; while [ "$(grep -c "$2" "$TRACK_LOG")" -lt "$1" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+}
 kill -HUP "$TRACK_PID"
-i=0; while [ "$(grep -c reloaded "$TRACK_LOG")" -lt 1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-unlike "$(cat "$TRACK_LOG")" "TLS certificate or key changed" "a reload with the same files says nothing of TLS"
+wait_log 1 reloaded
+unlike "$(cat "$TRACK_LOG")" "serving the new" "a reload with the same files changes nothing of TLS"
 cp "$pem/cert.pem" "$pem/old.pem"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
     -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-    -keyout "$pem/key.pem" -out "$pem/cert.pem" 2>/dev/null || bail_out "openssl cannot renew"
+    -keyout "$pem/new-key.pem" -out "$pem/new.pem" 2>/dev/null || bail_out "openssl cannot renew"
+kept=$(python3 - "$TRACK_PORT" "$pem" "$TRACK_PID" "$TRACK_LOG" <<'PY'
+import http.client, os, signal, ssl, sys, time
+port, pem, pid, log = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+conn = http.client.HTTPSConnection("127.0.0.1", port,
+                                   context=ssl.create_default_context(cafile=pem + "/old.pem"))
+def get():
+    conn.request("GET", "/healthz")
+    r = conn.getresponse()
+    r.read()
+    return "%d %s" % (r.status, r.getheader("Connection") or "keep-alive")
+first = get()
+os.rename(pem + "/new.pem", pem + "/cert.pem")      # a renewal in place, as certbot's
+os.rename(pem + "/new-key.pem", pem + "/key.pem")
+os.kill(pid, signal.SIGHUP)
+for _ in range(50):
+    if open(log).read().count("reloaded") >= 2: break
+    time.sleep(0.1)
+print(first, "/", get())
+PY
+)
+is "$kept" "200 keep-alive / 200 close" \
+    "a connection open before the reload is answered on it with the old certificate, then closed"
+like "$(cat "$TRACK_LOG")" "serving the new certificate to new connections" \
+    "the log says the new certificate is served"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$TRACK_URL/healthz")" 200 \
+    "a new connection gets the new certificate, with no restart"
+is "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$pem/old.pem" "$TRACK_URL/healthz")" 000 \
+    "and no longer the old one"
+wait_log 1 "previous certificate stopped"
+like "$(cat "$TRACK_LOG")" "the previous certificate stopped, [0-9]+ s after the reload" \
+    "the old daemon stops once its connections are done"
+
+# A reload whose key does not fit the certificate is refused whole; the tracker serves on.
+cp "$pem/cert.pem" "$pem/served.pem"
+sed "s|^tls_key = .*|tls_key = $pem/old.pem|" "$TERN_CONFIG" >"$TERN_CONFIG.new" &&
+    mv "$TERN_CONFIG.new" "$TERN_CONFIG"
 kill -HUP "$TRACK_PID"
-i=0; while [ "$(grep -c reloaded "$TRACK_LOG")" -lt 2 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-like "$(cat "$TRACK_LOG")" "the TLS certificate or key changed: .* until restarted" \
-    "after a renewal in place, SIGHUP says a restart is needed"
-is "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$pem/old.pem" "$TRACK_URL/healthz")" 200 \
-    "and the old certificate is still the one served"
+wait_log 1 "reload refused"
+like "$(cat "$TRACK_LOG")" "reload refused, keeping the running configuration: cannot start the HTTPS server on .*: is track.tls_key $pem/old.pem the private key" \
+    "a key that is not the certificate's refuses the reload and says what to check"
+is "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$pem/served.pem" "$TRACK_URL/healthz")" 200 \
+    "and the certificate served before is still served"
+
+# Without tls_cert and tls_key, a reload moves the port to plain HTTP the same way.
+sed -i "/^tls_cert = /d; /^tls_key = /d" "$TERN_CONFIG"
+kill -HUP "$TRACK_PID"
+wait_log 3 reloaded
+is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$TRACK_PORT/healthz")" 200 \
+    "a reload without a certificate serves plain HTTP"
+alive "$TRACK_PID"
+is $? 0 "every reload ran in the same process"
 track_stop
+printf 'tls_cert = %s/cert.pem\ntls_key = %s/key.pem\n' "$pem" "$pem" >>"$TERN_CONFIG"
 track_start || bail_out "tern track did not restart"
 is "$(curl -s -o /dev/null -w '%{http_code}' "$TRACK_URL/healthz")" 200 "a restart serves the new one"
 track_stop

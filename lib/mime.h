@@ -74,6 +74,13 @@ struct mime_edit {
 /* A message with more text leaves than this is refused whole: a bound on the work of one. */
 #define MIME_LEAVES_MAX 1000
 
+/*
+ * A message with more lines beginning with "--" (each a possible boundary) is refused before
+ * GMime parses it: GMime's objects cost about 2 KB a part, so 10 MB of tiny parts would take
+ * over 400 MB and seconds to build, whatever kind the parts are.
+ */
+#define MIME_BOUNDARY_LINES_MAX (4 * MIME_LEAVES_MAX)
+
 /* Initialize GMime once per process; mime_rewrite and mime_header_decode call it too. */
 void mime_init(void);
 

@@ -64,6 +64,20 @@ normalize(const char *headers, size_t hlen, const char *body, size_t blen, size_
     return d;
 }
 
+/* Whether more than `max` lines of the LF-normalized `d` begin with "--". */
+static bool
+too_many_dash_lines(const char *d, size_t len, unsigned max)
+{
+    unsigned n = 0;
+    for (const char *p = d, *end = d + len; p < end;) {
+        if (end - p >= 2 && p[0] == '-' && p[1] == '-' && ++n > max) return true;
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) break;
+        p = nl + 1;
+    }
+    return false;
+}
+
 int
 mime_doc_open(struct mime_doc *d, const char *headers, size_t hlen, const char *body, size_t blen,
               char *err, size_t errlen)
@@ -77,6 +91,14 @@ mime_doc_open(struct mime_doc *d, const char *headers, size_t hlen, const char *
     char *data = normalize(headers, hlen, body, blen, &len, &base);
     if (!data) {
         snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (too_many_dash_lines(data + base, len - base, MIME_BOUNDARY_LINES_MAX)) {
+        snprintf(err, errlen,
+                 "more than %d lines beginning with \"--\": a message of this many parts is"
+                 " not parsed",
+                 MIME_BOUNDARY_LINES_MAX);
+        g_free(data);
         return -1;
     }
     GByteArray *ga = g_byte_array_new_take((guint8 *)data, len);

@@ -704,20 +704,41 @@ multipart_without_boundary_but_a_long_parameter_is_left_alone(void)
     fx_done(&f);
 }
 
-/* The first `n` leaves of a multipart/mixed, each "Hi NAME", as one message. */
+/* A multipart/mixed of `n` parts of type `type`, each "Hi NAME", rewritten. */
 static int
-rewrite_leaves(unsigned n, struct mime_edit *e, char *err, size_t errlen)
+rewrite_parts(unsigned n, const char *type, struct mime_edit *e, char *err, size_t errlen)
 {
     static const char h[] = "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n";
     struct buf body = BUF_INIT;
     for (unsigned i = 0; i < n; i++)
-        buf_puts(&body, "--b\nContent-Type: text/plain\n\nHi NAME\n");
+        buf_printf(&body, "--b\nContent-Type: %s\n\nHi NAME\n", type);
     buf_puts(&body, "--b--\n");
     struct seen seen = {.to = "Ann"};
     int rc = mime_rewrite(h, sizeof h - 1, buf_str(&body), body.len, record, &seen, e, err, errlen);
     seen_free(&seen);
     buf_free(&body);
     return rc;
+}
+
+static int
+rewrite_leaves(unsigned n, struct mime_edit *e, char *err, size_t errlen)
+{
+    return rewrite_parts(n, "text/plain", e, err, errlen);
+}
+
+/* Parts of any kind cost GMime memory: too many boundary lines refuse the message unparsed. */
+static void
+more_boundary_lines_than_the_limit_refuse_the_message(void)
+{
+    struct mime_edit e;
+    char err[256];
+    unsigned most = MIME_BOUNDARY_LINES_MAX - 1; /* and the closing boundary */
+    ok(rewrite_parts(most, "application/octet-stream", &e, err, sizeof err) == 0 && !e.body_changed,
+       "a message of 3,999 attachments is parsed (nothing to rewrite in it)");
+    mime_edit_free(&e);
+    is_int(rewrite_parts(most + 1, "application/octet-stream", &e, err, sizeof err), -1,
+           "one of 4,000 attachments and its closing boundary is refused");
+    like(err, "more than 4000 lines beginning with \"--\"", "and says why");
 }
 
 static void
@@ -940,6 +961,7 @@ main(void)
     multipart_without_boundary_is_left_alone();
     multipart_without_boundary_but_a_long_parameter_is_left_alone();
     more_text_parts_than_the_limit_refuse_the_message();
+    more_boundary_lines_than_the_limit_refuse_the_message();
     garbage_never_crashes();
     duplicate_content_type_is_not_offered();
     body_before_an_odd_delimiter_is_not_offered();

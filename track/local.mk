@@ -71,11 +71,11 @@ endif
 TESTS += tests/integration/track_http.t tests/integration/track_pages.t \
 	tests/integration/track_pages_tenant.t \
 	tests/integration/track_api.t tests/integration/track_ops.t tests/integration/track_stop.t \
-	tests/integration/track_tls.t
+	tests/integration/track_tls.t tests/integration/track_valgrind.t
 EXTRA_DIST += tests/integration/track_fixture.sh tests/integration/track_http.t \
 	tests/integration/track_pages.t tests/integration/track_pages_tenant.t \
 	tests/integration/track_api.t tests/integration/track_ops.t tests/integration/track_stop.t \
-	tests/integration/track_tls.t
+	tests/integration/track_tls.t tests/integration/track_valgrind.t
 
 # No acknowledged click or events API item lost: kill -9 under load; PostgreSQL
 # stopped under load.

@@ -49,6 +49,7 @@ EXTRA_DIST += scripts/journeys/double_opt_in.lua templates/doi-confirm.tpl templ
 
 # tern engine against a private PostgreSQL (intake, claim, commit, errors).
 ENGINE_PG_TESTS = tests/integration/engine_journeys.t tests/integration/engine_postfix.t \
+	tests/integration/engine_valgrind.t \
 	tests/integration/engine_intake.t tests/integration/engine_concurrency.t \
 	tests/integration/engine_daemon.t tests/integration/engine_rules.t \
 	tests/integration/engine_send.t \

@@ -24,14 +24,14 @@ const struct cli_command cli_commands[] = {
      "  --defaults  print every known key with its default and description\n"},
     {"contacts", cmd_contacts, "import contacts (contacts import FILE.csv)",
      "contacts import [--tenant NAME] [--batch N] FILE.csv\n\n"
-     "Upsert contacts from an RFC 4180 CSV file (UTF-8, optional BOM). The header\n"
-     "row names the columns: `email` is required; `tenant` is optional; `timezone`\n"
-     "and `locale` fill those fields; `status` applies to new contacts only; every\n"
-     "other column becomes an attribute (an empty cell leaves it absent). A column\n"
-     "named `NAME:number`, `NAME:int` or `NAME:bool` stores typed values. Rows\n"
-     "are written in batches; bad rows are reported with their line number and\n"
-     "skipped, every good row is kept. When an address appears twice, the later\n"
-     "row wins and the duplicate is reported.\n\n"
+     "Upsert contacts from an RFC 4180 CSV file (UTF-8, optional BOM; - reads\n"
+     "standard input). The header row names the columns: `email` is required;\n"
+     "`tenant` is optional; `timezone` and `locale` fill those fields; `status`\n"
+     "applies to new contacts only; every other column becomes an attribute (an\n"
+     "empty cell leaves it absent). A column named `NAME:number`, `NAME:int` or\n"
+     "`NAME:bool` stores typed values. Rows are written in batches; bad rows are\n"
+     "reported with their line number and skipped, every good row is kept. When an\n"
+     "address appears twice, the later row wins and the duplicate is reported.\n\n"
      "  --tenant NAME  tenant for rows without a tenant column/value (default: default)\n"
      "  --batch N      rows per batch (default 50000)\n\n"
      "Exit status: 0 all rows imported, 3 some rows rejected, 1 the import failed.\n"},

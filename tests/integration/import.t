@@ -175,6 +175,13 @@ is "$status" 3 "a 10 MB field is a rejected row"
 like "$err" "big.csv:3: field 2 is 10485760 bytes, over the 1048576-byte limit" "the oversized field is reported"
 is "$(pg_sql "SELECT count(*) FROM tern.contacts WHERE email IN ('big1@example.com', 'big3@example.com')")" 2 "rows around an oversized field are kept"
 
+printf 'email,plan\nsid@example.com,gold\nnot-an-address,x\n' >"$dir/pipe.csv"
+run_tern contacts import - <"$dir/pipe.csv"
+is "$status" 3 "- imports standard input, with its bad rows reported"
+like "$err" "^-:3: " "a bad row of standard input is named -:LINE"
+is "$(pg_sql "SELECT attributes->>'plan' FROM tern.contacts WHERE email = 'sid@example.com'")" gold \
+    "and its good rows are kept"
+
 run_tern contacts import "$dir/missing.csv"
 is "$status" 1 "a missing file fails"
 like "$err" "cannot open .*missing.csv: No such file or directory" "missing file explained"

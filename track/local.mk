@@ -80,8 +80,10 @@ EXTRA_DIST += tests/integration/track_fixture.sh tests/integration/track_http.t 
 # No acknowledged click or events API item lost: kill -9 under load; PostgreSQL
 # stopped under load.
 TESTS += tests/integration/track_crash.t tests/integration/track_outage.t \
-	tests/integration/track_api_crash.t tests/integration/track_api_outage.t
+	tests/integration/track_api_crash.t tests/integration/track_api_outage.t \
+	tests/integration/track_disk_full.t
 EXTRA_DIST += tests/integration/track_crash.t tests/integration/track_outage.t \
+	tests/integration/track_disk_full.t \
 	tests/integration/track_api_crash.t tests/integration/track_api_outage.t \
 	tests/integration/track_load.py tests/integration/track_load.sh
 

@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "apikeys.h"
@@ -26,6 +27,7 @@
 #include "server.h"
 #include "spool.h"
 #include "spool_drain.h"
+#include "tlscert.h"
 #include "worker.h"
 
 #define BURST_SLOTS    65536
@@ -170,6 +172,37 @@ open_services(struct daemon *d)
     return open_database(d);
 }
 
+/*
+ * Show the served certificate's expiry in /metrics, and warn when it is near or past: a
+ * lapsed certificate breaks every tracked link of every mail already sent.
+ */
+static void
+note_certificate(struct daemon *d, const char *path)
+{
+    int64_t expiry = tr_server_cert_expiry(d->server);
+    tr_metrics_cert_expiry(d->shared.metrics, expiry);
+    if (expiry == 0) return;
+    if (expiry < 0) {
+        log_warn("-", "cannot read the expiry date of the certificate in track.tls_cert %s", path);
+        return;
+    }
+    int64_t left = expiry - (int64_t)time(NULL);
+    if (left > (int64_t)TR_CERT_WARN_DAYS * 86400) return;
+    char when[32];
+    time_t t = (time_t)expiry;
+    struct tm tm;
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime_r(&t, &tm));
+    if (left <= 0)
+        log_error("-",
+                  "the certificate in track.tls_cert %s expired on %s: renew it and send SIGHUP",
+                  path, when);
+    else
+        log_warn("-",
+                 "the certificate in track.tls_cert %s expires on %s, in %lld day%s: renew it"
+                 " and send SIGHUP",
+                 path, when, (long long)(left / 86400), left / 86400 == 1 ? "" : "s");
+}
+
 static int
 start_server(struct daemon *d)
 {
@@ -195,6 +228,7 @@ start_server(struct daemon *d)
         return -1;
     }
     log_info("-", "listening on %s%s", tr_server_address(d->server), o.tls_cert ? " (HTTPS)" : "");
+    note_certificate(d, o.tls_cert);
     return 0;
 }
 
@@ -223,6 +257,7 @@ reload(struct daemon *d)
                      cfg->track.tls_cert ? "certificate" : "plain HTTP listener");
         tr_server_publish(d->server, g);
         log_info("-", "reloaded %s", d->path);
+        note_certificate(d, cfg->track.tls_cert);
     }
     tr_gen_unref(g);
     config_unref(cfg);

@@ -29,6 +29,7 @@ struct tr_metrics {
     atomic_uint_fast64_t verify_failed[TR_ROUTES];
     atomic_uint_fast64_t bot[NCLASSES];
     atomic_uint_fast64_t api[NAPI];
+    _Atomic int64_t cert_expiry; /* Unix s; 0: no certificate served */
 };
 
 struct tr_metrics *
@@ -165,8 +166,24 @@ write_spool(struct spool *sp, struct spool_drain *d, struct buf *out)
                        ds.skipped);
 }
 
+void
+tr_metrics_cert_expiry(struct tr_metrics *m, int64_t unix_s)
+{
+    if (m) atomic_store(&m->cert_expiry, unix_s > 0 ? unix_s : 0);
+}
+
+static bool
+write_cert(struct tr_metrics *m, struct buf *out)
+{
+    int64_t t = m ? atomic_load(&m->cert_expiry) : 0;
+    return t <= 0 ||
+           write_gauge(out, "tern_track_tls_cert_expiry_timestamp_seconds", "gauge",
+                       "When the certificate served to new connections expires.", (uint64_t)t);
+}
+
 bool
 tr_metrics_write(struct tr_metrics *m, struct spool *sp, struct spool_drain *d, struct buf *out)
 {
-    return write_requests(m, out) && write_failures_and_classes(m, out) && write_spool(sp, d, out);
+    return write_requests(m, out) && write_failures_and_classes(m, out) &&
+           write_spool(sp, d, out) && write_cert(m, out);
 }

@@ -13,6 +13,7 @@
  *     tern_track_spool_bytes 4096       tern_track_spool_records 3
  *     tern_track_spool_full 0           tern_track_drain_applied_total 1229
  *     tern_track_drain_failures_total 0 tern_track_drain_lag_records 3
+ *     tern_track_tls_cert_expiry_timestamp_seconds 1767225600   (built-in TLS only)
  *
  * Depends on: lib/buf, lib/spool, lib/spool_drain, track/route.
  */
@@ -20,6 +21,7 @@
 #define TERN_TRACK_METRICS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "route.h"
@@ -37,6 +39,9 @@ void tr_metrics_verify_failed(struct tr_metrics *m, enum tr_route route);
 void tr_metrics_bot_class(struct tr_metrics *m, const char *cls);
 /* One events API item answered `status` (accepted, duplicate, rejected). */
 void tr_metrics_api_item(struct tr_metrics *m, const char *status);
+
+/* The served certificate's expiry in Unix seconds; 0 or less: none shown (plain HTTP). */
+void tr_metrics_cert_expiry(struct tr_metrics *m, int64_t unix_s);
 
 /* Write every metric; `sp` and `d` may be NULL. False on out of memory. */
 bool tr_metrics_write(struct tr_metrics *m, struct spool *sp, struct spool_drain *d,

@@ -33,6 +33,7 @@
 #include "metrics.h"
 #include "spool.h"
 #include "spool_drain.h"
+#include "tlscert.h"
 #include "worker.h"
 #include "xff.h"
 
@@ -65,6 +66,7 @@ struct listener {
     struct MHD_Daemon *mhd;
     int fd; /* its own descriptor of the listening socket (libmicrohttpd may close it) */
     char *tls_cert, *tls_key; /* PEM text, kept while the daemon runs; NULL: plain HTTP */
+    int64_t not_after;        /* the certificate's expiry (Unix s); 0 plain HTTP, -1 unreadable */
     atomic_bool retiring;
     int64_t retired_at;     /* when it stopped accepting (monotonic ms) */
     struct listener *older; /* the ones still retiring, newest first */
@@ -629,6 +631,9 @@ listener_start(struct tr_server *s, const char *cert, const char *key, char *err
     if (cert && (!(ls->tls_cert = read_pem(cert, "tls_cert", err, errlen)) ||
                  !(ls->tls_key = read_pem(key, "tls_key", err, errlen))))
         goto fail;
+    char why[128];
+    if (ls->tls_cert && tr_cert_not_after(ls->tls_cert, &ls->not_after, why, sizeof why) < 0)
+        ls->not_after = -1; /* GnuTLS is the judge of the certificate; only the date is lost */
     if (!(ls->mhd = start_mhd(ls))) {
         if (cert)
             snprintf(err, errlen,
@@ -731,6 +736,12 @@ tr_server_reload_tls(struct tr_server *s, const char *cert, const char *key, cha
     now->older = old; /* and the ones still retiring before it */
     s->live = now;
     return 1;
+}
+
+int64_t
+tr_server_cert_expiry(const struct tr_server *s)
+{
+    return s->live->not_after;
 }
 
 int

@@ -80,6 +80,10 @@ void tr_server_publish(struct tr_server *s, struct tr_gen *g);
 int tr_server_reload_tls(struct tr_server *s, const char *cert, const char *key, char *err,
                          size_t errlen);
 
+/* When the certificate served to new connections expires (Unix s); 0 plain HTTP, -1 when its
+ * date cannot be read. */
+int64_t tr_server_cert_expiry(const struct tr_server *s);
+
 /* Stop the retired daemons that have no connection left; the number still retiring. */
 int tr_server_retire(struct tr_server *s);
 

@@ -22,6 +22,11 @@ CURL_CA_BUNDLE=$pem/cert.pem
 export CURL_CA_BUNDLE
 track_start || bail_out "tern track did not start with TLS"
 like "$(cat "$TRACK_LOG")" "listening on 127.0.0.1:$TRACK_PORT \\(HTTPS\\)" "the log says it serves HTTPS"
+not_after() { date -d "$(openssl x509 -enddate -noout -in "$1" | cut -d= -f2)" +%s; }
+expiry() { curl -s "$TRACK_URL/metrics" | sed -n 's/^tern_track_tls_cert_expiry_timestamp_seconds //p'; }
+is "$(expiry)" "$(not_after "$pem/cert.pem")" "/metrics shows when the served certificate expires"
+like "$(cat "$TRACK_LOG")" "warning: .*the certificate in track.tls_cert $pem/cert.pem expires on [0-9-]+ [0-9:]+ UTC, in [12] days?: renew it" \
+    "a certificate expiring within 14 days is warned about at start"
 
 link=$("$TERN" token click https://shop.example/sale --contact 1 | sed 's|^https://t\.example\.com||')
 out=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url} %{ssl_verify_result}' "$TRACK_URL$link")
@@ -73,6 +78,7 @@ like "$(cat "$TRACK_LOG")" "serving the new certificate to new connections" \
     "the log says the new certificate is served"
 is "$(curl -s -o /dev/null -w '%{http_code}' "$TRACK_URL/healthz")" 200 \
     "a new connection gets the new certificate, with no restart"
+is "$(expiry)" "$(not_after "$pem/cert.pem")" "and /metrics its expiry"
 is "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$pem/old.pem" "$TRACK_URL/healthz")" 000 \
     "and no longer the old one"
 wait_log 1 "previous certificate stopped"
@@ -96,6 +102,8 @@ kill -HUP "$TRACK_PID"
 wait_log 3 reloaded
 is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$TRACK_PORT/healthz")" 200 \
     "a reload without a certificate serves plain HTTP"
+unlike "$(curl -s "http://127.0.0.1:$TRACK_PORT/metrics")" "tern_track_tls_cert_expiry" \
+    "and /metrics shows no certificate"
 alive "$TRACK_PID"
 is $? 0 "every reload ran in the same process"
 track_stop

@@ -21,13 +21,7 @@ click=$("$TERN" token click https://shop.example/sale --contact 1 | sed 's|^http
 code_of() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 
 pg_stop # the drain would free segments as fast as clicks fill them
-codes=
-for i in $(seq 1 3000); do
-    c=$(code_of "$TRACK_URL$click")
-    codes="$codes $c"
-    [ "$c" = 503 ] && break
-done
-served=$(printf '%s' "$codes" | tr ' ' '\n' | grep -c 302)
+track_until_refused "$click" 3000
 like "$codes" '503$' "clicks get 503 once the spool's file system is full"
 unlike "$codes" ' (000|404|500)' "every click before that was answered 302"
 like "$(curl -s -D - -o /dev/null "$TRACK_URL$click" | tr -d '\r')" '^Retry-After: [0-9]+$' \

@@ -13,6 +13,8 @@
 #   track_wait_drained wait up to 20 s until every record the tracker
 #                      acknowledged is in PostgreSQL (its /metrics says so)
 #   track_tamper TEXT  TEXT with one character changed (a forged token or key)
+#   track_until_refused PATH MAX   GET PATH until a 503, at most MAX times:
+#                      every status in $codes, the 302s counted in $served
 
 track_free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -98,4 +100,14 @@ track_wait_drained() {
 # alone because its low bits are fixed by base64url).
 track_tamper() {
     python3 -c 'import sys; t = sys.argv[1]; c = t[-5]; print(t[:-5] + ("B" if c != "B" else "C") + t[-4:])' "$1"
+}
+
+track_until_refused() {
+    codes=
+    for _tr_i in $(seq 1 "$2"); do
+        _tr_c=$(curl -s -o /dev/null -w '%{http_code}' "$TRACK_URL$1")
+        codes="$codes $_tr_c"
+        [ "$_tr_c" = 503 ] && break
+    done
+    served=$(printf '%s' "$codes" | tr ' ' '\n' | grep -c 302)
 }

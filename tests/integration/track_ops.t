@@ -38,18 +38,12 @@ cp "$TRACK_DIR/good.conf" "$TERN_CONFIG"
 
 # A full spool: PostgreSQL away, 64 KB of spool, clicks until it refuses.
 pg_stop
-codes=
-for i in $(seq 1 400); do
-    c=$(code_of "$TRACK_URL$new")
-    codes="$codes $c"
-    [ "$c" = 503 ] && break
-done
+track_until_refused "$new" 400
 like "$codes" '503$' "with PostgreSQL away and the spool at track.spool_max, clicks get 503"
 unlike "$codes" ' 404' "every click before that was answered"
 is "$(code_of "$TRACK_URL/healthz")" 503 "/healthz says the spool is full"
 like "$(curl -s -D - -o /dev/null "$TRACK_URL$new" | tr -d '\r')" '^Retry-After: [0-9]+$' \
     "a refused click says when to retry"
-served=$(printf '%s' "$codes" | tr ' ' '\n' | grep -c 302)
 pg_restart || bail_out "PostgreSQL did not come back"
 n=$(track_wait_events email.click $((served + 2)))
 is "$n" $((served + 2)) "once PostgreSQL is back, every click answered 302 is stored, none refused"

@@ -69,11 +69,13 @@ const struct cli_command cli_commands[] = {
      "SIGTERM stops. See doc/milter.md.\n"},
     {"stats", cmd_stats, "the funnel per journey and step",
      "stats [--journey NAME] [--json]\n\n"
-     "Per journey: contacts entered, converted (goal reached) and ended; per step:\n"
-     "how often it ran, the messages it sent, how many of them were opened and\n"
-     "clicked by a human or a machine (the tracker's bot classes), how often a cap\n"
-     "or window held it, and script errors. Opens and clicks count messages, not\n"
-     "hits. --json prints the same as one array.\n"},
+     "Per journey: contacts entered, converted (goal reached), exited (ended\n"
+     "without converting) and ended; per step: how often it ran (an enrollment\n"
+     "that ends on a goal or exit event while waiting for a step does not run it),\n"
+     "how many converted or exited at it, the messages it sent, how many of them\n"
+     "were opened and clicked by a human or a machine (the tracker's bot classes),\n"
+     "how often a cap or window held it, and script errors. Opens and clicks count\n"
+     "messages, not hits. --json prints the same as one array.\n"},
     {"token", cmd_token, "issue or inspect a signed tracking URL",
      "token click URL [--contact ID] [--message UUID] [--link N]\n"
      "       tern token open [--contact ID] [--message UUID]\n"

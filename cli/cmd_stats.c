@@ -1,24 +1,25 @@
 /*
  * cmd_stats.c - `tern stats [--journey NAME] [--json]`: the funnel per journey and step
  *
- * One query reads, per journey and step: how often the step ran, parked
- * on an error or was put off by a cap or the window (enrollment_steps),
- * how many of its mails a cap dropped (outbox rows `capped`, on_cap =
- * "skip"), how many messages it sent (messages, as the milter recorded
- * them), and how many of
- * those were opened and clicked, split into human and machine by the
- * tracker's bot classification (events, joined to their message and its
- * recipient's contact: copies of one message id for several recipients
- * are several messages). Per
- * journey it adds how many contacts entered, converted (goal reached) and
- * ended. Counts of opens and clicks are messages, not hits: a message
- * opened five times counts once, as human if any open was human.
+ * One query reads, per journey and step: how often the step ran (not
+ * counting enrollments that ended there without running it), how many
+ * enrollments converted or exited at it, how often it parked on an error
+ * or was put off by a cap or the window (enrollment_steps), how many of
+ * its mails a cap dropped (outbox rows `capped`, on_cap = "skip"), how
+ * many messages it sent (messages, as the milter recorded them), and how
+ * many of those were opened and clicked, split into human and machine by
+ * the tracker's bot classification (events, joined to their message and
+ * its recipient's contact: copies of one message id for several
+ * recipients are several messages). Per journey it adds how many contacts
+ * entered, converted (goal reached), exited (ended without converting)
+ * and ended (either). Counts of opens and clicks are messages, not hits:
+ * a message opened five times counts once, as human if any open was human.
  *
  * Output: a table per journey, or with --json one array of
- * {"journey", "entered", "converted", "ended", "steps": [{"step", "ran",
- * "sent", "opened_human", "opened_machine", "clicked_human",
- * "clicked_machine", "capped_deferred", "capped_skipped", "window_deferred",
- * "errors"}]}.
+ * {"journey", "entered", "converted", "exited", "ended", "steps": [{"step",
+ * "ran", "converted", "exited", "sent", "opened_human", "opened_machine",
+ * "clicked_human", "clicked_machine", "capped_deferred", "capped_skipped",
+ * "window_deferred", "errors"}]}.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -33,8 +34,12 @@
 /* Rows: journey, step ("" for the journey's own totals), then the counters below. */
 static const char stats_sql[] =
     "WITH steps AS ("
-    "  SELECT journey, step, count(*) FILTER (WHERE outcome NOT IN ('error', 'capped', 'deferred'))"
-    "         AS ran, count(*) FILTER (WHERE outcome = 'capped') AS capped_deferred,"
+    "  SELECT journey, step,"
+    "         count(*) FILTER (WHERE ran AND outcome NOT IN ('error', 'capped', 'deferred')) AS "
+    "ran,"
+    "         count(*) FILTER (WHERE outcome = 'goal') AS converted,"
+    "         count(*) FILTER (WHERE outcome = 'exit') AS exited,"
+    "         count(*) FILTER (WHERE outcome = 'capped') AS capped_deferred,"
     "         count(*) FILTER (WHERE outcome = 'deferred') AS window_deferred,"
     "         count(*) FILTER (WHERE outcome = 'error') AS errors"
     "    FROM enrollment_steps WHERE $1::text IS NULL OR journey = $1 GROUP BY 1, 2),"
@@ -62,14 +67,17 @@ static const char stats_sql[] =
     "   GROUP BY 1, 2),"
     " journeys AS ("
     "  SELECT journey, count(*) AS entered, count(converted_at) AS converted,"
+    "         count(*) FILTER (WHERE status = 'exited') AS exited,"
     "         count(*) FILTER (WHERE status IN ('exited', 'completed')) AS ended"
     "    FROM enrollments WHERE $1::text IS NULL OR journey = $1 GROUP BY 1)"
-    " SELECT journey, '' AS step, entered, converted, ended, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0"
+    " SELECT journey, '' AS step, entered, converted, exited, ended,"
+    "        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0"
     "   FROM journeys"
     " UNION ALL"
     " SELECT coalesce(s.journey, t.journey, x.journey), coalesce(s.step, t.step, x.step, ''),"
-    "        0, 0, 0,"
-    "        coalesce(s.ran, 0), coalesce(t.sent, 0), coalesce(t.opened_human, 0),"
+    "        0, 0, 0, 0,"
+    "        coalesce(s.ran, 0), coalesce(s.converted, 0), coalesce(s.exited, 0),"
+    "        coalesce(t.sent, 0), coalesce(t.opened_human, 0),"
     "        coalesce(t.opened_machine, 0), coalesce(t.clicked_human, 0),"
     "        coalesce(t.clicked_machine, 0), coalesce(s.capped_deferred, 0),"
     "        coalesce(x.capped_skipped, 0), coalesce(s.window_deferred, 0), coalesce(s.errors, 0)"
@@ -79,6 +87,8 @@ static const char stats_sql[] =
     " ORDER BY 1, 2";
 
 static const char *const step_keys[] = {"ran",
+                                        "converted",
+                                        "exited",
                                         "sent",
                                         "opened_human",
                                         "opened_machine",
@@ -125,15 +135,15 @@ to_json(const PGresult *r)
     for (int i = 0; all && i < PQntuples(r); i++) {
         const char *journey = PQgetvalue(r, i, 0), *step = PQgetvalue(r, i, 1);
         if (!cur || strcmp(json_string_value(json_object_get(cur, "journey")), journey) != 0) {
-            cur =
-                json_pack("{s:s, s:I, s:I, s:I, s:[]}", "journey", journey, "entered", num(r, i, 2),
-                          "converted", num(r, i, 3), "ended", num(r, i, 4), "steps");
+            cur = json_pack("{s:s, s:I, s:I, s:I, s:I, s:[]}", "journey", journey, "entered",
+                            num(r, i, 2), "converted", num(r, i, 3), "exited", num(r, i, 4),
+                            "ended", num(r, i, 5), "steps");
             if (json_array_append_new(all, cur) < 0) break;
         }
         if (!*step) continue; /* the journey's own row */
         json_t *s = json_pack("{s:s}", "step", step);
         for (size_t k = 0; s && k < NSTEPKEYS; k++)
-            json_object_set_new(s, step_keys[k], json_integer(num(r, i, 5 + (int)k)));
+            json_object_set_new(s, step_keys[k], json_integer(num(r, i, 6 + (int)k)));
         json_array_append_new(json_object_get(cur, "steps"), s);
     }
     return all;
@@ -151,11 +161,12 @@ print_journey(json_t *j)
     json_int_t entered = json_integer_value(json_object_get(j, "entered"));
     json_int_t converted = json_integer_value(json_object_get(j, "converted"));
     printf("journey %s: %" JSON_INTEGER_FORMAT " entered, %" JSON_INTEGER_FORMAT
-           " converted (%.1f%%), %" JSON_INTEGER_FORMAT " ended\n",
+           " converted (%.1f%%), %" JSON_INTEGER_FORMAT " exited, %" JSON_INTEGER_FORMAT " ended\n",
            json_string_value(json_object_get(j, "journey")), entered, converted,
-           pct(converted, entered), json_integer_value(json_object_get(j, "ended")));
-    printf("  %-24s %8s %8s %15s %15s %12s %8s %8s\n", "step", "ran", "sent", "opened h/m",
-           "clicked h/m", "capped d/s", "window", "errors");
+           pct(converted, entered), json_integer_value(json_object_get(j, "exited")),
+           json_integer_value(json_object_get(j, "ended")));
+    printf("  %-24s %8s %9s %8s %8s %15s %15s %12s %8s %8s\n", "step", "ran", "converted", "exited",
+           "sent", "opened h/m", "clicked h/m", "capped d/s", "window", "errors");
     size_t i;
     json_t *s;
     json_array_foreach(json_object_get(j, "steps"), i, s)
@@ -168,10 +179,11 @@ print_journey(json_t *j)
                  V("clicked_human"), V("clicked_machine"));
         snprintf(capped, sizeof capped, "%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT,
                  V("capped_deferred"), V("capped_skipped"));
-        printf("  %-24s %8" JSON_INTEGER_FORMAT " %8" JSON_INTEGER_FORMAT
-               " %15s %15s %12s %8" JSON_INTEGER_FORMAT " %8" JSON_INTEGER_FORMAT "\n",
-               json_string_value(json_object_get(s, "step")), V("ran"), V("sent"), opened, clicked,
-               capped, V("window_deferred"), V("errors"));
+        printf("  %-24s %8" JSON_INTEGER_FORMAT " %9" JSON_INTEGER_FORMAT " %8" JSON_INTEGER_FORMAT
+               " %8" JSON_INTEGER_FORMAT " %15s %15s %12s %8" JSON_INTEGER_FORMAT
+               " %8" JSON_INTEGER_FORMAT "\n",
+               json_string_value(json_object_get(s, "step")), V("ran"), V("converted"), V("exited"),
+               V("sent"), opened, clicked, capped, V("window_deferred"), V("errors"));
 #undef V
     }
 }

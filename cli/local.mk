@@ -46,5 +46,5 @@ cli_tern_SOURCES += cli/cmd_segment.c
 
 # tern stats: the funnel per journey and step, from PostgreSQL.
 cli_tern_SOURCES += cli/cmd_stats.c
-TESTS += tests/integration/stats.t
-EXTRA_DIST += tests/integration/stats.t
+TESTS += tests/integration/stats.t tests/integration/stats_funnel.t
+EXTRA_DIST += tests/integration/stats.t tests/integration/stats_funnel.t

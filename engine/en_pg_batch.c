@@ -120,11 +120,13 @@ en_pg_rows_write(PGconn *conn, const char *sql, struct en_pg_rows *r, char *err,
  * step run), and COPY spares parsing it as JSON and taking it apart again. */
 int
 en_pg_step_row(struct en_pg_rows *rows, const char *contact_id, const char *enrollment_id, int seq,
-               const char *journey, const char *step, const char *outcome, const char *detail)
+               const char *journey, const char *step, const char *outcome, const char *detail,
+               bool ran)
 {
     char n[16];
     snprintf(n, sizeof n, "%d", seq);
-    const char *v[] = {contact_id, enrollment_id, n, journey, step, outcome, detail};
+    const char *v[] = {contact_id, enrollment_id, n,      journey,
+                       step,       outcome,       detail, ran ? "t" : "f"};
     for (size_t i = 0; i < sizeof v / sizeof *v; i++)
         rows->ok &= (!i || buf_putc(&rows->b, '\t')) && db_copy_field(&rows->b, v[i]);
     rows->ok &= buf_putc(&rows->b, '\n');
@@ -141,7 +143,7 @@ en_pg_steps_write(PGconn *conn, struct en_pg_rows *rows, char *err, size_t errle
         snprintf(err, errlen, "out of memory");
     else if (db_copy_in(conn,
                         "COPY enrollment_steps (contact_id, enrollment_id, seq, journey, step,"
-                        " outcome, detail) FROM STDIN",
+                        " outcome, detail, ran) FROM STDIN",
                         rows->b.data, rows->b.len, err, errlen))
         rc = 0;
     en_pg_rows_reset(rows);

@@ -113,12 +113,19 @@ oom(char *err, size_t errlen)
 }
 
 static int
-log_step(struct enr *e, const char *outcome, const char *detail, char *err, size_t errlen)
+log_row(struct enr *e, const char *outcome, const char *detail, bool ran, char *err, size_t errlen)
 {
     if (en_pg_step_row(&e->b->steps, e->contact_id, e->id, ++e->seq, col(e, C_JOURNEY), e->step,
-                       outcome, detail) < 0)
+                       outcome, detail, ran) < 0)
         return oom(err, errlen);
     return 0;
+}
+
+/* The row of the step that ran (or was held back: capped, deferred, failed). */
+static int
+log_step(struct enr *e, const char *outcome, const char *detail, char *err, size_t errlen)
+{
+    return log_row(e, outcome, detail, true, err, errlen);
 }
 
 /* ---- the row's next state ---- */
@@ -325,7 +332,8 @@ handle(struct enr *e, char *err, size_t errlen)
         snprintf(err, errlen, "enrollment vars are not JSON, or out of memory");
         return -1;
     }
-    if (!runnable(e)) return log_step(e, "exit", e->end_reason, err, errlen);
+    if (!runnable(e))
+        return log_row(e, "exit", e->end_reason, false, err, errlen); /* ran nothing */
     int64_t id = atoll(e->contact_id);
     e->slot = bsearch(&id, b->slots, (size_t)b->nslots, sizeof *b->slots, by_slot_id);
     if (!e->slot) {

@@ -134,10 +134,11 @@ void en_pg_rows_free(struct en_pg_rows *r);
 int en_pg_rows_write(PGconn *conn, const char *sql, struct en_pg_rows *r, char *err, size_t errlen);
 
 /* enrollment_steps rows, one per step run (the idempotency key), as COPY text in `rows`;
- * written by en_pg_steps_write. */
+ * written by en_pg_steps_write. `ran` false: the enrollment ended at `step` without running
+ * it (a goal or exit event while it waited, a step gone at a reload). */
 int en_pg_step_row(struct en_pg_rows *rows, const char *contact_id, const char *enrollment_id,
                    int seq, const char *journey, const char *step, const char *outcome,
-                   const char *detail);
+                   const char *detail, bool ran);
 int en_pg_steps_write(PGconn *conn, struct en_pg_rows *rows, char *err, size_t errlen);
 
 /* A contact's pending change as a row for EN_PG_DELTAS_SQL (none when !x->any). 0 or -1. */

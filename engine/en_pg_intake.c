@@ -153,7 +153,8 @@ end_live(struct event *ev, int row, bool goal, char *err, size_t errlen)
     if (en_pg_row(&in->ends, "contact_id:s id:s status:s reason:s at:s seq:i", ev->contact_id, id,
                   goal ? "completed" : "exited", reason, in->now, seq) < 0 ||
         en_pg_step_row(&in->steps, ev->contact_id, id, seq, PQgetvalue(in->live, row, L_JOURNEY),
-                       PQgetvalue(in->live, row, L_STEP), goal ? "goal" : "exit", reason) < 0)
+                       PQgetvalue(in->live, row, L_STEP), goal ? "goal" : "exit", reason,
+                       false) < 0)
         return oom(err, errlen);
     in->ended[row] = true; /* a later event of the batch sees it ended */
     return 0;

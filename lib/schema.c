@@ -146,6 +146,13 @@ schema_migrate(PGconn *conn, const struct schema_migration *list, size_t n, stru
                char *err, size_t errlen)
 {
     char why[256];
+    /* The whole run, not only each migration: waiting for another tern migrate's lock and the
+     * bookkeeping take as long as they take too (the session's own value comes back after). */
+    if (!db_exec(conn,
+                 "SELECT set_config('tern.saved_timeout', current_setting('statement_timeout'),"
+                 " false), set_config('statement_timeout', '0', false)",
+                 err, errlen))
+        return -1;
     if (!db_exec(conn, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", err, errlen)) return -1;
     int version = db_exec(conn, bookkeeping_sql, err, errlen)
                       ? check_applied(conn, list, n, err, errlen)
@@ -160,6 +167,9 @@ schema_migrate(PGconn *conn, const struct schema_migration *list, size_t n, stru
         version = list[i].version;
     }
     db_exec(conn, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", why, sizeof why);
+    db_exec(conn,
+            "SELECT set_config('statement_timeout', current_setting('tern.saved_timeout'), false)",
+            why, sizeof why);
     return version;
 }
 

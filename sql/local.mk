@@ -21,7 +21,8 @@ MIGRATIONS = \
 	sql/0018_intake_shards.sql \
 	sql/0019_outbox_contact.sql \
 	sql/0020_messages_per_recipient.sql \
-	sql/0021_record_rejects.sql
+	sql/0021_record_rejects.sql \
+	sql/0022_enrollment_steps_ran.sql
 
 sql/migrations.c: $(MIGRATIONS) sql/embed.sh
 	$(AM_V_GEN)$(MKDIR_P) sql && files= && for f in $(MIGRATIONS); do files="$$files $(srcdir)/$$f"; done && \

@@ -42,13 +42,13 @@ INSERT INTO events (id, contact_id, type, occurred_at, message_id, bot_class)
 
 run_tern stats
 is "$status" 0 "stats exits 0"
-like "$out" "journey welcome: 3 entered, 1 converted \\(33.3%\\), 1 ended" \
-    "a journey's line counts entered, converted and ended contacts"
+like "$out" "journey welcome: 3 entered, 1 converted \\(33.3%\\), 0 exited, 1 ended" \
+    "a journey's line counts entered, converted, exited and ended contacts"
 start=$(printf '%s\n' "$out" | grep '^  start ')
-like "$start" "^  start +3 +3 +1/1 +1/1 +0/0 +0 +0$" \
+like "$start" "^  start +3 +0 +0 +3 +1/1 +1/1 +0/0 +0 +0$" \
     "the start step ran 3 times and sent 3 messages: opens and clicks per message, human/machine"
 tips=$(printf '%s\n' "$out" | grep '^  tips ')
-like "$tips" "^  tips +0 +0 +0/0 +0/0 +2/1 +1 +1$" \
+like "$tips" "^  tips +0 +0 +0 +0 +0/0 +0/0 +2/1 +1 +1$" \
     "the tips step was put off by caps twice, lost a mail to a cap once, waited for its window once and failed once"
 
 run_tern stats --json
@@ -56,7 +56,7 @@ py() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)";
 is "$(printf '%s' "$out" | py "d[0]['steps'][0]['opened_human'], d[0]['steps'][0]['clicked_human']")" \
     "1 1" "--json carries the same counts"
 is "$(printf '%s' "$out" | py "sorted(d[0]['steps'][0].keys())")" \
-    "['capped_deferred', 'capped_skipped', 'clicked_human', 'clicked_machine', 'errors', 'opened_human', 'opened_machine', 'ran', 'sent', 'step', 'window_deferred']" \
+    "['capped_deferred', 'capped_skipped', 'clicked_human', 'clicked_machine', 'converted', 'errors', 'exited', 'opened_human', 'opened_machine', 'ran', 'sent', 'step', 'window_deferred']" \
     "--json names every counter"
 is "$(printf '%s' "$out" | py "[(s['capped_deferred'], s['capped_skipped'], s['window_deferred']) for s in d[0]['steps'] if s['step'] == 'tips']")" \
     "[(2, 1, 1)]" "--json counts cap deferrals, mails a cap dropped and window deferrals apart"
@@ -72,7 +72,7 @@ INSERT INTO events (id, contact_id, type, occurred_at, message_id, bot_class)
       FROM contacts WHERE email LIKE 'a%';
 " >/dev/null || bail_out "cannot write the split message's rows"
 run_tern stats --journey offers
-like "$(printf '%s\n' "$out" | grep '^  sale ')" "^  sale +0 +2 +1/0 +0/0 +0/0 +0 +0$" \
+like "$(printf '%s\n' "$out" | grep '^  sale ')" "^  sale +0 +0 +0 +2 +1/0 +0/0 +0/0 +0 +0$" \
     "two recipients of one message id are two messages sent, and one's open is not the other's"
 
 run_tern stats --journey nurture

@@ -16,6 +16,8 @@
  * a kind no tern will know) is dropped by hand, or by the engine once it is
  * older than [engine] rejects_keep (engine/en_pg_prune.c).
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,16 +93,28 @@ replay_one(PGconn *conn, PGresult *res, int i, char *err, size_t errlen)
     return ok ? 1 : -1;
 }
 
-/* The ids given as a bigint[] literal in `array`; false (said why) when one is not an id. */
+/*
+ * The ids given as a bigint[] literal in `array`, and how many distinct ones there are in
+ * *distinct; false (said why) when one is not an id.
+ */
 static bool
-id_array(int nids, char **ids, struct buf *array)
+id_array(int nids, char **ids, struct buf *array, int *distinct)
 {
+    *distinct = 0;
     for (int i = 0; i < nids; i++) {
-        if (!*ids[i] || strspn(ids[i], "0123456789") != strlen(ids[i])) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(ids[i], &end, 10);
+        if (!*ids[i] || *end || strspn(ids[i], "0123456789") != strlen(ids[i]) || errno ||
+            v > INT64_MAX) {
             cli_error("rejects", "\"%s\" is not the id of a set-aside record", ids[i]);
             return false;
         }
-        buf_printf(array, "%c%s", i ? ',' : '{', ids[i]);
+        bool seen = false;
+        for (int j = 0; j < i && !seen; j++)
+            seen = strtoull(ids[j], NULL, 10) == v;
+        *distinct += !seen;
+        buf_printf(array, "%c%llu", i ? ',' : '{', v);
     }
     if (nids) buf_putc(array, '}');
     return true;
@@ -108,13 +122,14 @@ id_array(int nids, char **ids, struct buf *array)
 
 /*
  * Run `sql`, whose $1 is a bigint[] of the `nids` ids (NULL with none: every record), and
- * return its rows; NULL with the error said and *rc set (EXIT_USAGE for a bad id).
+ * return its rows, with the number of distinct ids in *distinct; NULL with the error said
+ * and *rc set (EXIT_USAGE for a bad id).
  */
 static PGresult *
-by_ids(PGconn *conn, const char *sql, int nids, char **ids, int *rc)
+by_ids(PGconn *conn, const char *sql, int nids, char **ids, int *distinct, int *rc)
 {
     struct buf array = BUF_INIT;
-    if (!id_array(nids, ids, &array)) {
+    if (!id_array(nids, ids, &array, distinct)) {
         buf_free(&array);
         *rc = EXIT_USAGE;
         return NULL;
@@ -140,11 +155,11 @@ say_missing(int nids, int found)
 static int
 replay(PGconn *conn, int nids, char **ids)
 {
-    int rc = EXIT_OK;
+    int rc = EXIT_OK, distinct;
     PGresult *res = by_ids(conn,
                            "SELECT id::text, record FROM tern.record_rejects"
                            " WHERE $1::bigint[] IS NULL OR id = ANY ($1::bigint[]) ORDER BY id",
-                           nids, ids, &rc);
+                           nids, ids, &distinct, &rc);
     if (!res) return rc;
     char err[1024];
     int applied = 0, kept = 0, found = PQntuples(res);
@@ -157,18 +172,19 @@ replay(PGconn *conn, int nids, char **ids)
         applied += r == 1, kept += r == 0;
     }
     PQclear(res);
-    say_missing(nids, found);
+    say_missing(distinct, found);
     printf("%d applied, %d refused again and kept\n", applied, kept);
-    return rc == EXIT_OK && (kept || found < nids) ? EXIT_FAIL : rc;
+    return rc == EXIT_OK && (kept || found < distinct) ? EXIT_FAIL : rc;
 }
 
 /* The whole record, byte for byte as the daemon spooled it, and a newline. */
 static int
 show(PGconn *conn, char *id)
 {
-    int rc = EXIT_OK;
-    PGresult *res = by_ids(
-        conn, "SELECT record FROM tern.record_rejects WHERE id = ANY ($1::bigint[])", 1, &id, &rc);
+    int rc = EXIT_OK, distinct;
+    PGresult *res =
+        by_ids(conn, "SELECT record FROM tern.record_rejects WHERE id = ANY ($1::bigint[])", 1, &id,
+               &distinct, &rc);
     if (!res) return rc;
     int found = PQntuples(res);
     if (found) {
@@ -189,17 +205,17 @@ drop(PGconn *conn, int nids, char **ids)
         return EXIT_USAGE;
     }
     bool all = nids == 1 && strcmp(ids[0], "--all") == 0;
-    int rc = EXIT_OK;
+    int rc = EXIT_OK, distinct;
     PGresult *res = by_ids(conn,
                            "DELETE FROM tern.record_rejects"
                            " WHERE $1::bigint[] IS NULL OR id = ANY ($1::bigint[]) RETURNING id",
-                           all ? 0 : nids, ids, &rc);
+                           all ? 0 : nids, ids, &distinct, &rc);
     if (!res) return rc;
     int found = PQntuples(res);
     PQclear(res);
-    if (!all) say_missing(nids, found);
+    if (!all) say_missing(distinct, found);
     printf("%d deleted\n", found);
-    return all || found == nids ? EXIT_OK : EXIT_FAIL;
+    return all || found == distinct ? EXIT_OK : EXIT_FAIL;
 }
 
 int

@@ -12,7 +12,7 @@ cli_tern_SOURCES = \
 	cli/cmd_track.c \
 	cli/cmd_apikey.c \
 	cli/cmd_rejects.c
-cli_tern_LDADD = track/libtrack.a $(TERN_LIBS) $(MHD_LIBS)
+cli_tern_LDADD = track/libtrack.a $(TERN_LIBS) $(MHD_LIBS) $(GNUTLS_LIBS)
 EXTRA_DIST += cli/README.md
 TESTS += tests/integration/rejects.t
 EXTRA_DIST += tests/integration/rejects.t

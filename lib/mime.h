@@ -75,8 +75,8 @@ struct mime_edit {
 #define MIME_LEAVES_MAX 1000
 
 /*
- * A message with more lines beginning with "--" (each a possible boundary) is refused before
- * GMime parses it: GMime's objects cost about 2 KB a part, so 10 MB of tiny parts would take
+ * A multipart (or message/) message with more lines beginning with "--" (each a possible
+ * boundary) is refused before GMime parses it: GMime's objects cost about 2 KB a part, so 10 MB of tiny parts would take
  * over 400 MB and seconds to build, whatever kind the parts are.
  */
 #define MIME_BOUNDARY_LINES_MAX (4 * MIME_LEAVES_MAX)

@@ -64,6 +64,27 @@ normalize(const char *headers, size_t hlen, const char *body, size_t blen, size_
     return d;
 }
 
+/* Whether the header block `h` (LF line ends) declares a multipart or message body: only
+ * then does GMime build parts, and only then are lines beginning with "--" boundaries. */
+static bool
+declares_parts(const char *h, size_t len)
+{
+    static const char name[] = "content-type:";
+    for (const char *p = h, *end = h + len; p < end;) {
+        if ((size_t)(end - p) > sizeof name && strncasecmp(p, name, sizeof name - 1) == 0) {
+            const char *v = p + sizeof name - 1;
+            while (v < end && (*v == ' ' || *v == '\t' || *v == '\n'))
+                v++;
+            return (end - v >= 10 && strncasecmp(v, "multipart/", 10) == 0) ||
+                   (end - v >= 8 && strncasecmp(v, "message/", 8) == 0);
+        }
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) break;
+        p = nl + 1;
+    }
+    return false;
+}
+
 /* Whether more than `max` lines of the LF-normalized `d` begin with "--". */
 static bool
 too_many_dash_lines(const char *d, size_t len, unsigned max)
@@ -93,7 +114,8 @@ mime_doc_open(struct mime_doc *d, const char *headers, size_t hlen, const char *
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (too_many_dash_lines(data + base, len - base, MIME_BOUNDARY_LINES_MAX)) {
+    if (declares_parts(data, base) &&
+        too_many_dash_lines(data + base, len - base, MIME_BOUNDARY_LINES_MAX)) {
         snprintf(err, errlen,
                  "more than %d lines beginning with \"--\": a message of this many parts is"
                  " not parsed",

@@ -172,6 +172,14 @@ open_services(struct daemon *d)
     return open_database(d);
 }
 
+static const char *
+days_text(int64_t left)
+{
+    static _Thread_local char text[32];
+    snprintf(text, sizeof text, "%lld days", (long long)(left / 86400));
+    return text;
+}
+
 /*
  * Show the served certificate's expiry in /metrics, and warn when it is near or past: a
  * lapsed certificate breaks every tracked link of every mail already sent.
@@ -198,9 +206,12 @@ note_certificate(struct daemon *d, const char *path)
                   path, when);
     else
         log_warn("-",
-                 "the certificate in track.tls_cert %s expires on %s, in %lld day%s: renew it"
-                 " and send SIGHUP",
-                 path, when, (long long)(left / 86400), left / 86400 == 1 ? "" : "s");
+                 "the certificate in track.tls_cert %s expires on %s, in %s: renew it and send"
+                 " SIGHUP",
+                 path, when,
+                 left < 86400       ? "less than a day"
+                 : left < 2 * 86400 ? "1 day"
+                                    : days_text(left));
 }
 
 static int
@@ -252,9 +263,13 @@ reload(struct daemon *d)
                   cfg ? err : buf_str(&errors));
     } else {
         log_set_level((enum log_level)cfg->log.level);
-        if (tls)
-            log_info("-", "serving the new %s to new connections; open ones finish on the old",
-                     cfg->track.tls_cert ? "certificate" : "plain HTTP listener");
+        if (tls == 1)
+            log_info("-", "serving the new certificate to new connections; open ones keep theirs");
+        else if (tls == 2)
+            log_warn("-",
+                     "switching track.listen between plain HTTP and HTTPS needs a restart:"
+                     " still serving %s",
+                     cfg->track.tls_cert ? "plain HTTP" : "HTTPS");
         tr_server_publish(d->server, g);
         log_info("-", "reloaded %s", d->path);
         note_certificate(d, cfg->track.tls_cert);
@@ -279,11 +294,8 @@ static void
 serve_until_stopped(struct daemon *d, const sigset_t *set)
 {
     for (;;) {
-        /* Every second while a reload's old daemon finishes its connections, else no tick. */
-        struct timespec tick = {1, 0};
-        int retiring = tr_server_retire(d->server);
-        int sig = retiring ? sigtimedwait(set, NULL, &tick) : sigwaitinfo(set, NULL);
-        if (sig < 0) continue; /* the tick, or EINTR */
+        int sig;
+        if (sigwait(set, &sig) != 0) continue;
         if (sig != SIGHUP) {
             log_info("-", "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
             return;

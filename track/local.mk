@@ -2,7 +2,7 @@
 # bot classification). Depends on lib/ only: no Lua here.
 noinst_LIBRARIES += track/libtrack.a
 track_libtrack_a_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS) $(PQ_CFLAGS) $(JANSSON_CFLAGS) \
-	$(OPENSSL_CFLAGS)
+	$(OPENSSL_CFLAGS) $(GNUTLS_CFLAGS)
 track_libtrack_a_SOURCES = \
 	track/route.c track/route.h \
 	track/bot.c track/bot.h \
@@ -20,12 +20,12 @@ track_libtrack_a_SOURCES = \
 	track/listen.c track/listen.h \
 	track/xff.c track/xff.h \
 	track/server.c track/server.h \
-	track/tlscert.c track/tlscert.h \
+	track/tlscert.c track/tlscert.h track/tlscreds.c track/tlscreds.h \
 	track/daemon.c track/daemon.h
 EXTRA_DIST += track/README.md
 
 # What a program linking the tracker needs (lib/ after it).
-TRACK_LIBS = track/libtrack.a $(TERN_LIBS) $(MHD_LIBS)
+TRACK_LIBS = track/libtrack.a $(TERN_LIBS) $(MHD_LIBS) $(GNUTLS_LIBS)
 TRACK_TEST_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/track
 
 TRACK_UNIT_TESTS = \

@@ -11,14 +11,12 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +32,7 @@
 #include "spool.h"
 #include "spool_drain.h"
 #include "tlscert.h"
+#include "tlscreds.h"
 #include "worker.h"
 #include "xff.h"
 
@@ -55,40 +54,23 @@ static const unsigned char pixel[] = {
     "frame-ancestors 'none'; base-uri 'none'"
 #define NO_CACHE "no-cache, no-store, must-revalidate, private"
 
-/*
- * One libmicrohttpd daemon on the listening socket and the certificate it serves. A reload
- * that changes the certificate starts a new one beside it and retires the old: that one
- * accepts nothing more, closes each of its connections after its next answer (or when idle
- * for track's timeout), and is stopped once it has none left, so no request is cut.
- */
-struct listener {
-    struct tr_server *srv;
-    struct MHD_Daemon *mhd;
-    int fd; /* its own descriptor of the listening socket (libmicrohttpd may close it) */
-    char *tls_cert, *tls_key; /* PEM text, kept while the daemon runs; NULL: plain HTTP */
-    int64_t not_after;        /* the certificate's expiry (Unix s); 0 plain HTTP, -1 unreadable */
-    atomic_bool retiring;
-    int64_t retired_at;     /* when it stopped accepting (monotonic ms) */
-    struct listener *older; /* the ones still retiring, newest first */
-};
-
 struct tr_server {
-    struct listener *live; /* accepts; changed by the reloader thread only */
+    struct MHD_Daemon *mhd;
     int fd;
     char address[300];
     size_t max_body;
-    struct tr_server_opts opts; /* what listeners start with (its strings are not kept) */
     pthread_mutex_t gen_lock;
     struct tr_gen *gen;
     struct MHD_Response *not_found, *gif;
-    atomic_int suspended; /* requests waiting for a sync */
+    atomic_int suspended;     /* requests waiting for a sync */
+    char *tls_cert, *tls_key; /* the PEM text served (tlscreds.h has it parsed); NULL: HTTP */
+    int64_t not_after;        /* the certificate's expiry (Unix s); -1 unreadable */
 };
 
 enum sync_state { SYNC_NONE, SYNC_PENDING, SYNC_SUSPENDED, SYNC_DONE };
 
 struct req {
     struct tr_server *srv;
-    struct listener *ls; /* the daemon the request came to */
     struct tr_gen *gen;
     struct MHD_Connection *conn;
     struct tr_request rq;
@@ -180,13 +162,11 @@ client_ip(struct req *r)
 }
 
 static struct req *
-req_new(struct listener *ls, struct MHD_Connection *conn, const char *url, const char *method)
+req_new(struct tr_server *s, struct MHD_Connection *conn, const char *url, const char *method)
 {
-    struct tr_server *s = ls->srv;
     struct req *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     r->srv = s;
-    r->ls = ls;
     r->conn = conn;
     r->gen = current_gen(s);
     pthread_mutex_init(&r->lock, NULL);
@@ -224,24 +204,6 @@ add_common_headers(struct MHD_Response *res)
 {
     MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(res, "Referrer-Policy", "no-referrer");
-}
-
-static struct MHD_Response *
-static_response(const void *data, size_t len, const char *type, bool html)
-{
-    struct MHD_Response *res =
-        MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT);
-    if (!res) return NULL;
-    add_common_headers(res);
-    MHD_add_response_header(res, "Content-Type", type);
-    MHD_add_response_header(res, "Cache-Control", NO_CACHE);
-    if (html)
-        MHD_add_response_header(res, "Content-Security-Policy", CSP);
-    else {
-        MHD_add_response_header(res, "Pragma", "no-cache");
-        MHD_add_response_header(res, "Expires", "0");
-    }
-    return res;
 }
 
 static const char *
@@ -283,26 +245,11 @@ response_of(struct tr_server *s, struct tr_reply *rp)
     return res;
 }
 
-/* The answer on a retiring daemon's connection: a copy of a shared one, and the connection
- * closed after it so that the client's next request reaches the live daemon. */
-static struct MHD_Response *
-closing(struct tr_server *s, struct MHD_Response *res)
-{
-    if (res == s->not_found)
-        res = static_response(not_found_page, sizeof not_found_page - 1, "text/html; charset=utf-8",
-                              true);
-    else if (res == s->gif)
-        res = static_response(pixel, sizeof pixel, "image/gif", false);
-    if (res) MHD_add_response_header(res, "Connection", "close");
-    return res;
-}
-
 static enum MHD_Result
 answer(struct req *r)
 {
     struct tr_server *s = r->srv;
     struct MHD_Response *res = response_of(s, &r->rp);
-    if (res && atomic_load(&r->ls->retiring)) res = closing(s, res);
     if (!res) return MHD_NO; /* out of memory: drop the connection */
     enum MHD_Result rc = MHD_queue_response(r->conn, r->rp.status, res);
     if (res != s->not_found && res != s->gif) MHD_destroy_response(res);
@@ -496,11 +443,10 @@ static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
            const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
 {
-    struct listener *ls = cls;
-    struct tr_server *s = ls->srv;
+    struct tr_server *s = cls;
     struct req *r = *con_cls;
     if (!r) { /* headers only: answering now would be 3-4x slower (DESIGN.md 7) */
-        if (!(r = req_new(ls, conn, url, method))) return MHD_NO;
+        if (!(r = req_new(s, conn, url, method))) return MHD_NO;
         *con_cls = r;
         if (!declared_too_big(conn, s->max_body)) return MHD_YES;
         r->too_big = true;
@@ -535,12 +481,42 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
  * start, publish, stop
  * --------------------------------------------------------------------- */
 
-static int64_t
-mono_ms(void)
+static struct MHD_Response *
+static_response(const void *data, size_t len, const char *type, bool html)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    struct MHD_Response *res =
+        MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT);
+    if (!res) return NULL;
+    add_common_headers(res);
+    MHD_add_response_header(res, "Content-Type", type);
+    MHD_add_response_header(res, "Cache-Control", NO_CACHE);
+    if (html)
+        MHD_add_response_header(res, "Content-Security-Policy", CSP);
+    else {
+        MHD_add_response_header(res, "Pragma", "no-cache");
+        MHD_add_response_header(res, "Expires", "0");
+    }
+    return res;
+}
+
+static void
+free_pem(char *pem)
+{
+    if (pem) explicit_bzero(pem, strlen(pem));
+    free(pem);
+}
+
+static void
+server_free(struct tr_server *s)
+{
+    if (s->not_found) MHD_destroy_response(s->not_found);
+    if (s->gif) MHD_destroy_response(s->gif);
+    if (s->fd >= 0) close(s->fd);
+    free_pem(s->tls_cert);
+    free_pem(s->tls_key);
+    tr_gen_unref(s->gen);
+    pthread_mutex_destroy(&s->gen_lock);
+    free(s);
 }
 
 /* The PEM text of `path` (the value of track.`key`), or NULL with err. */
@@ -557,108 +533,28 @@ read_pem(const char *path, const char *key, char *err, size_t errlen)
     return NULL;
 }
 
-static void
-free_pem(char *pem)
-{
-    if (pem) explicit_bzero(pem, strlen(pem));
-    free(pem);
-}
-
-/*
- * Close `fd`, a duplicate of the listening socket `listen_fd` that libmicrohttpd may have
- * closed already (a daemon that fails to start closes the socket it was given): only when
- * it still is that socket, so that a number reused meanwhile by another thread is left alone.
- */
-static void
-close_duplicate(int listen_fd, int fd)
-{
-    struct stat a, b;
-    if (fd >= 0 && fstat(fd, &a) == 0 && fstat(listen_fd, &b) == 0 && a.st_dev == b.st_dev &&
-        a.st_ino == b.st_ino)
-        close(fd);
-}
-
-/* A stopped listener's memory (its daemon quiesced and stopped, or never started). */
-static void
-listener_free(struct listener *ls)
-{
-    close_duplicate(ls->srv->fd, ls->fd);
-    free_pem(ls->tls_cert);
-    free_pem(ls->tls_key);
-    free(ls);
-}
-
 static struct MHD_Daemon *
-start_mhd(struct listener *ls)
+start_mhd(struct tr_server *s, const struct tr_server_opts *o)
 {
-    const struct tr_server *s = ls->srv;
-    const struct tr_server_opts *o = &s->opts;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
-    /* GnuTLS priorities: its defaults without SSL 3, TLS 1.0 and 1.1. */
+    /* The certificate comes from tlscreds.c at each handshake, so a reload can swap it.
+     * GnuTLS priorities: its defaults without SSL 3, TLS 1.0 and 1.1. */
     struct MHD_OptionItem tls[] = {
-        {MHD_OPTION_HTTPS_MEM_KEY, 0, ls->tls_key},
-        {MHD_OPTION_HTTPS_MEM_CERT, 0, ls->tls_cert},
+        {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)tr_tls_retrieve},
         {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"},
         {MHD_OPTION_END, 0, NULL}};
-    if (ls->tls_cert)
+    if (s->tls_cert)
         flags |= MHD_USE_TLS;
     else
         tls[0].option = MHD_OPTION_END;
-    return MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, ls, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-        MHD_OPTION_ARRAY, tls, MHD_OPTION_LISTEN_SOCKET, ls->fd, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)(o->threads ? o->threads : 1), MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)o->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)TR_HEADER_LIMIT,
-        MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-        NULL, MHD_OPTION_END);
-}
-
-/* A daemon on the listening socket serving `cert` and `key` (PEM files, NULL: plain HTTP). */
-static struct listener *
-listener_start(struct tr_server *s, const char *cert, const char *key, char *err, size_t errlen)
-{
-    struct listener *ls = calloc(1, sizeof *ls);
-    if (!ls) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    ls->srv = s;
-    if ((ls->fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0)) < 0) {
-        snprintf(err, errlen, "listening on %s: %s", s->address, strerror(errno));
-        goto fail;
-    }
-    if (cert && (!(ls->tls_cert = read_pem(cert, "tls_cert", err, errlen)) ||
-                 !(ls->tls_key = read_pem(key, "tls_key", err, errlen))))
-        goto fail;
-    char why[128];
-    if (ls->tls_cert && tr_cert_not_after(ls->tls_cert, &ls->not_after, why, sizeof why) < 0)
-        ls->not_after = -1; /* GnuTLS is the judge of the certificate; only the date is lost */
-    if (!(ls->mhd = start_mhd(ls))) {
-        if (cert)
-            snprintf(err, errlen,
-                     "cannot start the HTTPS server on %s: is track.tls_key %s the private key of"
-                     " the certificate in track.tls_cert %s, both in PEM?",
-                     s->address, key, cert);
-        else
-            snprintf(err, errlen, "cannot start the HTTP server on %s", s->address);
-        goto fail;
-    }
-    return ls;
-fail:
-    listener_free(ls);
-    return NULL;
-}
-
-static void
-server_free(struct tr_server *s)
-{
-    if (s->not_found) MHD_destroy_response(s->not_found);
-    if (s->gif) MHD_destroy_response(s->gif);
-    if (s->fd >= 0) close(s->fd);
-    tr_gen_unref(s->gen);
-    pthread_mutex_destroy(&s->gen_lock);
-    free(s);
+    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
+                            on_mhd_log, s, MHD_OPTION_ARRAY, tls, MHD_OPTION_LISTEN_SOCKET, s->fd,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 1),
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->max_connections,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)TR_HEADER_LIMIT,
+                            MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_s,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 }
 
 struct tr_server *
@@ -671,8 +567,6 @@ tr_server_start(const struct tr_server_opts *o, struct tr_gen *g, char *err, siz
     }
     s->fd = -1;
     s->max_body = o->max_body;
-    s->opts = *o;
-    s->opts.listen = s->opts.tls_cert = s->opts.tls_key = NULL; /* the caller's strings */
     s->gen = tr_gen_ref(g);
     pthread_mutex_init(&s->gen_lock, NULL);
     s->not_found = static_response(not_found_page, sizeof not_found_page - 1,
@@ -682,11 +576,24 @@ tr_server_start(const struct tr_server_opts *o, struct tr_gen *g, char *err, siz
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    if (o->tls_cert &&
+        (!(s->tls_cert = read_pem(o->tls_cert, "tls_cert", err, errlen)) ||
+         !(s->tls_key = read_pem(o->tls_key, "tls_key", err, errlen)) ||
+         tr_tls_install(s->tls_cert, s->tls_key, o->tls_cert, o->tls_key, err, errlen) < 0))
+        goto fail;
+    char why[128];
+    if (s->tls_cert && tr_cert_not_after(s->tls_cert, &s->not_after, why, sizeof why) < 0)
+        s->not_after = -1; /* GnuTLS took the certificate; only its date is not known */
     if ((s->fd = tr_listen_open(o->listen, s->address, sizeof s->address, err, errlen)) < 0)
         goto fail;
-    if (!(s->live = listener_start(s, o->tls_cert, o->tls_key, err, errlen))) goto fail;
+    if (!(s->mhd = start_mhd(s, o))) {
+        snprintf(err, errlen, "cannot start the %s server on %s", s->tls_cert ? "HTTPS" : "HTTP",
+                 s->address);
+        goto fail;
+    }
     return s;
 fail:
+    if (s->tls_cert) tr_tls_release();
     server_free(s);
     return NULL;
 }
@@ -712,7 +619,6 @@ static bool
 same_pem(const char *served, const char *path, const char *key)
 {
     char err[512];
-    if (!served || !path) return !served && !path;
     char *now = read_pem(path, key, err, sizeof err);
     bool same = now && strcmp(now, served) == 0;
     free_pem(now);
@@ -723,57 +629,34 @@ int
 tr_server_reload_tls(struct tr_server *s, const char *cert, const char *key, char *err,
                      size_t errlen)
 {
-    struct listener *old = s->live;
-    if (same_pem(old->tls_cert, cert, "tls_cert") && same_pem(old->tls_key, key, "tls_key"))
-        return 0;
-    struct listener *now = listener_start(s, cert, key, err, errlen);
-    if (!now) return -1;
-    /* Both accept for a moment; then only the new one. The old one's connections finish
-     * their requests on it (tr_server_retire stops it once they are gone). */
-    MHD_quiesce_daemon(old->mhd); /* the socket stays open: it is the new daemon's too */
-    atomic_store(&old->retiring, true);
-    old->retired_at = mono_ms();
-    now->older = old; /* and the ones still retiring before it */
-    s->live = now;
+    if (!s->tls_cert || !cert) return !s->tls_cert && !cert ? 0 : 2;
+    if (same_pem(s->tls_cert, cert, "tls_cert") && same_pem(s->tls_key, key, "tls_key")) return 0;
+    char *c = read_pem(cert, "tls_cert", err, errlen);
+    char *k = c ? read_pem(key, "tls_key", err, errlen) : NULL;
+    if (!k || tr_tls_install(c, k, cert, key, err, errlen) < 0) {
+        free_pem(c);
+        free_pem(k);
+        return -1;
+    }
+    free_pem(s->tls_cert);
+    free_pem(s->tls_key);
+    s->tls_cert = c, s->tls_key = k;
+    char why[128];
+    if (tr_cert_not_after(c, &s->not_after, why, sizeof why) < 0) s->not_after = -1;
     return 1;
 }
 
 int64_t
 tr_server_cert_expiry(const struct tr_server *s)
 {
-    return s->live->not_after;
-}
-
-int
-tr_server_retire(struct tr_server *s)
-{
-    int left = 0;
-    for (struct listener **p = &s->live->older; *p;) {
-        struct listener *ls = *p;
-        const union MHD_DaemonInfo *di =
-            MHD_get_daemon_info(ls->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-        /* Suspended connections count too. A second's grace lets a connection its threads
-         * accepted just before the quiesce show in the count. */
-        if (mono_ms() - ls->retired_at < 1000 || (di && di->num_connections > 0)) {
-            left++;
-            p = &ls->older;
-            continue;
-        }
-        *p = ls->older;
-        MHD_stop_daemon(ls->mhd);
-        log_info("-", "the previous %s stopped, %lld s after the reload, its connections done",
-                 ls->tls_cert ? "certificate" : "plain HTTP listener",
-                 (long long)((mono_ms() - ls->retired_at) / 1000));
-        listener_free(ls);
-    }
-    return left;
+    return s->tls_cert ? s->not_after : 0;
 }
 
 bool
 tr_server_stop(struct tr_server *s, unsigned grace_ms)
 {
     if (!s) return true;
-    MHD_quiesce_daemon(s->live->mhd); /* no new connections; answer what is in flight */
+    MHD_quiesce_daemon(s->mhd); /* no new connections; answer what is in flight */
     for (unsigned waited = 0; atomic_load(&s->suspended) > 0 && waited < grace_ms; waited += 10)
         usleep(10000);
     int left = atomic_load(&s->suspended);
@@ -784,12 +667,8 @@ tr_server_stop(struct tr_server *s, unsigned grace_ms)
                  left, left == 1 ? "" : "s");
         return false;
     }
-    while (s->live) {
-        struct listener *ls = s->live;
-        s->live = ls->older;
-        MHD_stop_daemon(ls->mhd);
-        listener_free(ls);
-    }
+    MHD_stop_daemon(s->mhd);
+    if (s->tls_cert) tr_tls_release(); /* no handshake can ask for it any more */
     server_free(s);
     return true;
 }

@@ -17,31 +17,24 @@
  * refused by libmicrohttpd; wrong methods get 405 with Allow.
  *
  * Depends on: libmicrohttpd, lib/spool, lib/spool_drain, lib/log,
- * track/{route,exchange,endpoints,gen,listen,metrics}.
- *
- * A certificate changed on reload starts a second daemon on the same
- * listening socket (each daemon has its own descriptor of it, since
- * libmicrohttpd closes the one it was given when it fails to start);
- * the old one is quiesced, closes its connections after their next
- * answer, and is stopped once it has none.
+ * track/{route,exchange,endpoints,gen,listen,metrics,tlscreds,tlscert}.
  *
  * THREADS
- *     tr_server_publish() may be called from any thread (the reloader);
- *     tr_server_reload_tls(), tr_server_retire() and tr_server_stop()
- *     from one thread.
+ *     tr_server_publish() may be called from any thread (the reloader).
  *
  * DIAGNOSTICS
  *     tr_server_start() fails with "listen ...: reason", "track.tls_cert
- *     PATH: cannot read: reason" or "cannot start the HTTP server on ..."
- *     (for a certificate or key the TLS library refuses, after its own
- *     message). At run time: "warning: track: <ip>: spool
- *     full, answering 503" and libmicrohttpd's own messages at warning.
+ *     PATH: cannot read: reason", tlscreds.h's errors for a certificate or
+ *     key GnuTLS refuses, or "cannot start the HTTP server on ...". At run
+ *     time: "warning: track: <ip>: spool full, answering 503" and
+ *     libmicrohttpd's own messages at warning.
  */
 #ifndef TERN_TRACK_SERVER_H
 #define TERN_TRACK_SERVER_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "gen.h"
 
@@ -70,12 +63,10 @@ const char *tr_server_address(const struct tr_server *s);
 void tr_server_publish(struct tr_server *s, struct tr_gen *g);
 
 /*
- * Serve the PEM files `cert` and `key` (both NULL: plain HTTP) from now on, if they say
- * something else than what is served: a new daemon starts on the listening socket and the
- * old one stops accepting; it answers the requests of its open connections, closing each
- * after its answer, until tr_server_retire finds it without connections. 1 swapped, 0 the
- * same, -1 with err (as tr_server_start's) and the old certificate still served. Call it
- * and tr_server_retire from one thread, the one that stops the server.
+ * Serve the PEM files `cert` and `key` to new TLS connections from now on, if they say
+ * something else than what is served (tlscreds.h: connections already open keep theirs).
+ * 1 the new pair is served, 0 nothing changed, -1 with err and the old pair still served, 2
+ * a switch between plain HTTP and HTTPS, which needs a restart (nothing changed).
  */
 int tr_server_reload_tls(struct tr_server *s, const char *cert, const char *key, char *err,
                          size_t errlen);
@@ -83,9 +74,6 @@ int tr_server_reload_tls(struct tr_server *s, const char *cert, const char *key,
 /* When the certificate served to new connections expires (Unix s); 0 plain HTTP, -1 when its
  * date cannot be read. */
 int64_t tr_server_cert_expiry(const struct tr_server *s);
-
-/* Stop the retired daemons that have no connection left; the number still retiring. */
-int tr_server_retire(struct tr_server *s);
 
 /*
  * Stop accepting, let suspended requests finish (up to `grace_ms`), stop:

@@ -21,9 +21,10 @@ tr_cert_not_after(const char *pem, int64_t *unix_s, char *err, size_t errlen)
     struct tm tm;
     const ASN1_TIME *t = x ? X509_get0_notAfter(x) : NULL;
     int ok = t && ASN1_TIME_to_tm(t, &tm) == 1;
+    const char *why = x ? "its expiry cannot be read" : "no certificate in PEM";
     X509_free(x);
     if (!ok) {
-        snprintf(err, errlen, "%s", x ? "its expiry cannot be read" : "no certificate in PEM");
+        snprintf(err, errlen, "%s", why);
         return -1;
     }
     *unix_s = (int64_t)timegm(&tm);

@@ -59,6 +59,13 @@ is "$status" 1 "drop of an id that is not there fails"
 is "$out" "1 deleted" "but deletes the ids that are"
 is "$(pg_sql "SELECT string_agg(id::text, ',' ORDER BY id) FROM record_rejects")" "1,21,22" \
     "only the record given is gone"
+run_tern rejects show 99999999999999999999
+is "$status" 2 "an id past bigint is a usage error, not a database one"
+run_tern rejects drop 21 21
+is "$status" 0 "an id given twice is one id"
+is "$out" "1 deleted" "deleted once"
+pg_sql "INSERT INTO record_rejects (id, kind, reason, record) OVERRIDING SYSTEM VALUE VALUES
+    (21, NULL, 'test', convert_to('21', 'UTF8'))" >/dev/null || bail_out "cannot set a record aside"
 run_tern rejects drop 21 22x
 is "$status" 2 "drop with an id that is not a number is a usage error"
 is "$(pg_sql "SELECT count(*) FROM record_rejects")" 3 "and deletes none of the ids given"

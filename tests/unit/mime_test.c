@@ -739,6 +739,19 @@ more_boundary_lines_than_the_limit_refuse_the_message(void)
     is_int(rewrite_parts(most + 1, "application/octet-stream", &e, err, sizeof err), -1,
            "one of 4,000 attachments and its closing boundary is refused");
     like(err, "more than 4000 lines beginning with \"--\"", "and says why");
+    mime_edit_free(&e);
+    static const char h[] = "MIME-Version: 1.0\nContent-Type: text/plain\n\n";
+    struct buf body = BUF_INIT;
+    for (unsigned i = 0; i <= MIME_BOUNDARY_LINES_MAX; i++)
+        buf_puts(&body, "-- Hi NAME\n");
+    struct seen seen = {.to = "Ann"};
+    ok(mime_rewrite(h, sizeof h - 1, buf_str(&body), body.len, record, &seen, &e, err,
+                    sizeof err) == 0 &&
+           e.body_changed,
+       "in a text/plain message such lines are text, and it is rewritten");
+    seen_free(&seen);
+    buf_free(&body);
+    mime_edit_free(&e);
 }
 
 static void

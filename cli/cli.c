@@ -93,8 +93,10 @@ const struct cli_command cli_commands[] = {
     {"lint", cmd_lint, "load scripts and templates without running them",
      "lint [PATH] [--templates DIR] [--list]\n\n"
      "Load every script under PATH as the daemons would (not *_test.lua) and\n"
-     "parse every *.tpl and *.mustache template under --templates, without\n"
-     "running any journey, segment or hook. Every problem is printed as\n"
+     "parse every *.tpl and *.mustache template under --templates (else under\n"
+     "PATH), without running any journey, segment or hook. PATH may be one file:\n"
+     "a template alone, or a script with the tree it belongs to (its own problems\n"
+     "and those of lib/ modules are reported). Every problem is printed as\n"
      "file:line: message; a failing script does not stop the others. Without\n"
      "PATH: engine.scripts and engine.templates of the configuration when one\n"
      "is given (-c, $TERN_CONFIG) or /etc/tern/tern.conf exists, else the\n"

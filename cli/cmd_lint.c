@@ -8,9 +8,13 @@
  * filter or hook runs. Templates: every *.tpl and *.mustache file under
  * DIR is parsed and compiled (lib/tplfile.h); partials are not resolved.
  *
- * Which tree: PATH when given; else, when a configuration is at hand (-c,
+ * Which tree: PATH when given (its scripts, and its templates unless
+ * --templates names others); else, when a configuration is at hand (-c,
  * $TERN_CONFIG, or the default file exists), its engine.scripts and, unless
  * --templates is given, engine.templates; else the current directory.
+ * PATH may be one file: a template is parsed alone; a script is loaded
+ * with the tree it belongs to (requires resolve as they would) and only
+ * its own problems, and those of the lib/ modules, are reported.
  *
  * Exit status: 0 no problems, 1 problems found (or a tree cannot be read),
  * 2 usage. Problems go to stdout, one per line; a count to stderr.
@@ -36,11 +40,12 @@
 
 struct lint_args {
     const char *scripts, *templates;
-    bool list;
+    bool list, path_given;
 };
 
 struct lint {
     const char *root; /* prefix for script paths; NULL for "." */
+    const char *only; /* report only this script (relative to the root); NULL: all */
     unsigned problems;
 };
 
@@ -58,7 +63,7 @@ parse_args(int argc, char **argv, struct lint_args *a)
         }
     }
     if (optind < argc - 1) return -1;
-    if (optind == argc - 1) a->scripts = argv[optind];
+    if (optind == argc - 1) a->scripts = argv[optind], a->path_given = true;
     return 0;
 }
 
@@ -90,6 +95,11 @@ static void
 report_script(void *ctx, const char *problem)
 {
     struct lint *l = ctx;
+    /* One script asked for: its problems, and those of the modules it may require. */
+    size_t n = l->only ? strlen(l->only) : 0;
+    if (l->only && (strncmp(problem, l->only, n) != 0 || problem[n] != ':') &&
+        strncmp(problem, "lib/", 4) != 0)
+        return;
     printf("%s%s%s\n", l->root ? l->root : "", l->root ? "/" : "", problem);
     l->problems++;
 }
@@ -220,6 +230,55 @@ lint_template_dir(struct lint *l, const char *dir, int depth)
     free(names);
 }
 
+/* Whether the file `path` ends in `suffix`. */
+static bool
+ends_with(const char *path, const char *suffix)
+{
+    size_t n = strlen(path), k = strlen(suffix);
+    return n > k && strcmp(path + n - k, suffix) == 0;
+}
+
+/*
+ * `tern lint FILE`: a template alone, or a script with its tree: the tree's root is the
+ * folder above journeys/, segments/ or hooks/ when the file is in one, else its own folder.
+ */
+static void
+lint_file(struct lint *l, const char *path, bool list)
+{
+    char err[1024];
+    if (!ends_with(path, ".lua")) {
+        struct tplfile *f = tplfile_load(path, err, sizeof err);
+        if (!f) problem(l, "%s", err);
+        tplfile_free(f);
+        return;
+    }
+    char *copy = strdup(path);
+    if (!copy) {
+        problem(l, "%s: out of memory", path);
+        return;
+    }
+    char *slash = strrchr(copy, '/');
+    const char *file = slash ? slash + 1 : copy;
+    char *root = slash ? copy : (char *)".";
+    if (slash) *slash = '\0';
+    char *parent = strrchr(root, '/') ? strrchr(root, '/') + 1 : root;
+    char rel[PATH_MAX];
+    if (strcmp(parent, "journeys") == 0 || strcmp(parent, "segments") == 0 ||
+        strcmp(parent, "hooks") == 0) {
+        snprintf(rel, sizeof rel, "%s/%s", parent, file);
+        if (parent == root)
+            root = (char *)".";
+        else
+            parent[-1] = '\0';
+    } else {
+        snprintf(rel, sizeof rel, "%s", file);
+    }
+    l->only = rel;
+    lint_scripts(l, root, list);
+    l->only = NULL;
+    free(copy);
+}
+
 /* Whether `path` is a directory: check-config checks the trees that are there. */
 static bool
 is_dir(const char *path)
@@ -251,7 +310,13 @@ cmd_lint(struct cli *cli, int argc, char **argv)
     if (default_trees(cli, &a, &cfg) < 0) return EXIT_FAIL;
     log_set_level(LOG_LVL_WARNING); /* no "generation serving" lines */
     struct lint l = {0};
-    lint_scripts(&l, a.scripts, a.list);
+    bool given = a.path_given;
+    if (given && !is_dir(a.scripts)) {
+        lint_file(&l, a.scripts, a.list);
+    } else {
+        lint_scripts(&l, a.scripts, a.list);
+        if (given && !a.templates) a.templates = a.scripts; /* PATH's own templates too */
+    }
     if (a.templates) lint_template_dir(&l, a.templates, 0);
     fflush(stdout);
     fprintf(stderr, "tern lint: %u problem%s\n", l.problems, l.problems == 1 ? "" : "s");

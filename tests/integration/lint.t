@@ -70,6 +70,18 @@ is "$(printf '%s\n' "$out" | grep -c 'lib/util.lua:1:')" 1 "a problem met twice 
 is "$(printf '%s\n' "$out" | wc -l)" 5 "five problems, one line each"
 like "$err" "tern lint: 5 problems" "and their count"
 
+# One script: loaded with its tree, only its own problems (and its modules') reported.
+run_tern lint "$bad/journeys/b_option.lua"
+is "$status" 1 "a broken script given alone fails"
+like "$out" "^$bad/journeys/b_option.lua:1: journey \"b\": priority must be an integer in 0..100, got 150" \
+    "with its own problem"
+unlike "$out" "a_syntax|c_nostart|d_dup" "and none of the other journeys'"
+run_tern lint "$bad/journeys/e_module.lua"
+like "$out" "^$bad/lib/util.lua:1: attempt to concatenate a nil value" \
+    "a script's broken module is reported with it"
+run_tern lint "$good/journeys/welcome.lua"
+is "$status" 0 "a good script given alone passes"
+
 # Templates.
 tpl=$dir/templates
 mkdir -p "$tpl/partials"
@@ -90,6 +102,13 @@ like "$out" "^$tpl/partials/list.mustache:1:[0-9]+: section \"items\" is never c
     "a template error with file:line:column, also in subdirectories"
 like "$out" "^$tpl/typo.tpl:1:[0-9]+: section \"who\" is never closed" "an error in a header value with file:line"
 unlike "$out" "welcome.tpl|README" "good templates and other files are not reported"
+run_tern lint "$tpl"
+is "$status" 1 "a PATH holding templates has them parsed too"
+like "$out" "^$tpl/typo.tpl:1:[0-9]+: section \"who\" is never closed" "and reported"
+run_tern lint "$tpl/typo.tpl"
+like "$out" "^$tpl/typo.tpl:1:[0-9]+: section \"who\" is never closed" "a template file given alone is parsed"
+run_tern lint "$tpl/welcome.tpl"
+is "$status" 0 "and passes when good"
 rm "$tpl/partials/list.mustache" "$tpl/typo.tpl"
 run_tern lint "$good" --templates "$tpl"
 is "$status" 0 "good scripts and templates pass"

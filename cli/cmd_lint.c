@@ -291,6 +291,17 @@ unsigned
 cli_lint_config_trees(const struct config *cfg)
 {
     struct lint l = {0};
+    /* Not a problem of the file (a host may run only the milter or the tracker), but said. */
+    if (!is_dir(cfg->engine.scripts))
+        fprintf(stderr,
+                "tern check-config: note: engine.scripts %s is not a directory: tern engine will"
+                " not start with it, and tern milter runs no message hooks\n",
+                cfg->engine.scripts);
+    if (!is_dir(cfg->engine.templates))
+        fprintf(stderr,
+                "tern check-config: note: engine.templates %s is not a directory: tern engine"
+                " cannot send journey mail with it\n",
+                cfg->engine.templates);
     log_set_level(LOG_LVL_WARNING); /* no "generation serving" lines */
     if (is_dir(cfg->engine.scripts)) lint_scripts(&l, cfg->engine.scripts, false);
     if (is_dir(cfg->engine.templates)) lint_template_dir(&l, cfg->engine.templates, 0);

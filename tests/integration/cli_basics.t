@@ -26,6 +26,15 @@ tern_conf "$dir/good.conf"
 run_tern check-config
 is "$status" 0 "check-config accepts a valid file"
 like "$out" "good.conf: ok" "check-config says the file is ok"
+tern_conf "$dir/nodirs.conf" "[engine]
+scripts = $dir/no/scripts
+templates = $dir/no/templates"
+run_tern check-config
+is "$status" 0 "check-config accepts a file whose script and template folders are missing"
+like "$err" "note: engine.scripts $dir/no/scripts is not a directory: tern engine will not start" \
+    "but notes the missing scripts folder"
+like "$err" "note: engine.templates $dir/no/templates is not a directory" "and templates folder"
+tern_conf "$dir/good.conf"
 
 printf '[database]\nurl = postgresql:///x\npool = 3\n[keys]\nhmac = k1:c2hvcnQ=\n' >"$dir/bad.conf"
 run_tern -c "$dir/bad.conf" check-config

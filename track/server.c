@@ -63,6 +63,8 @@ struct tr_server {
     struct tr_gen *gen;
     struct MHD_Response *not_found, *gif;
     atomic_int suspended;     /* requests waiting for a sync */
+    atomic_int dispatching;   /* requests between dispatch's start and its return */
+    atomic_bool stopping;     /* tr_server_stop began: new requests get 503 */
     char *tls_cert, *tls_key; /* the PEM text served (tlscreds.h has it parsed); NULL: HTTP */
     int64_t not_after;        /* the certificate's expiry (Unix s); -1 unreadable */
 };
@@ -251,6 +253,8 @@ answer(struct req *r)
     struct tr_server *s = r->srv;
     struct MHD_Response *res = response_of(s, &r->rp);
     if (!res) return MHD_NO; /* out of memory: drop the connection */
+    if (atomic_load(&s->stopping) && res != s->not_found && res != s->gif)
+        MHD_add_response_header(res, "Connection", "close"); /* its next request: elsewhere */
     enum MHD_Result rc = MHD_queue_response(r->conn, r->rp.status, res);
     if (res != s->not_found && res != s->gif) MHD_destroy_response(res);
     tr_metrics_request(r->gen->shared->metrics, r->rq.route, r->rp.status);
@@ -406,12 +410,37 @@ start_job(struct req *r)
 }
 
 static enum MHD_Result
-dispatch(struct req *r)
+run_and_answer(struct req *r)
 {
     run_endpoint(r);
     if (r->rp.job) return start_job(r) < 0 ? answer(r) : wait_or_answer(r);
     if (r->rec.n == 0 || spool_records(r) < 0) return answer(r);
     return wait_or_answer(r);
+}
+
+/*
+ * Run the request, unless the server is stopping: then 503 (a load balancer tries another
+ * tracker). The count goes up before the flag is read and tr_server_stop sets the flag
+ * before it reads the count, so a request either sees the flag or is waited for (until it
+ * answered, or is counted as suspended).
+ */
+static enum MHD_Result
+dispatch(struct req *r)
+{
+    struct tr_server *s = r->srv;
+    atomic_fetch_add(&s->dispatching, 1);
+    enum MHD_Result rc;
+    if (atomic_load(&s->stopping)) {
+        tr_reply_free(&r->rp);
+        tr_reply_init(&r->rp);
+        tr_reply_status_text(&r->rp, 503, "Service shutting down");
+        r->rp.retry_after = 5;
+        rc = answer(r);
+    } else {
+        rc = run_and_answer(r);
+    }
+    atomic_fetch_sub(&s->dispatching, 1);
+    return rc;
 }
 
 /* ---------------------------------------------------------------------
@@ -656,8 +685,12 @@ bool
 tr_server_stop(struct tr_server *s, unsigned grace_ms)
 {
     if (!s) return true;
-    MHD_quiesce_daemon(s->mhd); /* no new connections; answer what is in flight */
-    for (unsigned waited = 0; atomic_load(&s->suspended) > 0 && waited < grace_ms; waited += 10)
+    /* Not MHD_quiesce_daemon: in libmicrohttpd 0.9.75 it races the epoll workers removing the
+     * listening socket themselves, and the loser aborts the process. New requests get 503. */
+    atomic_store(&s->stopping, true);
+    for (unsigned waited = 0;
+         (atomic_load(&s->dispatching) > 0 || atomic_load(&s->suspended) > 0) && waited < grace_ms;
+         waited += 10)
         usleep(10000);
     int left = atomic_load(&s->suspended);
     if (left > 0) {

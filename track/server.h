@@ -76,7 +76,8 @@ int tr_server_reload_tls(struct tr_server *s, const char *cert, const char *key,
 int64_t tr_server_cert_expiry(const struct tr_server *s);
 
 /*
- * Stop accepting, let suspended requests finish (up to `grace_ms`), stop:
+ * Answer new requests 503 (with Connection: close), let suspended requests
+ * finish (up to `grace_ms`), stop:
  * true. false when requests still wait (for the spool or PostgreSQL) at the
  * deadline: the server is then left running, since libmicrohttpd aborts
  * the process when stopped with suspended connections, and their worker or

@@ -59,9 +59,12 @@ tplpath_read(const char *path, const char *shown, size_t max, struct buf *src,
              struct tpl_error *err)
 {
     if (buf_read_file(src, path, max) == 0) return 1;
-    if (errno == EFBIG)
-        snprintf(err->msg, sizeof err->msg, "%.240s: larger than %zu bytes", shown, max);
+    int e = errno;
+    size_t n = strlen(shown); /* a long path keeps its end, where the file's name is */
+    const char *cut = n > 230 ? "..." : "", *tail = n > 230 ? shown + n - 227 : shown;
+    if (e == EFBIG)
+        snprintf(err->msg, sizeof err->msg, "%s%s: larger than %zu bytes", cut, tail, max);
     else
-        snprintf(err->msg, sizeof err->msg, "%.240s: %.60s", shown, strerror(errno));
+        snprintf(err->msg, sizeof err->msg, "%s%s: %.60s", cut, tail, strerror(e));
     return -1;
 }

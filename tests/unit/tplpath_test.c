@@ -69,6 +69,14 @@ reading(void)
     is_int((int)src.len, 0, "and nothing of it is kept");
     is_int(read_rel("gone.mustache", 64, &src, &err), -1, "a file gone since it was found fails");
     is_str(err.msg, "gone.mustache: No such file or directory", "and says why");
+    char deep[300];
+    memset(deep, 'd', sizeof deep);
+    memcpy(deep + sizeof deep - 16, "/gone.mustache", 15); /* with its NUL */
+    buf_truncate(&src, 0);
+    tplpath_read("/nonexistent", deep, 64, &src, &err);
+    ok(strncmp(err.msg, "...ddd", 6) == 0 &&
+           strstr(err.msg, "d/gone.mustache: No such file or directory") != NULL,
+       "a long path keeps its end, the file's name");
     buf_free(&src);
 }
 

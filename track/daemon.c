@@ -27,7 +27,7 @@
 #include "server.h"
 #include "spool.h"
 #include "spool_drain.h"
-#include "tlscert.h"
+#include "tlscreds.h"
 #include "worker.h"
 
 #define BURST_SLOTS    65536
@@ -172,14 +172,6 @@ open_services(struct daemon *d)
     return open_database(d);
 }
 
-static const char *
-days_text(int64_t left)
-{
-    static _Thread_local char text[32];
-    snprintf(text, sizeof text, "%lld days", (long long)(left / 86400));
-    return text;
-}
-
 /*
  * Show the served certificate's expiry in /metrics, and warn when it is near or past: a
  * lapsed certificate breaks every tracked link of every mail already sent.
@@ -196,7 +188,8 @@ note_certificate(struct daemon *d, const char *path)
     }
     int64_t left = expiry - (int64_t)time(NULL);
     if (left > (int64_t)TR_CERT_WARN_DAYS * 86400) return;
-    char when[32];
+    char when[32], days[32];
+    snprintf(days, sizeof days, "%lld days", (long long)(left / 86400));
     time_t t = (time_t)expiry;
     struct tm tm;
     strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime_r(&t, &tm));
@@ -211,7 +204,7 @@ note_certificate(struct daemon *d, const char *path)
                  path, when,
                  left < 86400       ? "less than a day"
                  : left < 2 * 86400 ? "1 day"
-                                    : days_text(left));
+                                    : days);
 }
 
 static int

@@ -20,7 +20,7 @@ track_libtrack_a_SOURCES = \
 	track/listen.c track/listen.h \
 	track/xff.c track/xff.h \
 	track/server.c track/server.h \
-	track/tlscert.c track/tlscert.h track/tlscreds.c track/tlscreds.h \
+	track/tlscreds.c track/tlscreds.h \
 	track/daemon.c track/daemon.h
 EXTRA_DIST += track/README.md
 
@@ -36,7 +36,7 @@ TRACK_UNIT_TESTS = \
 	tests/unit/track_apikey_test \
 	tests/unit/track_pages_test \
 	tests/unit/track_xff_test \
-	tests/unit/track_tlscert_test \
+	tests/unit/track_tlscreds_test \
 	tests/unit/track_memo_test
 check_PROGRAMS += $(TRACK_UNIT_TESTS)
 TESTS += $(TRACK_UNIT_TESTS)
@@ -54,8 +54,8 @@ tests_unit_track_pages_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
 tests_unit_track_pages_test_LDADD = $(TRACK_LIBS)
 tests_unit_track_xff_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
 tests_unit_track_xff_test_LDADD = $(TRACK_LIBS)
-tests_unit_track_tlscert_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
-tests_unit_track_tlscert_test_LDADD = $(TRACK_LIBS)
+tests_unit_track_tlscreds_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
+tests_unit_track_tlscreds_test_LDADD = $(TRACK_LIBS)
 tests_unit_track_memo_test_CPPFLAGS = $(TRACK_TEST_CPPFLAGS)
 tests_unit_track_memo_test_LDADD = $(TRACK_LIBS)
 

@@ -31,7 +31,6 @@
 #include "metrics.h"
 #include "spool.h"
 #include "spool_drain.h"
-#include "tlscert.h"
 #include "tlscreds.h"
 #include "worker.h"
 #include "xff.h"
@@ -285,14 +284,21 @@ on_synced(void *arg, int status)
     }
 }
 
+/* Whatever the endpoint answered becomes 503 `text`, to be retried in a few seconds. */
+static void
+reply_503(struct req *r, const char *text)
+{
+    tr_reply_free(&r->rp);
+    tr_reply_init(&r->rp);
+    tr_reply_status_text(&r->rp, 503, text);
+    r->rp.retry_after = 5;
+}
+
 static void
 unavailable(struct req *r, const char *why)
 {
     log_warn(r->rq.ip, "%s: %s, answering 503", tr_route_name(r->rq.route), why);
-    tr_reply_free(&r->rp);
-    tr_reply_init(&r->rp);
-    tr_reply_status_text(&r->rp, 503, "Service temporarily unavailable");
-    r->rp.retry_after = 5;
+    reply_503(r, "Service temporarily unavailable");
 }
 
 /* Append the endpoint's records; -1 (503 already set) when the spool refuses. */
@@ -431,10 +437,7 @@ dispatch(struct req *r)
     atomic_fetch_add(&s->dispatching, 1);
     enum MHD_Result rc;
     if (atomic_load(&s->stopping)) {
-        tr_reply_free(&r->rp);
-        tr_reply_init(&r->rp);
-        tr_reply_status_text(&r->rp, 503, "Service shutting down");
-        r->rp.retry_after = 5;
+        reply_503(r, "Service shutting down");
         rc = answer(r);
     } else {
         rc = run_and_answer(r);
@@ -605,14 +608,11 @@ tr_server_start(const struct tr_server_opts *o, struct tr_gen *g, char *err, siz
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if (o->tls_cert &&
-        (!(s->tls_cert = read_pem(o->tls_cert, "tls_cert", err, errlen)) ||
-         !(s->tls_key = read_pem(o->tls_key, "tls_key", err, errlen)) ||
-         tr_tls_install(s->tls_cert, s->tls_key, o->tls_cert, o->tls_key, err, errlen) < 0))
+    if (o->tls_cert && (!(s->tls_cert = read_pem(o->tls_cert, "tls_cert", err, errlen)) ||
+                        !(s->tls_key = read_pem(o->tls_key, "tls_key", err, errlen)) ||
+                        tr_tls_install(s->tls_cert, s->tls_key, o->tls_cert, o->tls_key,
+                                       &s->not_after, err, errlen) < 0))
         goto fail;
-    char why[128];
-    if (s->tls_cert && tr_cert_not_after(s->tls_cert, &s->not_after, why, sizeof why) < 0)
-        s->not_after = -1; /* GnuTLS took the certificate; only its date is not known */
     if ((s->fd = tr_listen_open(o->listen, s->address, sizeof s->address, err, errlen)) < 0)
         goto fail;
     if (!(s->mhd = start_mhd(s, o))) {
@@ -644,34 +644,27 @@ tr_server_publish(struct tr_server *s, struct tr_gen *g)
     tr_gen_unref(old);
 }
 
-static bool
-same_pem(const char *served, const char *path, const char *key)
-{
-    char err[512];
-    char *now = read_pem(path, key, err, sizeof err);
-    bool same = now && strcmp(now, served) == 0;
-    free_pem(now);
-    return same;
-}
-
 int
 tr_server_reload_tls(struct tr_server *s, const char *cert, const char *key, char *err,
                      size_t errlen)
 {
     if (!s->tls_cert || !cert) return !s->tls_cert && !cert ? 0 : 2;
-    if (same_pem(s->tls_cert, cert, "tls_cert") && same_pem(s->tls_key, key, "tls_key")) return 0;
     char *c = read_pem(cert, "tls_cert", err, errlen);
     char *k = c ? read_pem(key, "tls_key", err, errlen) : NULL;
-    if (!k || tr_tls_install(c, k, cert, key, err, errlen) < 0) {
+    int64_t not_after;
+    int rc = !k                                                             ? -1
+             : strcmp(c, s->tls_cert) == 0 && strcmp(k, s->tls_key) == 0    ? 0
+             : tr_tls_install(c, k, cert, key, &not_after, err, errlen) < 0 ? -1
+                                                                            : 1;
+    if (rc != 1) {
         free_pem(c);
         free_pem(k);
-        return -1;
+        return rc;
     }
     free_pem(s->tls_cert);
     free_pem(s->tls_key);
     s->tls_cert = c, s->tls_key = k;
-    char why[128];
-    if (tr_cert_not_after(c, &s->not_after, why, sizeof why) < 0) s->not_after = -1;
+    s->not_after = not_after;
     return 1;
 }
 

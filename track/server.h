@@ -17,7 +17,7 @@
  * refused by libmicrohttpd; wrong methods get 405 with Allow.
  *
  * Depends on: libmicrohttpd, lib/spool, lib/spool_drain, lib/log,
- * track/{route,exchange,endpoints,gen,listen,metrics,tlscreds,tlscert}.
+ * track/{route,exchange,endpoints,gen,listen,metrics,tlscreds}.
  *
  * THREADS
  *     tr_server_publish() may be called from any thread (the reloader).

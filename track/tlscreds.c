@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gnutls/x509.h>
+
 #define CHAIN_MAX 16 /* certificates in one chain file */
 
 struct pair {
@@ -84,12 +86,26 @@ pair_read(const char *cert_pem, const char *key_pem, const char *cert_path, cons
     return NULL;
 }
 
+/* The notAfter of `leaf` in Unix seconds, or -1. */
+static int64_t
+expiry(const gnutls_pcert_st *leaf)
+{
+    gnutls_x509_crt_t crt;
+    if (gnutls_x509_crt_init(&crt) < 0) return -1;
+    time_t t = gnutls_x509_crt_import(crt, &leaf->cert, GNUTLS_X509_FMT_DER) == 0
+                   ? gnutls_x509_crt_get_expiration_time(crt)
+                   : (time_t)-1;
+    gnutls_x509_crt_deinit(crt);
+    return (int64_t)t;
+}
+
 int
 tr_tls_install(const char *cert_pem, const char *key_pem, const char *cert_path,
-               const char *key_path, char *err, size_t errlen)
+               const char *key_path, int64_t *not_after, char *err, size_t errlen)
 {
     struct pair *p = pair_read(cert_pem, key_pem, cert_path, key_path, err, errlen);
     if (!p) return -1;
+    *not_after = expiry(&p->pcerts[0]);
     p->older = atomic_load(&current);
     atomic_store(&current, p);
     return 0;

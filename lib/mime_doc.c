@@ -64,13 +64,22 @@ normalize(const char *headers, size_t hlen, const char *body, size_t blen, size_
     return d;
 }
 
+/* The line after the one `p` is in, or NULL when it is the last of [p, end). */
+static const char *
+next_line(const char *p, const char *end)
+{
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    return nl ? nl + 1 : NULL;
+}
+
 /* Whether the header block `h` (LF line ends) declares a multipart or message body: only
  * then does GMime build parts, and only then are lines beginning with "--" boundaries. */
 static bool
 declares_parts(const char *h, size_t len)
 {
     static const char name[] = "content-type:";
-    for (const char *p = h, *end = h + len; p < end;) {
+    const char *end = h + len;
+    for (const char *p = h; p && p < end; p = next_line(p, end)) {
         if ((size_t)(end - p) > sizeof name && strncasecmp(p, name, sizeof name - 1) == 0) {
             const char *v = p + sizeof name - 1;
             while (v < end && (*v == ' ' || *v == '\t' || *v == '\n'))
@@ -78,9 +87,6 @@ declares_parts(const char *h, size_t len)
             return (end - v >= 10 && strncasecmp(v, "multipart/", 10) == 0) ||
                    (end - v >= 8 && strncasecmp(v, "message/", 8) == 0);
         }
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl) break;
-        p = nl + 1;
     }
     return false;
 }
@@ -90,12 +96,9 @@ static bool
 too_many_dash_lines(const char *d, size_t len, unsigned max)
 {
     unsigned n = 0;
-    for (const char *p = d, *end = d + len; p < end;) {
+    const char *end = d + len;
+    for (const char *p = d; p && p < end; p = next_line(p, end))
         if (end - p >= 2 && p[0] == '-' && p[1] == '-' && ++n > max) return true;
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl) break;
-        p = nl + 1;
-    }
     return false;
 }
 

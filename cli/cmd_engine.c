@@ -3,8 +3,9 @@
  *
  * Loads the configuration and the scripts under engine.scripts into a
  * pool of [lua] states, then runs the scheduler (engine/en_sched.c) in
- * the foreground: SIGHUP reloads the scripts (a broken tree keeps the
- * running one), SIGTERM and SIGINT stop after the batch in flight has
+ * the foreground: SIGHUP reads tern.conf again and rebuilds the scripts,
+ * the sender and the settings from it (a broken configuration or tree
+ * keeps all of the running one), SIGTERM and SIGINT stop after the batch in flight has
  * committed. Each round ends with a pass of the outbox sender
  * (engine/en_send.c) unless --no-send leaves the outbox to other
  * processes; --send-only runs nothing but sender passes (no scripts are
@@ -61,24 +62,138 @@ signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-/* The outbox sender, or NULL (logged) when libcurl cannot start. */
+/* The outbox sender, or NULL with err when libcurl cannot start. */
 static struct en_sender *
-sender(const struct config *cfg)
+sender(const struct config *cfg, char *err, size_t errlen)
 {
-    char err[256];
     struct en_send_cfg sc = {cfg->engine.smtp,
                              cfg->engine.templates,
                              cfg->engine.from,
                              60,
                              cfg->engine.send_connections,
                              (long)(cfg->engine.send_pass_ms / 1000)};
-    struct en_sender *s = en_sender_new(&sc, err, sizeof err);
-    if (!s) log_error(NULL, "sender: %s", err);
+    char why[1024];
+    struct en_sender *s = en_sender_new(&sc, why, sizeof why);
+    if (!s) snprintf(err, errlen, "sender: %s", why);
     return s;
 }
 
 /* What this process does: journeys, sending, or both. */
 enum role { ROLE_BOTH, ROLE_JOURNEYS, ROLE_SENDER };
+
+/* What one configuration gives the process; a reload builds the next one whole. */
+struct setup {
+    struct config *cfg;    /* a reference: the strings below point into it */
+    struct db_settings db; /* the scheduler's connection */
+    struct db_pool *dbp;   /* the scripts' db.query connection; NULL in a sender */
+    struct lh_pool *pool;  /* NULL: no journeys in this process */
+    struct en_sender *snd; /* NULL: no sender in this process */
+};
+
+static bool
+same_database(const struct config *a, const struct config *b)
+{
+    return strcmp(a->database.url, b->database.url) == 0 &&
+           a->database.statement_timeout_ms == b->database.statement_timeout_ms &&
+           a->database.connect_timeout_ms == b->database.connect_timeout_ms;
+}
+
+static void
+setup_close(struct setup *u)
+{
+    en_sender_free(u->snd);
+    lh_pool_free(u->pool);
+    db_pool_free(u->dbp);
+    if (u->cfg) config_unref(u->cfg);
+    memset(u, 0, sizeof *u);
+}
+
+/* The scripts' states and their db.query connection (`dbp` when not NULL). 0 or -1 with err. */
+static int
+open_scripts(struct setup *u, struct db_pool *dbp, char *err, size_t errlen)
+{
+    struct db_settings qdb = u->db;
+    qdb.app_name = "tern engine db.query";
+    if (!(u->dbp = dbp ? dbp : db_pool_new(&qdb, 1, err, errlen))) return -1;
+    char why[1900];
+    if ((u->pool = cli_engine_scripts(u->cfg, u->dbp, why, sizeof why))) return 0;
+    snprintf(err, errlen, "scripts: %s", why);
+    return -1;
+}
+
+/*
+ * Build what `cfg` asks of a process in `role`, with `dbp` as the scripts' connection when not
+ * NULL (then owned by `u` on success). 0, or -1 with err: nothing is kept, and `dbp` is not
+ * freed.
+ */
+static int
+setup_open(struct setup *u, struct config *cfg, enum role role, struct db_pool *dbp, char *err,
+           size_t errlen)
+{
+    memset(u, 0, sizeof *u);
+    u->cfg = config_ref(cfg);
+    u->db =
+        (struct db_settings){cfg->database.url, "tern engine", cfg->database.statement_timeout_ms,
+                             cfg->database.connect_timeout_ms};
+    int rc = role == ROLE_SENDER ? 0 : open_scripts(u, dbp, err, errlen);
+    if (rc == 0 && role != ROLE_JOURNEYS && !(u->snd = sender(cfg, err, errlen))) rc = -1;
+    if (rc < 0) {
+        if (u->dbp == dbp) u->dbp = NULL; /* the caller's still */
+        setup_close(u);
+    }
+    return rc;
+}
+
+/* The running process: what `tern engine` started with and what its reloads installed. */
+struct engine {
+    struct cli *cli;
+    enum role role;
+    struct setup now;
+};
+
+/* Point the scheduler at `u`; `fresh_db`: its connection is to be opened anew. */
+static void
+install(struct en_sched *s, const struct setup *u, bool fresh_db)
+{
+    s->db = &u->db;
+    s->pool = u->pool;
+    s->send = u->snd ? en_sender_pass : NULL;
+    s->send_ctx = u->snd;
+    s->idempotency_keep_ms = u->cfg->engine.idempotency_keep_ms;
+    s->rejects_keep_ms = u->cfg->engine.rejects_keep_ms;
+    if (fresh_db) en_sched_close(s);
+}
+
+/*
+ * SIGHUP, between rounds: read tern.conf again and build the whole process anew from it (the
+ * scripts from engine.scripts, the sender, the database settings, the log level). Anything
+ * that fails keeps all of the running one.
+ */
+static void
+reconfigure(struct en_sched *s, void *ctx)
+{
+    struct engine *e = ctx;
+    const char *path = config_path(e->cli->config_path);
+    struct buf errors = BUF_INIT;
+    struct config *cfg = config_load(path, &errors);
+    char err[2048];
+    struct setup next;
+    bool same_db = cfg && same_database(cfg, e->now.cfg);
+    if (!cfg || setup_open(&next, cfg, e->role, same_db ? e->now.dbp : NULL, err, sizeof err) < 0)
+        log_error(NULL, "reload refused, keeping the running configuration: %s",
+                  cfg ? err : buf_str(&errors));
+    buf_free(&errors);
+    if (!cfg) return;
+    config_unref(cfg); /* next holds it, or nothing does */
+    if (!next.cfg) return;
+    if (same_db) e->now.dbp = NULL; /* moved into next */
+    setup_close(&e->now);
+    e->now = next;
+    install(s, &e->now, !same_db);
+    log_setup("tern engine", (enum log_level)e->now.cfg->log.level, e->now.cfg->log.syslog);
+    log_info(NULL, "reloaded %s%s%s", path, e->now.pool ? ": journeys from " : "",
+             e->now.pool ? e->now.cfg->engine.scripts : "");
+}
 
 static int
 loop(struct en_sched *s, bool once, const char *what)
@@ -96,50 +211,31 @@ loop(struct en_sched *s, bool once, const char *what)
 }
 
 static int
-run(const struct config *cfg, bool once, enum role role)
+run(struct cli *cli, struct config *cfg, bool once, enum role role)
 {
     char err[2048];
-    struct db_settings db = {cfg->database.url, "tern engine", cfg->database.statement_timeout_ms,
-                             cfg->database.connect_timeout_ms};
-    struct db_settings qdb = db;
-    qdb.app_name = "tern engine db.query";
-    struct db_pool *dbp = NULL;
-    struct lh_pool *pool = NULL;
-    struct en_sender *snd = NULL;
-    bool ok = true;
-    if (role != ROLE_SENDER) {
-        if (!(dbp = db_pool_new(&qdb, 1, err, sizeof err)))
-            log_error(NULL, "%s", err), ok = false;
-        else if (!(pool = cli_engine_scripts(cfg, dbp, err, sizeof err)))
-            log_error(NULL, "scripts: %s", err), ok = false;
+    struct engine e = {.cli = cli, .role = role};
+    if (setup_open(&e.now, cfg, role, NULL, err, sizeof err) < 0) {
+        log_error(NULL, "%s", err);
+        return EXIT_FAIL;
     }
-    if (ok && role != ROLE_JOURNEYS) ok = (snd = sender(cfg)) != NULL; /* it logs why not */
-    int rc = EXIT_FAIL;
-    if (ok) {
-        struct en_sched s = {.db = &db,
-                             .pool = pool, /* NULL: no journeys in this process */
-                             .scripts = cfg->engine.scripts,
-                             .batch = EN_PG_BATCH,
-                             .idempotency_keep_ms = cfg->engine.idempotency_keep_ms,
-                             .rejects_keep_ms = cfg->engine.rejects_keep_ms,
-                             .poll_ms = 1000,
-                             .stop = &stop_flag,
-                             .reload = pool ? &reload_flag : NULL,
-                             .send = snd ? en_sender_pass : NULL,
-                             .send_ctx = snd};
-        signals();
-        char what[4200];
-        snprintf(what, sizeof what, "%s%s%s", pool ? "journeys from " : "",
-                 pool ? cfg->engine.scripts : "",
-                 !snd   ? ""
-                 : pool ? ", sending"
-                        : "sending only");
-        rc = loop(&s, once, what);
-        en_sched_close(&s);
-    }
-    en_sender_free(snd);
-    lh_pool_free(pool);
-    db_pool_free(dbp);
+    struct en_sched s = {.batch = EN_PG_BATCH,
+                         .poll_ms = 1000,
+                         .stop = &stop_flag,
+                         .reload = &reload_flag,
+                         .reconfigure = reconfigure,
+                         .reconfigure_ctx = &e};
+    install(&s, &e.now, false);
+    signals();
+    char what[4200];
+    snprintf(what, sizeof what, "%s%s%s", s.pool ? "journeys from " : "",
+             s.pool ? cfg->engine.scripts : "",
+             !s.send  ? ""
+             : s.pool ? ", sending"
+                      : "sending only");
+    int rc = loop(&s, once, what);
+    en_sched_close(&s);
+    setup_close(&e.now);
     return rc;
 }
 
@@ -212,7 +308,7 @@ cmd_engine(struct cli *cli, int argc, char **argv)
     if (!cfg) return EXIT_FAIL;
     log_setup("tern engine", (enum log_level)cfg->log.level, cfg->log.syslog);
     int rc = shards ? request_shards(cfg, shards)
-                    : run(cfg, once,
+                    : run(cli, cfg, once,
                           no_send     ? ROLE_JOURNEYS
                           : send_only ? ROLE_SENDER
                                       : ROLE_BOTH);

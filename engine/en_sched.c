@@ -164,23 +164,15 @@ nap(int64_t ms)
     nanosleep(&ts, NULL); /* a signal ends it early: stop and reload are seen at once */
 }
 
-static void
-reload(struct en_sched *s)
-{
-    char err[2048];
-    *s->reload = 0;
-    if (lh_pool_reload(s->pool, s->scripts, err, sizeof err) < 0)
-        log_error(NULL, "reload failed, the running scripts stay: %s", err);
-    else
-        log_info(NULL, "scripts reloaded from %s", s->scripts);
-}
-
 void
 en_sched_run(struct en_sched *s)
 {
     char err[1024];
     while (!stopping(s)) {
-        if (s->reload && *s->reload) reload(s);
+        if (s->reload && *s->reload) {
+            *s->reload = 0;
+            if (s->reconfigure) s->reconfigure(s, s->reconfigure_ctx);
+        }
         int work = 0;
         if (en_sched_round(s, &work, err, sizeof err) < 0) log_error(NULL, "%s", err);
         if (work == 0 && !stopping(s)) nap(s->poll_ms);

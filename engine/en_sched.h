@@ -8,8 +8,9 @@
  * due (en_seg_round: in full every `refresh`, else the contacts changed
  * since the last look), and hands the outbox to the sender when one is set. Between rounds it sleeps `poll_ms` unless the
  * round found work. A stop request is honoured between batches (the
- * batch in flight commits first); a reload request reloads the scripts
- * between rounds, and a broken reload keeps the serving generation.
+ * batch in flight commits first); a reload request is handed to the
+ * owner's `reconfigure` between rounds, which may replace the pool, the
+ * sender and the settings below (the round uses none of them then).
  * Database failures are logged and retried on the next round with a
  * fresh connection; they never end the loop.
  *
@@ -31,12 +32,13 @@ typedef int (*en_sched_sender)(void *ctx, PGconn *conn, int64_t now, int limit, 
 
 struct en_sched {
     const struct db_settings *db;
-    struct lh_pool *pool;        /* NULL: no journeys, sender passes only */
-    const char *scripts;         /* reloaded on request */
-    int batch;                   /* rows per transaction (EN_PG_BATCH) */
-    int64_t poll_ms;             /* sleep between idle rounds */
-    volatile sig_atomic_t *stop; /* set: end after the batch in flight */
-    volatile sig_atomic_t *reload;
+    struct lh_pool *pool;          /* NULL: no journeys, sender passes only */
+    int batch;                     /* rows per transaction (EN_PG_BATCH) */
+    int64_t poll_ms;               /* sleep between idle rounds */
+    volatile sig_atomic_t *stop;   /* set: end after the batch in flight */
+    volatile sig_atomic_t *reload; /* set: call reconfigure before the next round */
+    void (*reconfigure)(struct en_sched *s, void *ctx);
+    void *reconfigure_ctx;
     en_sched_sender send; /* NULL: no sender in this process */
     void *send_ctx;
     int64_t idempotency_keep_ms; /* prune older idempotency keys hourly; 0: never */

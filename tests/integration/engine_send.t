@@ -124,4 +124,33 @@ pf_wait_delivered 327 60 || diag "not everything arrived"
 is "$(ids | wc -l | tr -d ' ') $(ids | sort -u | wc -l | tr -d ' ')" "327 327" \
     "and each is delivered once"
 
+# A sender's SIGHUP reads tern.conf again: engine.smtp fixed, the waiting mail goes out.
+pf_postconf "smtpd_data_restrictions="
+sed -i "s|^smtp = .*|smtp = smtp://127.0.0.1:1|" "$TERN_CONFIG"
+contacts 1 f
+pg_sql "INSERT INTO tern.outbox (contact_id, id, template)
+        SELECT id, gen_random_uuid(), 'hello' FROM tern.contacts WHERE email = 'f1@example.org'"
+f1() {
+    pg_sql "SELECT o.status FROM tern.outbox o JOIN tern.contacts c ON c.id = o.contact_id
+             WHERE c.email = 'f1@example.org'"
+}
+"$TERN" engine --send-only 2>"$dir/sender3.log" &
+s3=$!
+at_exit "kill $s3 2>/dev/null"
+n=0
+while [ "$(f1)" != retry ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+is "$(f1)" retry "a mail the configured smtp refuses waits for a retry"
+sed -i "s|^smtp = .*|smtp = smtp://127.0.0.1:$PF_PORT|" "$TERN_CONFIG"
+kill -HUP $s3
+n=0
+until grep -q "reloaded" "$dir/sender3.log" || [ $n -ge 50 ]; do sleep 0.1; n=$((n + 1)); done
+pg_sql "UPDATE tern.outbox SET next_attempt_at = now() WHERE status = 'retry'" >/dev/null
+n=0
+while [ "$(f1)" != sent ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+is "$(f1)" sent "after SIGHUP the sender submits to the new engine.smtp, with no restart" ||
+    diag "$(cat "$dir/sender3.log")"
+kill -TERM $s3
+wait $s3
+is "$?" 0 "and stops cleanly"
+
 done_testing

@@ -77,10 +77,10 @@ is "$status" 0 "the segment refreshes while the engine runs"
 
 kill -HUP "$pid"
 printf 'this is not lua (\n' >"$dir/scripts/journeys/broken.lua"
-n=0; until grep -q "scripts reloaded" "$dir/engine.log" || [ $n -ge 300 ]; do sleep 0.2; n=$((n + 1)); done
+n=0; until grep -q "reloaded .*: journeys from" "$dir/engine.log" || [ $n -ge 300 ]; do sleep 0.2; n=$((n + 1)); done
 kill -HUP "$pid"
-n=0; until grep -q "reload failed" "$dir/engine.log" || [ $n -ge 300 ]; do sleep 0.2; n=$((n + 1)); done
-like "$(cat "$dir/engine.log")" "reload failed.*broken.lua:1" "a broken tree is refused and the running one kept"
+n=0; until grep -q "reload refused" "$dir/engine.log" || [ $n -ge 300 ]; do sleep 0.2; n=$((n + 1)); done
+like "$(cat "$dir/engine.log")" "reload refused, keeping the running configuration: scripts: .*broken.lua:1" "a broken tree is refused and the running one kept"
 
 for i in 1 2 3 4 5 6; do "$TERN" event order.placed --email "c$i@example.org" --data "{\"n\": $i}" >/dev/null; done
 ok "every journey ends on its order" \

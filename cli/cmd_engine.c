@@ -176,16 +176,21 @@ reconfigure(struct en_sched *s, void *ctx)
     const char *path = config_path(e->cli->config_path);
     struct buf errors = BUF_INIT;
     struct config *cfg = config_load(path, &errors);
+    if (!cfg) {
+        log_error(NULL, "reload refused, keeping the running configuration: %s", buf_str(&errors));
+        buf_free(&errors);
+        return;
+    }
+    buf_free(&errors);
     char err[2048];
     struct setup next;
-    bool same_db = cfg && same_database(cfg, e->now.cfg);
-    if (!cfg || setup_open(&next, cfg, e->role, same_db ? e->now.dbp : NULL, err, sizeof err) < 0)
-        log_error(NULL, "reload refused, keeping the running configuration: %s",
-                  cfg ? err : buf_str(&errors));
-    buf_free(&errors);
-    if (!cfg) return;
-    config_unref(cfg); /* next holds it, or nothing does */
-    if (!next.cfg) return;
+    bool same_db = same_database(cfg, e->now.cfg);
+    int rc = setup_open(&next, cfg, e->role, same_db ? e->now.dbp : NULL, err, sizeof err);
+    config_unref(cfg); /* next holds its own reference */
+    if (rc < 0) {
+        log_error(NULL, "reload refused, keeping the running configuration: %s", err);
+        return;
+    }
     if (same_db) e->now.dbp = NULL; /* moved into next */
     setup_close(&e->now);
     e->now = next;

@@ -651,11 +651,11 @@ tr_server_reload_tls(struct tr_server *s, const char *cert, const char *key, cha
     if (!s->tls_cert || !cert) return !s->tls_cert && !cert ? 0 : 2;
     char *c = read_pem(cert, "tls_cert", err, errlen);
     char *k = c ? read_pem(key, "tls_key", err, errlen) : NULL;
-    int64_t not_after;
-    int rc = !k                                                             ? -1
-             : strcmp(c, s->tls_cert) == 0 && strcmp(k, s->tls_key) == 0    ? 0
-             : tr_tls_install(c, k, cert, key, &not_after, err, errlen) < 0 ? -1
-                                                                            : 1;
+    int rc = -1;
+    if (k && strcmp(c, s->tls_cert) == 0 && strcmp(k, s->tls_key) == 0)
+        rc = 0; /* the files did not change */
+    else if (k && tr_tls_install(c, k, cert, key, &s->not_after, err, errlen) == 0)
+        rc = 1;
     if (rc != 1) {
         free_pem(c);
         free_pem(k);
@@ -664,7 +664,6 @@ tr_server_reload_tls(struct tr_server *s, const char *cert, const char *key, cha
     free_pem(s->tls_cert);
     free_pem(s->tls_key);
     s->tls_cert = c, s->tls_key = k;
-    s->not_after = not_after;
     return 1;
 }
 

@@ -2,6 +2,7 @@
  * gen.c - build and release generations (see gen.h)
  */
 #include "gen.h"
+#include "route.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,7 @@ tr_gen_new(struct config *cfg, struct tr_shared *shared, char *err, size_t errle
     atomic_init(&g->refs, 1);
     g->cfg = config_ref(cfg);
     g->shared = shared;
+    g->base_path = tr_route_base(cfg->track.base_url);
     if (!(g->ring = ring_of(cfg, err, errlen)) || !(g->bot = bot_of(cfg, err, errlen))) goto fail;
     if (!(g->proxies = cidr_set_new(cfg->track.trusted_proxies, why, sizeof why))) {
         snprintf(err, errlen, "[track] trusted_proxies: %s", why);

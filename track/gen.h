@@ -58,6 +58,7 @@ struct tr_gen {
     struct cidr_set *proxies;
     struct tr_pages *pages;
     struct tr_shared *shared;
+    const char *base_path; /* of track.base_url, in cfg: "" or "/t" */
 };
 
 /* A generation of `cfg` (which it references) with refcount 1. NULL with a reason. */

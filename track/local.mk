@@ -74,10 +74,12 @@ endif
 
 # Over real HTTP against a private PostgreSQL (curl).
 TESTS += tests/integration/track_http.t tests/integration/track_pages.t \
+	tests/integration/track_base_path.t \
 	tests/integration/track_pages_tenant.t \
 	tests/integration/track_api.t tests/integration/track_ops.t tests/integration/track_stop.t \
 	tests/integration/track_tls.t tests/integration/track_valgrind.t
 EXTRA_DIST += tests/integration/track_fixture.sh tests/integration/track_http.t \
+	tests/integration/track_base_path.t \
 	tests/integration/track_pages.t tests/integration/track_pages_tenant.t \
 	tests/integration/track_api.t tests/integration/track_ops.t tests/integration/track_stop.t \
 	tests/integration/track_tls.t tests/integration/track_valgrind.t

@@ -54,10 +54,20 @@ token_segment(const char *rest, struct tr_match *m, enum tr_route r)
     return true;
 }
 
+/* `path` after `base` when it begins with it and a '/' follows; else `path`. */
+static const char *
+without_base(const char *path, const char *base)
+{
+    size_t blen = strlen(base);
+    if (blen == 0 || strncmp(path, base, blen) != 0 || path[blen] != '/') return path;
+    return path + blen;
+}
+
 void
-tr_route_match(const char *path, struct tr_match *m)
+tr_route_match(const char *path, const char *base, struct tr_match *m)
 {
     *m = (struct tr_match){TR_NOT_FOUND, NULL, 0};
+    path = without_base(path, base);
     for (size_t i = 0; i < NROUTES; i++) {
         const struct route_row *row = &routes[i];
         size_t plen = strlen(row->path);
@@ -66,6 +76,15 @@ tr_route_match(const char *path, struct tr_match *m)
         m->route = row->route;
         return;
     }
+}
+
+const char *
+tr_route_base(const char *base_url)
+{
+    const char *host = strstr(base_url, "://");
+    if (!host) return "";
+    const char *slash = strchr(host + 3, '/');
+    return slash ? slash : "";
 }
 
 enum tr_method

@@ -5,7 +5,10 @@
  * allocation, so the fuzzer can hammer it and the server calls it once per
  * request. A path either names an endpoint exactly (plus, for token
  * routes, one non-empty path segment holding the token) or it is not
- * found; there is no prefix matching, trailing slash or "..".
+ * found; there is no prefix matching, trailing slash or "..". When
+ * track.base_url has a path (https://example.com/t), the paths below are
+ * also found under it (/t/c/<token>), since the links carry it; a proxy
+ * that strips it is served as well.
  *
  *     /c/<token>            click         GET HEAD
  *     /o/<token>[.gif]      open          GET HEAD
@@ -44,8 +47,15 @@ struct tr_match {
     size_t token_len;
 };
 
-/* Match `path` (the request target without the query string). */
-void tr_route_match(const char *path, struct tr_match *m);
+/*
+ * Match `path` (the request target without the query string). `base` is
+ * the path of track.base_url ("" or "/t", see tr_route_base); the routes
+ * are found with and without it in front.
+ */
+void tr_route_match(const char *path, const char *base, struct tr_match *m);
+
+/* The path part of an http(s) URL: "/t" of "https://example.com/t", "" without one. */
+const char *tr_route_base(const char *base_url);
 
 /* The method of a request line ("GET", ...). */
 enum tr_method tr_method_parse(const char *method);

@@ -173,7 +173,7 @@ req_new(struct tr_server *s, struct MHD_Connection *conn, const char *url, const
     pthread_mutex_init(&r->lock, NULL);
     tr_reply_init(&r->rp);
     struct tr_match m;
-    tr_route_match(url, &m);
+    tr_route_match(url, r->gen->base_path, &m);
     r->rq.route = m.route;
     r->rq.token = m.token;
     r->rq.token_len = m.token_len;

@@ -27,7 +27,7 @@ static void
 as_path(const char *path, size_t len)
 {
     struct tr_match m;
-    tr_route_match(path, &m);
+    tr_route_match(path, "/t", &m);
     if (!token_route(m.route)) {
         if (m.token || m.token_len) __builtin_trap();
         return;

@@ -10,7 +10,7 @@ static struct tr_match
 match(const char *path)
 {
     struct tr_match m;
-    tr_route_match(path, &m);
+    tr_route_match(path, "", &m);
     return m;
 }
 
@@ -74,6 +74,37 @@ near_misses_are_not_found(void)
 }
 
 static void
+routes_are_found_under_the_base_path(void)
+{
+    struct tr_match m;
+    tr_route_match("/t/c/tok", "/t", &m);
+    ok(m.route == TR_CLICK && m.token_len == 3 && memcmp(m.token, "tok", 3) == 0,
+       "routes_are_found_under_the_base_path: /t/c/tok");
+    tr_route_match("/t/healthz", "/t", &m);
+    ok(m.route == TR_HEALTHZ, "routes_are_found_under_the_base_path: /t/healthz");
+    tr_route_match("/c/tok", "/t", &m);
+    ok(m.route == TR_CLICK, "routes_are_found_under_the_base_path: and without it");
+}
+
+static void
+base_path_is_a_whole_segment(void)
+{
+    struct tr_match m;
+    tr_route_match("/tc/tok", "/t", &m);
+    ok(m.route == TR_NOT_FOUND, "base_path_is_a_whole_segment: /tc/tok under /t");
+    tr_route_match("/t/t/c/tok", "/t", &m);
+    ok(m.route == TR_NOT_FOUND, "base_path_is_a_whole_segment: stripped once");
+}
+
+static void
+base_path_of_the_url(void)
+{
+    is_str(tr_route_base("https://t.example.com"), "", "base_path_of_the_url: none");
+    is_str(tr_route_base("https://example.com/t"), "/t", "base_path_of_the_url: /t");
+    is_str(tr_route_base("http://example.com:8080/a/b"), "/a/b", "base_path_of_the_url: /a/b");
+}
+
+static void
 methods_follow_the_table(void)
 {
     ok(tr_route_allows(TR_CLICK, TR_GET) && tr_route_allows(TR_CLICK, TR_HEAD),
@@ -105,6 +136,9 @@ main(void)
     empty_token_is_not_found();
     extra_segment_is_not_found();
     near_misses_are_not_found();
+    routes_are_found_under_the_base_path();
+    base_path_is_a_whole_segment();
+    base_path_of_the_url();
     methods_follow_the_table();
     method_names_are_case_sensitive();
     return tap_done();

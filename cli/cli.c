@@ -19,8 +19,10 @@ const struct cli_command cli_commands[] = {
      "months' event partitions.\n"},
     {"check-config", cmd_check_config, "validate the configuration file",
      "check-config [--defaults]\n\n"
-     "Load and validate the configuration; print every problem as file:line and\n"
-     "exit non-zero if there is any.\n\n"
+     "Load and validate the configuration, then load the scripts of\n"
+     "engine.scripts and the templates of engine.templates as `tern lint` does\n"
+     "(each when it exists) and compile the tracker's track.pages; print every\n"
+     "problem as file:line and exit non-zero if there is any.\n\n"
      "  --defaults  print every known key with its default and description\n"},
     {"contacts", cmd_contacts, "import contacts (contacts import FILE.csv)",
      "contacts import [--tenant NAME] [--batch N] FILE.csv\n\n"

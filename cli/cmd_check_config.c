@@ -1,6 +1,7 @@
 /*
- * cmd_check_config.c - `tern check-config`: validate tern.conf, and the
- * scripts and templates it names (as `tern lint` does) when they are there
+ * cmd_check_config.c - `tern check-config`: validate tern.conf, the scripts
+ * and templates it names (as `tern lint` does) when they are there, and the
+ * tracker's pages (track.pages)
  */
 #include <stdio.h>
 #include <string.h>
@@ -27,8 +28,8 @@ cmd_check_config(struct cli *cli, int argc, char **argv)
     if (problems == 0)
         printf("%s: ok\n", cfg->path);
     else
-        cli_error("check-config", "%u problem%s in %s or %s", problems, problems == 1 ? "" : "s",
-                  cfg->engine.scripts, cfg->engine.templates);
+        cli_error("check-config", "%u problem%s in the scripts, templates or pages of %s", problems,
+                  problems == 1 ? "" : "s", cfg->path);
     config_unref(cfg);
     return problems ? EXIT_FAIL : EXIT_OK;
 }

@@ -32,6 +32,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "pages.h"
 #include "lua/lh_duration.h"
 #include "lua/lh_reg.h"
 #include "tplfile.h"
@@ -287,6 +288,16 @@ is_dir(const char *path)
     return path && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
+/* track.pages compiled as tern track compiles it at start and at a reload. */
+static void
+lint_pages(struct lint *l, const char *dir)
+{
+    char err[512];
+    struct tr_pages *p = tr_pages_new(dir, err, sizeof err);
+    if (!p) problem(l, "track.%s", err);
+    tr_pages_free(p);
+}
+
 unsigned
 cli_lint_config_trees(const struct config *cfg)
 {
@@ -305,6 +316,7 @@ cli_lint_config_trees(const struct config *cfg)
     log_set_level(LOG_LVL_WARNING); /* no "generation serving" lines */
     if (is_dir(cfg->engine.scripts)) lint_scripts(&l, cfg->engine.scripts, false);
     if (is_dir(cfg->engine.templates)) lint_template_dir(&l, cfg->engine.templates, 0);
+    if (cfg->track.pages) lint_pages(&l, cfg->track.pages);
     fflush(stdout);
     return l.problems;
 }

@@ -10,6 +10,7 @@
 #include "pages.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +114,8 @@ static int
 add_tenant_sets(struct tr_pages *p, char *err, size_t errlen)
 {
     DIR *d = opendir(p->dir);
-    if (!d) return 0; /* no directory: the built-in pages (a missing file is no error either) */
+    if (!d) /* a misspelt folder must not quietly serve the built-in pages */
+        return snprintf(err, errlen, "pages %s: %s", p->dir, strerror(errno)), -1;
     int rc = 0;
     struct dirent *e;
     while (rc == 0 && (e = readdir(d)))

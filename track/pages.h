@@ -24,7 +24,9 @@
  *
  * DIAGNOSTICS
  *     "pages DIR/unsubscribe.mustache: line 3, column 9: section \"list\"
- *     is never closed"; "pages: out of memory".
+ *     is never closed"; "pages DIR: No such file or directory" (a missing
+ *     file is no error, a missing track.pages folder is); "pages: out of
+ *     memory".
  */
 #ifndef TERN_TRACK_PAGES_H
 #define TERN_TRACK_PAGES_H

@@ -60,6 +60,20 @@ like "$out" "journeys/x.lua:1: journey \"x\": has no start step" "naming the scr
 like "$out" "bad.tpl" "and the template's file"
 TERN_CONFIG=$dir/good.conf
 
+tern_conf "$dir/nopages.conf" "[track]
+pages = $dir/no/pages"
+run_tern check-config
+is "$status" 1 "check-config fails on a track.pages folder that does not exist"
+like "$out" "track.pages $dir/no/pages: No such file or directory" "naming the folder"
+mkdir -p "$dir/pages"
+printf '<p>\n{{#list}} never closed\n' >"$dir/pages/unsubscribe.mustache"
+tern_conf "$dir/badpages.conf" "[track]
+pages = $dir/pages"
+run_tern check-config
+is "$status" 1 "check-config fails on a tracker page that does not compile"
+like "$out" "pages/unsubscribe.mustache: line 2" "naming the page's file and line"
+TERN_CONFIG=$dir/good.conf
+
 run_tern -c "$dir/missing.conf" check-config
 is "$status" 1 "check-config fails on a missing file"
 like "$err" "missing.conf: cannot open: No such file or directory" "missing file explained"

@@ -136,6 +136,16 @@ a_broken_tenant_override_is_refused_with_its_file(void)
     if (dir) remove_dir(dir, "nl", "unsubscribe");
 }
 
+static void
+a_missing_folder_is_refused(void)
+{
+    struct tr_pages *p = tr_pages_new("/nonexistent/tern-pages", err, sizeof err);
+    ok(!p, "a_missing_folder_is_refused: refused");
+    like(err, "pages /nonexistent/tern-pages: No such file or directory",
+         "a_missing_folder_is_refused: names the folder and why");
+    tr_pages_free(p);
+}
+
 int
 main(void)
 {
@@ -145,5 +155,6 @@ main(void)
     a_broken_override_is_refused_with_its_file_and_line();
     a_tenant_folder_overrides_pages_for_that_tenant_only();
     a_broken_tenant_override_is_refused_with_its_file();
+    a_missing_folder_is_refused();
     return tap_done();
 }

@@ -26,6 +26,7 @@
 #include <libpq-fe.h>
 #include <sys/un.h>
 
+#include "email.h"
 #include "log.h"
 #include "tenant.h"
 #include "token.h"
@@ -50,6 +51,10 @@ enum cfg_type {
     T_LIST,     /* comma-separated words, blanks around entries ignored */
     T_TENANT,   /* a tenant name (lib/tenant) */
     T_LOGINMAP, /* comma-separated login:tenant */
+    T_ADDRESS,  /* a bare mail address: news@example.com */
+    T_MAILBOX,  /* an address, or a display name and <address>: Shop <news@example.com> */
+    T_SENDERS,  /* comma-separated addresses or @domains */
+    T_DOMAINS,  /* comma-separated domain names, each may start with "." or "*." */
 };
 
 #define REQUIRED 1u
@@ -89,7 +94,7 @@ static const struct cfg_key keys[] = {
      "where tern milter listens (libmilter syntax)", NULL},
     {"milter", "trusted_networks", T_CIDRLIST, OFF(milter.trusted_networks), "127.0.0.0/8, ::1", 0,
      0, 0, "clients whose mail may be managed (SASL-authenticated clients always may)", NULL},
-    {"milter", "managed_senders", T_LIST, OFF(milter.managed_senders), NULL, 0, 0, 0,
+    {"milter", "managed_senders", T_SENDERS, OFF(milter.managed_senders), NULL, 0, 0, 0,
      "envelope senders managed without control headers: user@domain or @domain", NULL},
     {"milter", "multi_recipient", T_CHOICE, OFF(milter.multi_recipient), "anonymous", 0, 0, 0,
      "managed mail to several recipients: anonymous tracking, or split (452 after the first)",
@@ -99,13 +104,13 @@ static const struct cfg_key keys[] = {
     {"milter", "on_error", T_CHOICE, OFF(milter.on_error), "deliver", 0, 0, 0,
      "on an internal or script error: deliver the original untouched, or tempfail",
      "deliver|tempfail"},
-    {"milter", "notrack_domains", T_LIST, OFF(milter.notrack_domains), NULL, 0, 0, 0,
+    {"milter", "notrack_domains", T_DOMAINS, OFF(milter.notrack_domains), NULL, 0, 0, 0,
      "link domains never rewritten (subdomains included)", NULL},
     {"milter", "tenant", T_TENANT, OFF(milter.tenant), "default", 0, 0, 0,
      "tenant of managed mail that names none (X-Tern-Tenant)", NULL},
     {"milter", "sasl_tenants", T_LOGINMAP, OFF(milter.sasl_tenants), NULL, 0, 0, 0,
      "SASL logins that always send for one tenant: login:tenant, comma-separated", NULL},
-    {"milter", "unsubscribe_mailto", T_STRING, OFF(milter.unsubscribe_mailto), NULL, 0, 0, 0,
+    {"milter", "unsubscribe_mailto", T_ADDRESS, OFF(milter.unsubscribe_mailto), NULL, 0, 0, 0,
      "address added as mailto: to List-Unsubscribe (optional)", NULL},
     {"milter", "spool", T_PATH, OFF(milter.spool), "/var/spool/tern/milter", 0, 0, 0,
      "directory of the durable spool of message records", NULL},
@@ -170,7 +175,7 @@ static const struct cfg_key keys[] = {
      "directory of Mustache templates", NULL},
     {"engine", "smtp", T_SMTPURL, OFF(engine.smtp), "smtp://127.0.0.1:25", 0, 0, 0,
      "where the engine submits mail (Postfix smtpd)", NULL},
-    {"engine", "from", T_STRING, OFF(engine.from), NULL, 0, 0, 0,
+    {"engine", "from", T_MAILBOX, OFF(engine.from), NULL, 0, 0, 0,
      "From of journey mail whose template names none (unset: such mail is parked)", NULL},
     {"engine", "send_connections", T_INT, OFF(engine.send_connections), "4", 0, 1, 64,
      "connections each sender keeps open to engine.smtp, one submission in flight on each", NULL},
@@ -283,6 +288,78 @@ check_hmac_list(const char *v, char *why, size_t n)
     char item[1100];
     for (const char *pos = v; config_list_next(&pos, item, sizeof item);)
         if (check_hmac(item, why, n)) return why;
+    return NULL;
+}
+
+/* `n` bytes at `a` as a mail address (lib/email's rules, those of an import); why says why not. */
+static const char *
+check_address_n(const char *a, size_t n, char *why, size_t whylen)
+{
+    struct buf norm = BUF_INIT;
+    char reason[160];
+    enum email_status st = email_normalize(a, n, &norm, reason, sizeof reason);
+    buf_free(&norm);
+    if (st == EMAIL_OK) return NULL;
+    snprintf(why, whylen, "\"%.*s\" is not a mail address: %s", (int)(n > 200 ? 200 : n), a,
+             reason);
+    return why;
+}
+
+static const char *
+check_address(const char *v, char *why, size_t n)
+{
+    return check_address_n(v, strlen(v), why, n);
+}
+
+/* "news@example.com" or "Shop <news@example.com>": the part in <> is the address. */
+static const char *
+check_mailbox(const char *v, char *why, size_t n)
+{
+    const char *lt = strrchr(v, '<');
+    if (!lt) return check_address(v, why, n);
+    size_t len = strlen(v);
+    while (len && isspace((unsigned char)v[len - 1]))
+        len--;
+    if (len == 0 || v[len - 1] != '>' || v + len - 1 < lt)
+        return "expected an address, or a name and <address>";
+    return check_address_n(lt + 1, (size_t)(v + len - 1 - (lt + 1)), why, n);
+}
+
+/* "@example.com" or "news@example.com", each. */
+static const char *
+check_senders(const char *v, char *why, size_t n)
+{
+    char item[256], probe[264];
+    for (const char *pos = v; config_list_next(&pos, item, sizeof item);) {
+        if (item[0] != '@') {
+            if (check_address(item, why, n)) return why;
+            continue;
+        }
+        snprintf(probe, sizeof probe, "x%s", item); /* the domain, by the address rules */
+        if (check_address(probe, why, n)) {
+            snprintf(why, n, "\"%.100s\" is not a domain: expected @domain or user@domain", item);
+            return why;
+        }
+    }
+    return NULL;
+}
+
+/* "example.com", ".example.com" or "*.example.com", each. */
+static const char *
+check_domains(const char *v, char *why, size_t n)
+{
+    char item[256], probe[264];
+    for (const char *pos = v; config_list_next(&pos, item, sizeof item);) {
+        const char *d = item;
+        if (d[0] == '*' && d[1] == '.') d += 2;
+        if (d[0] == '.') d++;
+        snprintf(probe, sizeof probe, "x@%s", d);
+        if (strpbrk(d, "/:@*") || check_address(probe, why, n)) {
+            snprintf(why, n, "\"%.100s\" is not a domain name like example.com or *.example.com",
+                     item);
+            return why;
+        }
+    }
     return NULL;
 }
 
@@ -514,6 +591,10 @@ store(struct config *cfg, const struct cfg_key *k, const char *v, char *why, siz
                   : "expected a tenant name: lower-case letters, digits, _ and - (at most 63)";
         break;
     case T_LOGINMAP: bad = tenant_map_check(v, why, n); break;
+    case T_ADDRESS: bad = check_address(v, why, n); break;
+    case T_MAILBOX: bad = check_mailbox(v, why, n); break;
+    case T_SENDERS: bad = check_senders(v, why, n); break;
+    case T_DOMAINS: bad = check_domains(v, why, n); break;
     case T_LIST:
     case T_STRING: break;
     }

@@ -1,6 +1,7 @@
 /*
  * config_test.c - tern.conf loading and validation
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -385,9 +386,81 @@ default_tenant_must_be_a_tenant_name(void)
     buf_free(&err);
 }
 
+/* Whether `ini` (after MINIMAL) loads; when it does not, err holds why. */
+static bool
+loads(const char *ini, struct buf *err)
+{
+    char text[1024];
+    snprintf(text, sizeof text, MINIMAL "%s", ini);
+    struct config *c = load(text, err);
+    config_unref(c);
+    return c != NULL;
+}
+
+static void
+from_must_be_an_address_or_a_named_one(void)
+{
+    struct buf err = BUF_INIT;
+    ok(!loads("[engine]\nfrom = not an address\n", &err), "from_must_be_an_address: a phrase");
+    like(buf_str(&err), "tern.conf:8: [engine] from: \"not an address\" is not a mail address",
+         "from_must_be_an_address: names file:line, key and value");
+    ok(!loads("[engine]\nfrom = Shop <shop@example\n", &err),
+       "from_must_be_an_address: an unclosed <");
+    ok(loads("[engine]\nfrom = Shop <shop@example.com>\n", &err),
+       "from_must_be_an_address_or_a_named_one: Name <address>");
+    ok(loads("[engine]\nfrom = shop@example.com\n", &err),
+       "from_must_be_an_address_or_a_named_one: a bare address");
+    buf_free(&err);
+}
+
+static void
+unsubscribe_mailto_must_be_an_address(void)
+{
+    struct buf err = BUF_INIT;
+    ok(!loads("[milter]\nunsubscribe_mailto = foo bar>\n", &err),
+       "unsubscribe_mailto_must_be_an_address: refused");
+    like(buf_str(&err), "[milter] unsubscribe_mailto: \"foo bar>\" is not a mail address",
+         "unsubscribe_mailto_must_be_an_address: named");
+    ok(loads("[milter]\nunsubscribe_mailto = unsub@example.com\n", &err),
+       "unsubscribe_mailto_must_be_an_address: an address is taken");
+    buf_free(&err);
+}
+
+static void
+managed_senders_are_addresses_or_domains(void)
+{
+    struct buf err = BUF_INIT;
+    ok(!loads("[milter]\nmanaged_senders = news@example.com, @\n", &err),
+       "managed_senders_are_addresses_or_domains: a bare @");
+    like(buf_str(&err), "[milter] managed_senders: \"@\" is not a domain",
+         "managed_senders_are_addresses_or_domains: the entry is named");
+    ok(!loads("[milter]\nmanaged_senders = news\n", &err),
+       "managed_senders_are_addresses_or_domains: a word");
+    ok(loads("[milter]\nmanaged_senders = @shop.example, news@example.com\n", &err),
+       "managed_senders_are_addresses_or_domains: both forms are taken");
+    buf_free(&err);
+}
+
+static void
+notrack_domains_are_domain_names(void)
+{
+    struct buf err = BUF_INIT;
+    ok(!loads("[milter]\nnotrack_domains = example.org, https://example.com\n", &err),
+       "notrack_domains_are_domain_names: a URL is refused");
+    like(buf_str(&err), "[milter] notrack_domains: \"https://example.com\" is not a domain name",
+         "notrack_domains_are_domain_names: the entry is named");
+    ok(loads("[milter]\nnotrack_domains = example.org, .b.example, *.c.example\n", &err),
+       "notrack_domains_are_domain_names: plain, .dot and *.star forms are taken");
+    buf_free(&err);
+}
+
 int
 main(void)
 {
+    from_must_be_an_address_or_a_named_one();
+    unsubscribe_mailto_must_be_an_address();
+    managed_senders_are_addresses_or_domains();
+    notrack_domains_are_domain_names();
     sasl_tenants_entry_without_tenant_is_named();
     sasl_tenants_are_looked_up_by_exact_login();
     default_tenant_must_be_a_tenant_name();

@@ -13,6 +13,10 @@
 
 #include "db.h"
 #include "en_time.h"
+#include "jsonr.h"
+
+#define LOG_MODULE "engine"
+#include "log.h"
 
 PGresult *
 en_pg_query(PGconn *conn, const char *sql, int n, const char *const *params, char *err,
@@ -141,7 +145,12 @@ en_pg_event_json(const char *type, const char *epoch, const char *data)
 {
     char at[32];
     en_time_format(atoll(epoch), at, sizeof at);
-    json_t *d = json_loads(data, 0, NULL);
-    if (!d) return NULL;
+    json_error_t jerr;
+    json_t *d = jsonr_loads(data, 0, &jerr);
+    if (!d) { /* jsonb that jansson cannot hold even so (a real beyond a double) */
+        log_warn(NULL, "a %s event's data is not readable (%s): the step sees it empty", type,
+                 jerr.text);
+        d = json_object();
+    }
     return json_pack("{s:s, s:s, s:o}", "type", type, "at", at, "data", d);
 }

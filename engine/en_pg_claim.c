@@ -26,6 +26,7 @@
 
 #include "contact_view.h"
 #include "en_pg_int.h"
+#include "jsonr.h"
 
 #define LOG_MODULE "engine"
 #include "log.h"
@@ -352,7 +353,7 @@ enr_init(struct enr *e, struct batch *b, int row)
     e->contact_id = col(e, C_CONTACT), e->id = col(e, C_ID);
     e->j = en_pg_journey(b->r->reg, col(e, C_JOURNEY));
     e->seq = atoi(col(e, C_SEQ)), e->attempts = atoi(col(e, C_ATTEMPTS));
-    e->vars = json_loads(col(e, C_VARS), 0, NULL);
+    e->vars = jsonr_loads(col(e, C_VARS), 0, NULL);
     snprintf(e->step, sizeof e->step, "%s", col(e, C_STEP));
 }
 
@@ -406,7 +407,7 @@ load_contacts(struct batch *b, int from, int to, char *err, size_t errlen)
     for (int i = 0; rc == 0 && i < n; i++, b->nslots++) {
         struct slot *sl = &b->slots[i];
         sl->id = atoll(PQgetvalue(res, i, 0));
-        if (!(sl->contact = json_loads(PQgetvalue(res, i, 1), 0, NULL))) rc = oom(err, errlen);
+        if (!(sl->contact = jsonr_loads(PQgetvalue(res, i, 1), 0, NULL))) rc = oom(err, errlen);
     }
     PQclear(res);
     return rc;

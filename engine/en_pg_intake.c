@@ -45,21 +45,29 @@
 
 #define LIVE "status IN ('active', 'waiting', 'parked')"
 /* The columns of a read event (read_batch). */
-enum { E_ID, E_CONTACT, E_TYPE, E_AT, E_DATA, E_XID, E_TENANT, E_RELEVANT };
+enum { E_ID, E_CONTACT, E_TYPE, E_AT, E_DATA, E_XID, E_TENANT, E_RELEVANT, E_WINDOW_END };
 
-/* The read window's last event, read only to move the cursor past what the window saw. */
+/* Whether event i is the last of its read window (relevant or not). */
+static bool
+is_window_end(PGresult *evs, int i)
+{
+    return PQgetvalue(evs, i, E_WINDOW_END)[0] == 't';
+}
+
+/* The read window's last event when it is not relevant: read only to move the cursor past
+ * what the window saw. */
 static bool
 is_marker(PGresult *evs, int i)
 {
-    return PQgetvalue(evs, i, E_RELEVANT)[0] == 'f';
+    return PQgetvalue(evs, i, E_RELEVANT)[0] == 'f' && is_window_end(evs, i);
 }
 
-/* Whether the first `n` events of a read end on its window's marker: the window, not the
+/* Whether the first `n` events of a read end on its window's last event: the window, not the
  * events, ended the read, so more may follow at once. */
 static bool
-ends_on_marker(PGresult *evs, int n)
+ends_window(PGresult *evs, int n)
 {
-    return n > 0 && is_marker(evs, n - 1);
+    return n > 0 && is_window_end(evs, n - 1);
 }
 
 enum { L_CONTACT, L_JOURNEY, L_ID, L_STATUS, L_WAIT, L_STEP, L_SEQ }; /* it->live */
@@ -434,16 +442,18 @@ handle_batch(const struct en_pg_run *r, PGresult *evs, bool run, struct en_notes
 
 /*
  * Past the last of the `n` events handled (a window's marker included); past
- * everything below the horizon when every event up to it was handled.
+ * everything below the horizon when the read saw every event up to it
+ * (`to_horizon`) and every one it returned was handled.
  */
 static int
-advance(const struct en_pg_run *r, const struct en_pg_shard *sh, PGresult *evs, int n, char *err,
-        size_t errlen)
+advance(const struct en_pg_run *r, const struct en_pg_shard *sh, PGresult *evs, int n,
+        bool to_horizon, char *err, size_t errlen)
 {
-    if (n == r->limit || n < PQntuples(evs) || ends_on_marker(evs, n))
-        return en_pg_shard_advance(r->conn, sh, PQgetvalue(evs, n - 1, E_XID),
-                                   PQgetvalue(evs, n - 1, E_ID), err, errlen);
-    return en_pg_shard_advance(r->conn, sh, NULL, NULL, err, errlen);
+    if (to_horizon && n == PQntuples(evs))
+        return en_pg_shard_advance(r->conn, sh, NULL, NULL, err, errlen);
+    if (n == 0) return 0; /* nothing handled: the cursor stays */
+    return en_pg_shard_advance(r->conn, sh, PQgetvalue(evs, n - 1, E_XID),
+                               PQgetvalue(evs, n - 1, E_ID), err, errlen);
 }
 
 /*
@@ -473,13 +483,21 @@ trigger_types(const struct lh_reg *reg, struct en_pg_array *a)
  * an index step each instead of a place in a batch. Skipping them is what
  * handling them would do: nothing fires, nothing waits for them.
  *
+ * Relevance is judged when the window is read, but handling an event can
+ * change it for the contact's later ones: an entry whose first step waits
+ * for order.placed makes the order.placed right behind it matter. So every
+ * event of a contact after its first relevant one in the window comes
+ * along too (relevant true); handle() leaves it for the next batch when
+ * the contact is due, and judges it afresh there.
+ *
  * A read looks at most WINDOW events, of any shard, relevant or not: with
  * millions of irrelevant events in a row (a backlog after downtime, a big
  * segment refresh no journey enters on) an unbounded read would pass them
  * all in one statement, past statement_timeout on every try, and the
- * intake would never move. When the window ends before the batch is full,
- * its last event comes along as a marker (relevant false): the cursor
- * moves to it, and the next batch goes on from there.
+ * intake would never move. The window's last event always comes along
+ * (window_end), handled when it is relevant, else as a marker: either
+ * way the cursor moves no further than it, and the next batch goes on from
+ * there.
  */
 #define WINDOW 10000
 #define RELEVANT                                                                                   \
@@ -489,35 +507,29 @@ trigger_types(const struct lh_reg *reg, struct en_pg_array *a)
 /* $1 last_xid, $2 horizon, $3 limit, $4 trigger types, $5 shards, $6 shard, $7 WINDOW, $8 last_id
  * (the first range only). `order` is the range's index order. */
 #define WINDOWED(range, order)                                                                     \
-    "SELECT id, contact_id, type, extract(epoch FROM occurred_at)::bigint AS at, data::text, xid," \
-    " (SELECT c.tenant FROM contacts c WHERE c.id = w.contact_id) AS tenant, relevant FROM"        \
-    " (SELECT s.*, row_number() OVER (ORDER BY " order ") AS rn, " RELEVANT " AS relevant FROM"    \
-    " (SELECT id, contact_id, type, occurred_at, data, xid FROM events WHERE " range               \
-    " AND xid < $2::xid8 AND contact_id IS NOT NULL"                                               \
-    " ORDER BY " order " LIMIT $7) s) w WHERE relevant OR rn = $7 ORDER BY " order " LIMIT $3"
+    "WITH w AS (SELECT s.*, row_number() OVER (ORDER BY " order ") AS rn, " RELEVANT               \
+    " AS relevant FROM (SELECT id, contact_id, type, occurred_at, data, xid FROM events "          \
+    "WHERE " range " AND xid < $2::xid8 AND contact_id IS NOT NULL ORDER BY " order                \
+    " LIMIT $7) s),"                                                                               \
+    " f AS (SELECT contact_id, min(rn) AS first FROM w WHERE relevant GROUP BY contact_id)"        \
+    " SELECT w.id, w.contact_id, w.type, extract(epoch FROM w.occurred_at)::bigint AS at,"         \
+    " w.data::text, w.xid, (SELECT c.tenant FROM contacts c WHERE c.id = w.contact_id) AS tenant," \
+    " w.relevant OR w.rn > f.first AS relevant, w.rn = $7 AS window_end"                           \
+    " FROM w LEFT JOIN f ON f.contact_id = w.contact_id"                                           \
+    " WHERE w.relevant OR w.rn > f.first OR w.rn = $7 ORDER BY w.rn LIMIT $3"
 
-/* Rows of `more` after those of `res` (same columns), or NULL. Both are cleared. */
-static PGresult *
-append_rows(PGresult *res, PGresult *more)
+/* Whether a read that returned `n` events saw every event of its range below the horizon. */
+static bool
+range_done(const struct en_pg_run *r, PGresult *evs, int n)
 {
-    PGresult *all = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
-    int n = PQntuples(res);
-    for (int i = 0; all && i < PQntuples(more); i++)
-        for (int c = 0; c < PQnfields(more); c++)
-            if (!PQsetvalue(all, n + i, c, PQgetisnull(more, i, c) ? NULL : PQgetvalue(more, i, c),
-                            PQgetisnull(more, i, c) ? -1 : PQgetlength(more, i, c))) {
-                PQclear(all);
-                all = NULL;
-                break;
-            }
-    PQclear(res);
-    PQclear(more);
-    return all;
+    return n < r->limit && !ends_window(evs, n);
 }
 
-/* The held shard's next events, or NULL with err. */
+/* The held shard's next events, or NULL with err; *to_horizon says whether they are all the
+ * events up to the horizon. */
 static PGresult *
-read_batch(const struct en_pg_run *r, const struct en_pg_shard *sh, char *err, size_t errlen)
+read_batch(const struct en_pg_run *r, const struct en_pg_shard *sh, bool *to_horizon, char *err,
+           size_t errlen)
 {
     /* en_pg_shard_lock turned bitmap scans, sequential scans, sorts and parallel plans off
      * for this read. Right after a bulk load -- an import's events, a segment refresh's
@@ -545,23 +557,19 @@ read_batch(const struct en_pg_run *r, const struct en_pg_shard *sh, char *err, s
         return NULL;
     }
     /* The rest of the cursor's transaction, then the later ones, as two ordered index ranges
-     * read one after the other (the second only when the first ran out): for one (xid, id) >
-     * (a, b) the planner counts only xid > a, expects no rows when every event shares the
-     * cursor's xid (one import), and sorts them all instead; and as one UNION it sorted the
-     * first range's whole window to merge it with the second. */
+     * read one after the other (the second only when the first returned nothing, since the
+     * second's read cannot know which contacts the first found relevant): for one
+     * (xid, id) > (a, b) the planner counts only xid > a, expects no rows when every event
+     * shares the cursor's xid (one import), and sorts them all instead; and as one UNION it
+     * sorted the first range's whole window to merge it with the second. */
     PGresult *evs =
         en_pg_query(r->conn, WINDOWED("xid = $1::xid8 AND id > $8::uuid", "id"), 8, p, err, errlen);
     int n = evs ? PQntuples(evs) : 0;
-    if (evs && n < r->limit && !ends_on_marker(evs, n)) {
-        snprintf(limit, sizeof limit, "%d", r->limit - n); /* p[2] */
-        PGresult *later =
-            en_pg_query(r->conn, WINDOWED("xid > $1::xid8", "xid, id"), 7, p, err, errlen);
-        if (!later) {
-            PQclear(evs);
-            evs = NULL;
-        } else if (!(evs = n ? append_rows(evs, later) : (PQclear(evs), later))) {
-            snprintf(err, errlen, "out of memory");
-        }
+    *to_horizon = false;
+    if (evs && n == 0) {
+        PQclear(evs);
+        evs = en_pg_query(r->conn, WINDOWED("xid > $1::xid8", "xid, id"), 7, p, err, errlen);
+        *to_horizon = evs && range_done(r, evs, PQntuples(evs));
     }
     en_pg_array_free(&types);
     if (evs && !db_exec(r->conn,
@@ -581,7 +589,8 @@ intake_once(const struct en_pg_run *r, struct en_pg_shard *sh, bool run, char *e
 {
     if (en_pg_cmd(r->conn, "BEGIN", 0, NULL, err, errlen) < 0) return -1;
     int rc = en_pg_shard_lock(r->conn, sh, err, errlen);
-    PGresult *evs = rc == 1 ? read_batch(r, sh, err, errlen) : NULL;
+    bool to_horizon = false;
+    PGresult *evs = rc == 1 ? read_batch(r, sh, &to_horizon, err, errlen) : NULL;
     if (!evs) {
         en_pg_rollback(r->conn);
         return rc == 0 ? 0 : -1;
@@ -589,10 +598,10 @@ intake_once(const struct en_pg_run *r, struct en_pg_shard *sh, bool run, char *e
     int done = 0;
     struct en_notes notes = EN_NOTES_INIT;
     rc = handle_batch(r, evs, run, &notes, &done, err, errlen);
-    if (rc == 0) rc = advance(r, sh, evs, done, err, errlen);
-    /* A read its window cut short may have more behind it at once: count it as a full batch
-     * so that the caller reads on instead of waiting for its next round. */
-    bool cut = ends_on_marker(evs, done);
+    if (rc == 0) rc = advance(r, sh, evs, done, to_horizon, err, errlen);
+    /* A read its window (or its range) cut short may have more behind it at once: count it as a
+     * full batch so that the caller reads on instead of waiting for its next round. */
+    bool cut = !to_horizon && done == PQntuples(evs);
     PQclear(evs);
     if (rc == 0) rc = en_pg_commit(r->conn, err, errlen);
     if (rc < 0) en_pg_rollback(r->conn);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "db.h"
+#include "jsonr.h"
 
 #define VIEW_OBJECT                                                                                \
     "attributes || jsonb_build_object('id', id, 'email', email, 'tenant', tenant,"                 \
@@ -29,7 +30,7 @@ load(PGconn *conn, const char *sql, int nparams, const char *const *params, json
         rc = 0;
     } else {
         json_error_t jerr;
-        *out = json_loads(PQgetvalue(res, 0, 0), 0, &jerr);
+        *out = jsonr_loads(PQgetvalue(res, 0, 0), 0, &jerr);
         if (*out)
             rc = 1;
         else

@@ -14,6 +14,7 @@ lib_libtern_a_SOURCES = \
 	lib/import.c lib/import.h \
 	lib/tenant.c lib/tenant.h \
 	lib/contact_view.c lib/contact_view.h \
+	lib/jsonr.c lib/jsonr.h \
 	lib/uuid.c lib/uuid.h \
 	lib/sqlcond.c lib/sqlcond.h
 EXTRA_DIST += lib/README.md
@@ -25,6 +26,11 @@ check_PROGRAMS += tests/unit/buf_test
 tests_unit_buf_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_buf_test_LDADD = $(TERN_LIBS)
 TESTS += tests/unit/buf_test
+
+check_PROGRAMS += tests/unit/jsonr_test
+tests_unit_jsonr_test_CPPFLAGS = $(UNIT_CPPFLAGS) $(JANSSON_CFLAGS)
+tests_unit_jsonr_test_LDADD = $(TERN_LIBS)
+TESTS += tests/unit/jsonr_test
 
 check_PROGRAMS += tests/unit/uuid_test
 tests_unit_uuid_test_CPPFLAGS = $(UNIT_CPPFLAGS) $(OPENSSL_CFLAGS)

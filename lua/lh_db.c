@@ -43,6 +43,7 @@
 #include <libpq-fe.h>
 
 #include "db.h"
+#include "jsonr.h"
 #include "lh_int.h"
 #include "lh_json.h"
 
@@ -140,7 +141,7 @@ push_json_cell(lua_State *L, struct query *q, int col, char *err, size_t errlen)
 {
     json_error_t jerr;
     const char *name = PQfname(q->res, col);
-    q->cell = json_loads(PQgetvalue(q->res, 0, col), JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    q->cell = jsonr_loads(PQgetvalue(q->res, 0, col), JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     if (!q->cell) {
         snprintf(err, errlen, "db.query: column %s: %s", name, jerr.text);
         return -1;

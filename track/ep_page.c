@@ -32,6 +32,7 @@
 #include "endpoints.h"
 #include "form.h"
 #include "gen.h"
+#include "jsonr.h"
 #include "log.h"
 #include "memo.h"
 #include "metrics.h"
@@ -425,7 +426,7 @@ saved_prefs(struct db_pool *db, int64_t contact, const char *tag)
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         log_warn(tag, "preferences not read: %s", db_error(conn, res, err, sizeof err));
     else if (PQntuples(res) == 1)
-        prefs = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+        prefs = jsonr_loads(PQgetvalue(res, 0, 0), 0, NULL);
     PQclear(res);
     db_release(db, conn);
     return prefs;

@@ -68,6 +68,70 @@ is "$(pg_sql "SELECT string_agg(step, ' ' ORDER BY seq) FROM tern.enrollment_ste
                WHERE journey = 'waits'")" "start got" \
     "the wait ends as matched, and the passed-over events ran no step"
 
+# An event the intake would pass over matters once an earlier event of the same read has
+# entered its contact in a journey whose first step waits for it.
+engine_journey cart <<'LUA'
+local j = journey "cart" { entry = on "cart.abandoned" }
+function j.start(c)
+  return c:wait_for("order.placed", { timeout = "1d", matched = "bought", timed_out = "nudge" })
+end
+function j.bought(c) return c:exit "bought" end
+function j.nudge(c) return c:exit "nudged" end
+return j
+LUA
+run_tern event cart.abandoned --email ann@example.com
+run_tern event order.placed --email ann@example.com
+engine_once
+engine_once
+is "$(pg_sql "SELECT concat_ws(' ', status, end_reason) FROM tern.enrollments
+               WHERE contact_id = $ann AND journey = 'cart'")" "exited bought" \
+    "an awaited event read together with the entry that waits for it ends the wait"
+
+# The read window's last event may itself be relevant: the events behind it, up to the
+# horizon, must still be read.
+shards=$(pg_sql "SELECT shards FROM tern.engine_cursor WHERE name = 'intake' LIMIT 1")
+pg_sql "INSERT INTO tern.contacts (email) SELECT 'peer' || g || '@example.com'
+        FROM generate_series(1, $shards) g" >/dev/null
+peer=$(pg_sql "SELECT id FROM tern.contacts WHERE email LIKE 'peer%' AND id % $shards = $ann % $shards")
+pg_sql "INSERT INTO tern.events (id, contact_id, type, occurred_at)
+        SELECT ('00000000-0000-7000-8000-' || lpad(to_hex(g), 12, '0'))::uuid,
+               CASE WHEN g <= 10000 THEN $ann ELSE $peer END,
+               CASE WHEN g < 10000 THEN 'noise.tick' ELSE 'first.event' END, now()
+        FROM generate_series(1, 10001) g" >/dev/null
+engine_once
+engine_once
+is "$(pg_sql "SELECT count(*) FROM tern.enrollments WHERE journey = 'seen' AND contact_id = $peer")" 1 \
+    "an event behind a relevant one that ends the read window is taken in"
+
+# jsonb keeps numbers of any size: 1e19 comes back as an integer beyond 64 bits. Neither an
+# event whose data holds one nor a contact with one may stop the intake or park a step.
+engine_journey big <<'LUA'
+local j = journey "big" { entry = on "big.number" }
+function j.start(c)
+  c:set("revenue", c.event.data.amount * 2)
+  return c:wait("1s", "later")
+end
+function j.later(c)
+  c:set("revenue_seen", c.contact.revenue > 1e19)
+  return c:exit "done"
+end
+return j
+LUA
+run_tern event big.number --email ann@example.com --data '{"amount": 1e19}'
+run_tern event first.event --email "$(pg_sql "SELECT email FROM tern.contacts WHERE id = $peer")"
+engine_once
+is "$status" 0 "an event whose data holds an integer beyond 64 bits is taken in"
+is "$(pg_sql "SELECT count(*) FROM tern.enrollments WHERE journey = 'seen' AND contact_id = $peer")" 2 \
+    "and the events behind it too"
+pg_sql "UPDATE tern.enrollments SET wake_at = now() - interval '1 second'
+         WHERE journey = 'big' AND status IN ('active', 'waiting')" >/dev/null
+engine_once
+is "$(pg_sql "SELECT concat_ws(' ', status, end_reason) FROM tern.enrollments
+               WHERE contact_id = $ann AND journey = 'big'")" "exited done" \
+    "a step of a contact whose attribute is an integer beyond 64 bits runs"
+is "$(pg_sql "SELECT attributes->>'revenue_seen' FROM tern.contacts WHERE id = $ann")" true \
+    "and reads that attribute as a number"
+
 # A backlog of events nothing reacts to, far more than one statement can pass within
 # statement_timeout, is passed over window by window instead of failing every read.
 pg_sql "INSERT INTO tern.events (id, contact_id, type, occurred_at)

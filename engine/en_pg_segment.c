@@ -141,10 +141,15 @@ copy_diff(PGconn *conn, const char *data, size_t len, char *err, size_t errlen)
 #define DIFF_RANGE                                                                                 \
     "(SELECT min(contact_id) FROM seg_diff) AND (SELECT max(contact_id) FROM seg_diff)"
 
+/* A join is taken only for a contact of the segment's tenant, whatever the diff says: the
+ * evaluation keeps to the tenant, and this keeps a condition that got past lib/sqlcond from
+ * putting another tenant's contacts in. */
 static const char apply_sql[] =
-    "WITH joined AS (INSERT INTO segment_memberships (contact_id, segment)"
+    "WITH seg AS (SELECT tenant FROM segments WHERE name = $1),"
+    " joined AS (INSERT INTO segment_memberships (contact_id, segment)"
     "  SELECT c.id, $1 FROM seg_diff d JOIN contacts c ON c.id = d.contact_id"
     "   AND c.id BETWEEN " DIFF_RANGE
+    "   AND c.tenant = coalesce((SELECT tenant FROM seg), c.tenant)"
     "   WHERE d.joins AND NOT EXISTS (SELECT 1 FROM segment_memberships m"
     "    WHERE m.segment = $1 AND m.contact_id = d.contact_id AND m.left_at IS NULL"
     "     AND m.contact_id BETWEEN " DIFF_RANGE ")"

@@ -4,7 +4,12 @@
  * A small scanner over PostgreSQL's lexical rules (standard-conforming
  * strings): it only needs to know where literals and quoted identifiers
  * begin and end, so it can see the ';', comments, parentheses and
- * parameters outside them.
+ * parameters outside them. Identifiers and numbers are taken whole, as
+ * PostgreSQL 15's lexer takes them, because what follows them depends on
+ * it: a '$' inside an identifier (x$$y$) is part of it, while after a number
+ * (1$a$) it opens a dollar-quoted string; an E right before a quote makes
+ * an escape string only as a token of its own (E'..', and 1E'..', where
+ * the number gives the E back), not at the end of an identifier (xE'..').
  */
 #include "sqlcond.h"
 
@@ -32,6 +37,18 @@ static bool
 ident_char(char c)
 {
     return isalnum((unsigned char)c) || c == '_' || (unsigned char)c >= 0x80;
+}
+
+static bool
+ident_start(char c)
+{
+    return isalpha((unsigned char)c) || c == '_' || (unsigned char)c >= 0x80;
+}
+
+static bool
+is_digit(const struct scan *sc, size_t i)
+{
+    return i < sc->len && isdigit((unsigned char)sc->s[i]);
 }
 
 /* Past a quoted run starting at sc->i (the opening quote); `backslash`: E'' escapes. */
@@ -75,25 +92,50 @@ skip_dollar(struct scan *sc, size_t tag)
     return false;
 }
 
-/* E'...' (or e'...'): the E must start a token, not end an identifier. */
-static bool
-escape_string(const struct scan *sc)
-{
-    size_t i = sc->i;
-    return i > 0 && (sc->s[i - 1] == 'E' || sc->s[i - 1] == 'e') &&
-           (i == 1 || !ident_char(sc->s[i - 2]));
-}
-
+/* The literal or quoted identifier at sc->i; `escapes`: an E'' string. */
 static const char *
-literal(struct scan *sc)
+literal(struct scan *sc, bool escapes)
 {
     size_t at = sc->i;
     char c = sc->s[at];
-    if (c == '\'' && !skip_quoted(sc, '\'', escape_string(sc)))
+    if (c == '\'' && !skip_quoted(sc, '\'', escapes))
         return fail(sc, at, "unterminated string literal");
     if (c == '"' && !skip_quoted(sc, '"', false))
         return fail(sc, at, "unterminated quoted identifier");
     return NULL;
+}
+
+/* An identifier or key word at sc->i ('$' may follow its first character); a lone E or e
+ * right before a quote opens an escape string instead. */
+static const char *
+identifier(struct scan *sc)
+{
+    size_t at = sc->i, i = at + 1;
+    while (i < sc->len && (ident_char(sc->s[i]) || sc->s[i] == '$'))
+        i++;
+    sc->i = i;
+    bool e = i == at + 1 && (sc->s[at] == 'E' || sc->s[at] == 'e');
+    return e && i < sc->len && sc->s[i] == '\'' ? literal(sc, true) : NULL;
+}
+
+/* A number at sc->i: digits, a fraction, an exponent when digits follow its E (else the E
+ * starts the next token, as in PostgreSQL 15). */
+static void
+number(struct scan *sc)
+{
+    size_t i = sc->i;
+    while (is_digit(sc, i))
+        i++;
+    if (i < sc->len && sc->s[i] == '.' && !(i + 1 < sc->len && sc->s[i + 1] == '.'))
+        for (i++; is_digit(sc, i);)
+            i++;
+    if (i < sc->len && (sc->s[i] == 'E' || sc->s[i] == 'e')) {
+        size_t d = i + 1 + (i + 1 < sc->len && (sc->s[i + 1] == '+' || sc->s[i + 1] == '-'));
+        if (is_digit(sc, d))
+            for (i = d; is_digit(sc, i);)
+                i++;
+    }
+    sc->i = i;
 }
 
 static const char *
@@ -102,7 +144,7 @@ dollar(struct scan *sc)
     size_t at = sc->i, tag = dollar_tag(sc);
     if (at + 1 < sc->len && isdigit((unsigned char)sc->s[at + 1]))
         return fail(sc, at, "a parameter ($1) is not available in a condition");
-    if (tag == 0) { /* a '$' inside an identifier (foo$bar) */
+    if (tag == 0) { /* a lone '$': no token PostgreSQL knows, and nothing it hides */
         sc->i++;
         return NULL;
     }
@@ -116,8 +158,10 @@ step(struct scan *sc)
 {
     size_t at = sc->i;
     char c = sc->s[at], next = at + 1 < sc->len ? sc->s[at + 1] : '\0';
-    if (c == '\'' || c == '"') return literal(sc);
-    if (c == '$' && (at == 0 || !ident_char(sc->s[at - 1]))) return dollar(sc);
+    if (c == '\'' || c == '"') return literal(sc, false);
+    if (ident_start(c)) return identifier(sc);
+    if (isdigit((unsigned char)c) || (c == '.' && is_digit(sc, at + 1))) return number(sc), NULL;
+    if (c == '$') return dollar(sc);
     if (c == ';') return fail(sc, at, "';': a condition is one expression");
     if ((c == '-' && next == '-') || (c == '/' && next == '*'))
         return fail(sc, at, "a comment: a condition may not hold comments");

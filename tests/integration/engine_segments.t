@@ -147,6 +147,13 @@ echo 'segment "esc" { sql = "true) UNION SELECT id FROM contacts WHERE (true" }'
 run_tern lint "$dir/escape"
 like "$out$err" "segments/esc.lua:1: segment \"esc\": sql: '\\)' without its '\\('" \
     "a condition that would leave its WHERE clause does not load"
+cat >"$dir/escape/segments/esc.lua" <<'LUA'
+segment "esc" { tenant = "nl",
+  sql = "EXISTS (SELECT 1 FROM (SELECT 1 AS c) x$$y$ ) ) OR ( true OR (SELECT true FROM (SELECT 1) x$y$ )" }
+LUA
+run_tern lint "$dir/escape"
+like "$out$err" "segments/esc.lua:[0-9]+: segment \"esc\": sql: '\\)' without its '\\('" \
+    "nor does one that hides its ')' behind a '\$' inside an identifier"
 
 run_tern segment refresh typo scored
 is "$status" 1 "refreshing a failing segment and a good one fails"

@@ -55,9 +55,28 @@ refuses_unterminated_literals_and_parameters(void)
     like(problem(""), "empty", "an empty condition");
 }
 
+/* Each hides a ')' or a ';' from a scanner that misreads where a token ends; PostgreSQL sees
+ * it. */
+static void
+tokens_end_where_postgresql_ends_them(void)
+{
+    like(problem("EXISTS (SELECT 1 FROM (SELECT 1 AS c) x$$y$ ) ) OR ( true OR (SELECT true"
+                 " FROM (SELECT 1) x$y$ )"),
+         "without its '('", "tokens_end_where_postgresql_ends_them: '$' inside an identifier");
+    like(problem("x$E'\\' ) OR (true OR '' = '"), "without its '('",
+         "tokens_end_where_postgresql_ends_them: an identifier ending in E before a quote");
+    like(problem("1E'\\' ' ) OR (true OR '' = '"), "without its '('",
+         "tokens_end_where_postgresql_ends_them: a number gives its E back to an escape string");
+    like(problem("1$a$ ' $a$ ; '"), "';'",
+         "tokens_end_where_postgresql_ends_them: a dollar string right after a number");
+    ok(!problem("attributes->>'n' = 1e5 AND x$1 = e'it\\'s'"),
+       "tokens_end_where_postgresql_ends_them: exponents, '$' in names and e'' still pass");
+}
+
 int
 main(void)
 {
+    tokens_end_where_postgresql_ends_them();
     accepts_ordinary_conditions();
     refuses_a_second_statement();
     refuses_comments();

@@ -260,7 +260,6 @@ settle(struct enr *e, struct en_decision *d, char *err, size_t errlen)
     if (en_pg_effects(&s, d, &sent, err, errlen) < 0) return -1;
     json_decref(e->vars);
     e->vars = d->vars, d->vars = NULL;
-    e->attempts = 0;
     free(e->last_error);
     e->last_error = NULL;
     if (log_step(e, outcome(d->kind), d->reason, err, errlen) < 0) return -1;
@@ -268,6 +267,7 @@ settle(struct enr *e, struct en_decision *d, char *err, size_t errlen)
         snprintf(e->step, sizeof e->step, "%s", d->next);
         return 1;
     }
+    e->attempts = 0; /* settled: a c:go chain that runs into GO_MAX keeps counting its tries */
     e->keep_event = false;
     if (d->kind == EN_EXIT) {
         end(e, d->reason ? d->reason : "exit");

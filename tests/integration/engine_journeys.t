@@ -183,4 +183,21 @@ is "$(pg_sql "SELECT (attributes->>'far_future') || ' ' || (attributes->>'far_pa
                FROM tern.contacts WHERE id = $ann")" "0 1" \
     "since after the last time PostgreSQL knows counts nothing, before its first every event"
 
+# A c:go loop is parked at its 32nd step in a row, and its retries back off like any error.
+engine_journey loop <<'LUA'
+local j = journey "loop" { entry = on "loop.start" }
+function j.start(c) return c:go "again" end
+function j.again(c) return c:go "start" end
+return j
+LUA
+run_tern event loop.start --email ann@example.com
+engine_once
+is "$(pg_sql "SELECT status || ' ' || attempts FROM tern.enrollments WHERE journey = 'loop'")" \
+    "parked 1" "a c:go loop is parked"
+pg_sql "UPDATE tern.enrollments SET wake_at = now() - interval '1 second' WHERE journey = 'loop'" >/dev/null
+engine_once
+is "$(pg_sql "SELECT attempts || ' ' || (wake_at > now() + interval '90 seconds')
+               FROM tern.enrollments WHERE journey = 'loop'")" "2 true" \
+    "and each retry of it counts, so its back-off grows"
+
 done_testing

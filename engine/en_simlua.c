@@ -200,6 +200,10 @@ event_at(const json_t *v, int64_t start, int64_t *at, char *why, size_t whylen)
     *at = start;
     if (!v) return 0;
     if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        if (json_integer_value(v) > LH_DURATION_MAX)
+            return snprintf(why, whylen, "at: %" JSON_INTEGER_FORMAT " s is more than 100 years",
+                            json_integer_value(v)),
+                   -1;
         *at = start + json_integer_value(v);
         return 0;
     }

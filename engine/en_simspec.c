@@ -108,7 +108,8 @@ file_item(const json_t *it, int64_t start, struct list *l, char *why, size_t why
     if (data && !json_is_object(data)) return snprintf(why, whylen, "data: want an object"), -1;
     if (json_is_string(at_v)) {
         if (instant(json_string_value(at_v), start, true, &at, why, whylen) < 0) return -1;
-    } else if (json_is_integer(at_v) && json_integer_value(at_v) >= 0) {
+    } else if (json_is_integer(at_v) && json_integer_value(at_v) >= 0 &&
+               json_integer_value(at_v) <= LH_DURATION_MAX) {
         at = start + json_integer_value(at_v); /* seconds after the start */
     } else if (at_v) {
         return snprintf(why, whylen, "at: want an offset like \"3d\", seconds or ISO 8601"), -1;

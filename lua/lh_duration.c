@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#define MAX_SECS (100LL * 366 * 86400) /* a century: anything longer is a typo */
+#define MAX_SECS LH_DURATION_MAX
 
 static int64_t
 unit_seconds(char u)

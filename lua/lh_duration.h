@@ -21,6 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The longest duration or offset, in seconds: a century (anything longer is a typo). */
+#define LH_DURATION_MAX (100LL * 366 * 86400)
+
 /* A positive duration in seconds. 0, or -1 with the reason ("\"5x\" ...") in why. */
 int lh_duration_parse(const char *s, int64_t *secs, char *why, size_t whylen);
 

@@ -70,6 +70,12 @@ like "$out" "\+0s .*thanks  exit  start: thanked Ada" "the step reads c.event an
 like "$out" "\+1d .*thanks  error  start: $dir/thanks.lua:4: attempt to index a nil value" \
     "a failing step is an error entry with the file:line as given"
 
+printf '[{"at": 9223372036854775000, "type": "order.placed", "data": {"total": 20}}]\n' \
+    >"$dir/far.json"
+run_tern simulate "$dir/thanks.lua" --events "@$dir/far.json" --start $start --days 3
+is "$status" 2 "an event offset beyond 100 years is refused as a usage error"
+like "$err" "far.json.*at: want an offset" "naming the file and the field"
+
 # Several journeys under --policy: the cap defers the lower priority's mail.
 cat >"$dir/policy.lua" <<'LUA'
 policy { caps = { marketing = { "1/1d" } }, on_cap = "defer" }

@@ -65,7 +65,7 @@ const struct cli_command cli_commands[] = {
      "milter\n\n"
      "Listen on milter.socket for Postfix (smtpd_milters, non_smtpd_milters) and\n"
      "personalize and track managed mail; everything else passes byte-identical.\n"
-     "Runs in the foreground and logs to stderr (and syslog with log.syslog).\n"
+     "Runs in the foreground and logs to stderr (or to syslog with log.syslog).\n"
      "SIGUSR1 reloads tern.conf and the scripts (libmilter treats SIGHUP as stop);\n"
      "messages in flight finish under the configuration they started with.\n"
      "SIGTERM stops. See doc/milter.md.\n"},
@@ -90,7 +90,8 @@ const struct cli_command cli_commands[] = {
      "  --contact ID     the contact (0 or absent: anonymous, click and open only)\n"
      "  --message UUID   the message (default: the nil UUID)\n"
      "  --link N         the link's index in the message (click, default 0)\n"
-     "  --list NAME      what to unsubscribe from (default: all mail)\n"
+     "  --list NAME      what to unsubscribe from (default: all mail; the milter's\n"
+     "                   links name the message's category, e.g. marketing)\n"
      "  --ttl DURATION   how long a confirm/preferences URL works (default 30d)\n"},
     {"lint", cmd_lint, "load scripts and templates without running them",
      "lint [PATH] [--templates DIR] [--list]\n\n"

@@ -77,7 +77,7 @@ static const struct cfg_key keys[] = {
     {"database", "url", T_DBURL, OFF(database.url), NULL, REQUIRED, 0, 0,
      "PostgreSQL connection string (URI or key=value)", NULL},
     {"database", "pool_size", T_INT, OFF(database.pool_size), "4", 0, 1, 256,
-     "connections each process keeps open", NULL},
+     "connections each daemon keeps open (tern engine: one for its scripts' db.query)", NULL},
     {"database", "statement_timeout", T_DURATION, OFF(database.statement_timeout_ms), "5s", 0, 0, 0,
      "longest any single statement may run", NULL},
     {"database", "connect_timeout", T_DURATION, OFF(database.connect_timeout_ms), "5s", 0, 0, 0,
@@ -115,7 +115,7 @@ static const struct cfg_key keys[] = {
     {"milter", "spool", T_PATH, OFF(milter.spool), "/var/spool/tern/milter", 0, 0, 0,
      "directory of the durable spool of message records", NULL},
     {"milter", "spool_max", T_SIZE, OFF(milter.spool_max), "1GB", 0, 0, 0,
-     "spool size at which records are dropped (with an error) until PostgreSQL catches up", NULL},
+     "spool size at which records are dropped (with a warning) until PostgreSQL catches up", NULL},
     {"milter", "contact_cache", T_INT, OFF(milter.contact_cache), "10000", 0, 0, 10000000,
      "contacts kept in the lookup cache (0: no cache)", NULL},
     {"milter", "render_timeout", T_DURATION, OFF(milter.render_timeout_ms), "5s", 0, 10, 60000,
@@ -138,8 +138,8 @@ static const struct cfg_key keys[] = {
     {"track", "pages", T_PATH, OFF(track.pages), NULL, 0, 0, 0,
      "directory of page templates overriding the built-in ones (NAME.mustache)", NULL},
     {"track", "tls_cert", T_PATH, OFF(track.tls_cert), NULL, 0, 0, 0,
-     "PEM certificate chain for serving HTTPS without a proxy in front (with tls_key; read at"
-     " start)",
+     "PEM certificate chain for serving HTTPS without a proxy in front (with tls_key; read"
+     " again on SIGHUP)",
      NULL},
     {"track", "tls_key", T_PATH, OFF(track.tls_key), NULL, 0, 0, 0, "PEM private key of tls_cert",
      NULL},
@@ -196,8 +196,8 @@ static const struct cfg_key keys[] = {
      "memory budget of each Lua state", NULL},
     {"lua", "call_timeout", T_DURATION, OFF(lua.call_timeout_ms), "100ms", 0, 1, 600000,
      "time budget of one call into a script (its CPU time and query waits)", NULL},
-    {"lua", "states", T_INT, OFF(lua.states), "4", 0, 1, 256, "pre-warmed Lua states per process",
-     NULL},
+    {"lua", "states", T_INT, OFF(lua.states), "4", 0, 1, 256,
+     "pre-warmed Lua states of tern milter (tern engine runs one)", NULL},
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])

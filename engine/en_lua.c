@@ -123,6 +123,26 @@ to_object(lua_State *L, int arg, const char *what)
     return v;
 }
 
+/* Raise on a key of the options table at `arg` that is not in `known` (NULL-terminated), so
+ * a misspelt option (dat = ...) is an error instead of being dropped. */
+static void
+check_options(lua_State *L, int arg, const char *fn, const char *const known[], const char *list)
+{
+    if (lua_isnoneornil(L, arg)) return;
+    luaL_checktype(L, arg, LUA_TTABLE);
+    lua_pushnil(L);
+    while (lua_next(L, arg)) {
+        lua_pop(L, 1);
+        const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+        size_t i = 0;
+        while (k && known[i] && strcmp(k, known[i]) != 0)
+            i++;
+        if (!k || !known[i])
+            luaL_error(L, "%s: unknown option %s%s%s (it takes %s)", fn, k ? "\"" : "",
+                       k ? k : luaL_typename(L, -1), k ? "\"" : " key", list);
+    }
+}
+
 /* Room for one more effect in `*v` (holding `n`); the slot, or raise when full or out of memory. */
 static void *
 reserve(lua_State *L, void **v, size_t n, size_t size, size_t max, const char *fn)
@@ -227,7 +247,9 @@ c_wait_for(lua_State *L)
 {
     struct steprun *run = live(L);
     const char *type = check_event_type(L, 2, "c:wait_for");
+    static const char *const known[] = {"timeout", "matched", "timed_out", NULL};
     luaL_checktype(L, 3, LUA_TTABLE);
+    check_options(L, 3, "c:wait_for", known, "timeout, matched and timed_out");
     lua_getfield(L, 3, "timeout");
     if (lua_isnil(L, -1)) luaL_error(L, "c:wait_for: the options need timeout (a duration)");
     int64_t secs = check_duration(L, lua_gettop(L), "c:wait_for timeout");
@@ -295,6 +317,8 @@ c_send(lua_State *L)
     struct en_decision *d = run->d;
     struct en_send *s =
         reserve(L, (void **)&d->sends, d->nsends, sizeof *s, EN_SENDS_MAX, "c:send");
+    static const char *const known[] = {"data", NULL};
+    check_options(L, 3, "c:send", known, "data");
     json_t *opts = to_object(L, 3, "c:send options");
     *s = (struct en_send){dup_or_raise(L, name, opts), opts};
     d->nsends++;

@@ -387,6 +387,16 @@ wait_for_needs_a_timeout(void)
 }
 
 static void
+misspelt_options_are_errors(void)
+{
+    fails_with("send_misspelt", "c:send(\"welcome\", { dat",
+               "c:send: unknown option \"dat\" (it takes data)",
+               "misspelt_options_are_errors: c:send");
+    fails_with("wait_for_misspelt", "function j.wait_for_misspelt",
+               "c:wait_for: unknown option \"timeut\"", "misspelt_options_are_errors: c:wait_for");
+}
+
+static void
 time_out_of_range_is_an_error(void)
 {
     fails_with("wait_until_far", "math.maxinteger", "between 1970 and 9999",
@@ -526,6 +536,7 @@ main(void)
     template_name_with_a_path_is_refused();
     identity_attributes_are_not_settable();
     wait_for_needs_a_timeout();
+    misspelt_options_are_errors();
     time_out_of_range_is_an_error();
     missing_step_is_an_error();
     state_is_usable_after_a_failure();

@@ -36,6 +36,8 @@ function j.segment(c) return c:exit(tostring(c:in_segment("hot"))) end
 function j.bad_template(c) c:send("../secrets") return c:exit() end
 function j.set_email(c) c:set("email", "x@example.com") return c:exit() end
 function j.wait_for_no_timeout(c) return c:wait_for("email.click", { matched = "done", timed_out = "done" }) end
+function j.send_misspelt(c) c:send("welcome", { dat = { a = 1 } }) return c:exit() end
+function j.wait_for_misspelt(c) return c:wait_for("email.click", { timeout = "1d", matched = "done", timed_out = "done", timeut = "2d" }) end
 
 function j.nothing(c) end
 function j.unknown(c) return c:go("nowhere") end

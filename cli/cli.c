@@ -82,7 +82,7 @@ const struct cli_command cli_commands[] = {
      "token click URL [--contact ID] [--message UUID] [--link N]\n"
      "       tern token open [--contact ID] [--message UUID]\n"
      "       tern token unsubscribe --contact ID [--list NAME] [--message UUID]\n"
-     "       tern token confirm|preferences --contact ID [--ttl DURATION]\n"
+     "       tern token confirm|preferences --contact ID [--ttl DURATION] [--message UUID]\n"
      "       tern token inspect URL|TOKEN\n\n"
      "Print a tracking URL under track.base_url signed with [keys] hmac, exactly\n"
      "as the milter writes them; or show what a URL's token says and whether it\n"

@@ -74,10 +74,25 @@ fill_message(struct tok_claims *c, const char *message)
     return 0;
 }
 
+/* An option given to a purpose that has no use for it: -1 after saying so (a --list on an
+ * open URL is a mistake, not something to drop quietly). */
+static int
+only_where_it_applies(enum tok_purpose purpose, const struct token_args *a)
+{
+    const char *bad = a->link && purpose != TOK_CLICK                                  ? "--link"
+                      : a->list && purpose != TOK_UNSUBSCRIBE                          ? "--list"
+                      : a->ttl && purpose != TOK_CONFIRM && purpose != TOK_PREFERENCES ? "--ttl"
+                                                                                       : NULL;
+    if (!bad) return 0;
+    cli_error("token", "%s does not apply to %s URLs", bad, tok_purpose_name(purpose));
+    return -1;
+}
+
 /* Fill the claims of `purpose` from the options; -1 after printing why not. */
 static int
 fill_claims(enum tok_purpose purpose, const struct token_args *a, struct tok_claims *c)
 {
+    if (only_where_it_applies(purpose, a) < 0) return -1;
     memset(c, 0, sizeof *c);
     c->purpose = purpose;
     if (a->contact && parse_count("--contact", a->contact, INT64_MAX, &c->contact) < 0) return -1;

@@ -40,6 +40,12 @@ like "$out" '^https://t\.example\.com/confirm/' "a confirm URL lives under /conf
 run_tern token inspect "$out"
 like "$out" 'expires +[0-9]{4}-' "a confirm URL shows its expiry"
 
+run_tern token open --contact 7 --link 5
+is "$status" 2 "an option that does not apply to the URL's kind is a usage error"
+like "$err" "--link does not apply to open URLs" "and is named"
+run_tern token click https://shop.example/ --list news
+is "$status" 2 "--list on a click URL is a usage error too"
+
 run_tern token unsubscribe
 is "$status" 2 "unsubscribe without a contact is a usage error"
 like "$err" "unsubscribe tokens need --contact ID" "the missing option is named"

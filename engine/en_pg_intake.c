@@ -269,8 +269,23 @@ deliver(struct event *ev, char *err, size_t errlen)
 /* The contacts this batch made due (their later events wait for the next batch). */
 struct due_set {
     int64_t *v;
+    int *row; /* the event that made v[i] due, a row of the batch's read */
     int n;
 };
+
+/* An event's place in the intake's order: (xid, id). */
+struct ev_pos {
+    char xid[24], id[40];
+};
+
+/* <0, 0, >0 as (xid_a, id_a) sorts before, with or after (xid_b, id_b): xid8 as a number, the
+ * uuid by its lower-case text, which sorts as PostgreSQL sorts uuids. */
+static int
+pos_cmp(const char *xid_a, const char *id_a, const char *xid_b, const char *id_b)
+{
+    unsigned long long a = strtoull(xid_a, NULL, 10), b = strtoull(xid_b, NULL, 10);
+    return a != b ? (a < b ? -1 : 1) : strcmp(id_a, id_b);
+}
 
 static bool
 is_due(const struct due_set *d, int64_t contact)
@@ -301,7 +316,7 @@ handle(struct intake *in, PGresult *evs, int i, struct due_set *due, char *err, 
     }
     int rc = deliver(&ev, err, errlen);
     json_decref(ev.json);
-    if (rc == 0 && ev.made_due) due->v[due->n++] = ev.contact;
+    if (rc == 0 && ev.made_due) due->v[due->n] = ev.contact, due->row[due->n++] = i;
     return rc;
 }
 
@@ -418,24 +433,145 @@ intake_free(struct intake *in)
     en_pg_rows_free(&in->enters), en_pg_rows_free(&in->steps);
 }
 
-/* Handle the batch's events up to the first that waits for the next batch; *done gets their
- * number. 0 or -1. */
+/* The due set sorted by contact (passed_over looks each row's contact up). */
+static void
+due_sort(struct due_set *d)
+{
+    for (int i = 1; i < d->n; i++) /* insertion sort: a batch's due contacts come mostly in order */
+        for (int j = i; j > 0 && d->v[j - 1] > d->v[j]; j--) {
+            int64_t v = d->v[j];
+            int row = d->row[j];
+            d->v[j] = d->v[j - 1], d->row[j] = d->row[j - 1];
+            d->v[j - 1] = v, d->row[j - 1] = row;
+        }
+}
+
+/* The index of `contact` in the sorted due set, or -1. */
 static int
-handle_batch(const struct en_pg_run *r, PGresult *evs, bool run, struct en_notes *notes, int *done,
-             char *err, size_t errlen)
+due_index(const struct due_set *d, int64_t contact)
+{
+    int lo = 0, hi = d->n;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (d->v[mid] < contact)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < d->n && d->v[lo] == contact ? lo : -1;
+}
+
+/*
+ * An event the read passed over, which the batch made matter: an event of a contact the batch
+ * made due, after the event that did it, up to where the cursor would move (the last event
+ * handled, or the horizon). Relevance was judged before the batch ran: an entry whose first
+ * step waits for order.placed makes the order.placed right behind it matter, though the read
+ * left it out. 1 with its place in *at (the earliest), 0 when there is none, -1 on failure.
+ * Such events of contacts of the batch's own read stop it already (handle()); this finds the
+ * ones it never saw, among the events the read walked over.
+ */
+static int
+passed_over(const struct en_pg_run *r, const struct en_pg_shard *sh, PGresult *evs, int done,
+            bool to_horizon, struct due_set *due, struct ev_pos *at, char *err, size_t errlen)
+{
+    if (due->n == 0) return 0;
+    due_sort(due);
+    int first = due->row[0];
+    for (int i = 1; i < due->n; i++)
+        if (due->row[i] < first) first = due->row[i];
+    bool all = to_horizon && done == PQntuples(evs);
+    struct en_pg_array ids = EN_PG_ARRAY_INIT;
+    for (int i = 0; i < due->n; i++) {
+        char c[24];
+        snprintf(c, sizeof c, "%lld", (long long)due->v[i]);
+        en_pg_array_add(&ids, c);
+    }
+    const char *p[] = {PQgetvalue(evs, first, E_XID),
+                       PQgetvalue(evs, first, E_ID),
+                       sh->horizon,
+                       all ? NULL : PQgetvalue(evs, done - 1, E_XID),
+                       all ? NULL : PQgetvalue(evs, done - 1, E_ID),
+                       en_pg_array_end(&ids)};
+    /* The span the read walked, by the (xid, id) index as the read walks it (see read_batch:
+     * the planner would otherwise read and sort whole partitions right after a bulk load). */
+    PGresult *res = NULL;
+    if (!p[5])
+        snprintf(err, errlen, "out of memory");
+    else if (db_exec(r->conn, "SET LOCAL enable_seqscan TO off; SET LOCAL enable_sort TO off", err,
+                     errlen))
+        res = en_pg_query(r->conn,
+                          "SELECT xid::text, id::text, contact_id FROM events"
+                          " WHERE (xid, id) > ($1::xid8, $2::uuid) AND xid < $3::xid8"
+                          " AND ($4::xid8 IS NULL OR (xid, id) <= ($4::xid8, $5::uuid))"
+                          " AND contact_id = ANY($6::bigint[]) ORDER BY xid, id",
+                          6, p, err, errlen);
+    en_pg_array_free(&ids);
+    if (res && !db_exec(r->conn,
+                        "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_sort TO"
+                        " DEFAULT",
+                        err, errlen)) {
+        PQclear(res);
+        res = NULL;
+    }
+    if (!res) return -1;
+    /* The first row after its contact's due event (each contact is due once in a batch). */
+    int found = 0;
+    for (int k = 0; !found && k < PQntuples(res); k++) {
+        const char *x = PQgetvalue(res, k, 0), *id = PQgetvalue(res, k, 1);
+        int i = due_index(due, atoll(PQgetvalue(res, k, 2)));
+        if (i >= 0 && pos_cmp(x, id, PQgetvalue(evs, due->row[i], E_XID),
+                              PQgetvalue(evs, due->row[i], E_ID)) > 0) {
+            snprintf(at->xid, sizeof at->xid, "%s", x);
+            snprintf(at->id, sizeof at->id, "%s", id);
+            found = 1;
+        }
+    }
+    PQclear(res);
+    return found;
+}
+
+/* Whether event i of the read is at or after `stop` (NULL: nothing stops the batch). */
+static bool
+reached(PGresult *evs, int i, const struct ev_pos *stop)
+{
+    return stop &&
+           pos_cmp(PQgetvalue(evs, i, E_XID), PQgetvalue(evs, i, E_ID), stop->xid, stop->id) >= 0;
+}
+
+/* The batch's outcome beside its events: how many were handled, and where a redo must stop. */
+struct batch_out {
+    int done;
+    bool redo;        /* an event the read passed over matters (passed_over): take the batch */
+    struct ev_pos at; /* in again, up to `at` only */
+};
+
+/* Handle the batch's events up to the first that waits for the next batch (or `stop`). 0 or
+ * -1. */
+static int
+handle_batch(const struct en_pg_run *r, const struct en_pg_shard *sh, PGresult *evs,
+             bool to_horizon, bool run, const struct ev_pos *stop, struct en_notes *notes,
+             struct batch_out *out, char *err, size_t errlen)
 {
     int n = PQntuples(evs), rc = 0;
     struct intake in = {.r = r, .run = run, .notes = notes};
     snprintf(in.now, sizeof in.now, "%lld", (long long)r->now);
     in.ends = in.waits = in.enters = in.steps = (struct en_pg_rows)EN_PG_ROWS_INIT;
-    struct due_set due = {calloc((size_t)n + 1, sizeof *due.v), 0};
-    if (!due.v) rc = oom(err, errlen);
+    struct due_set due = {calloc((size_t)n + 1, sizeof *due.v),
+                          calloc((size_t)n + 1, sizeof *due.row), 0};
+    if (!due.v || !due.row) rc = oom(err, errlen);
     if (rc == 0 && n > 0) rc = read_contacts(&in, evs, err, errlen);
-    for (*done = 0; rc == 0 && *done < n; ++*done)
+    int *done = &out->done;
+    for (*done = 0; rc == 0 && *done < n && !reached(evs, *done, stop); ++*done)
         if ((rc = handle(&in, evs, *done, &due, err, errlen)) != 0) break;
     if (rc == 1) rc = 0; /* stopped before event `done` */
-    if (rc == 0) rc = write_batch(&in, err, errlen);
+    if (rc == 0 && !stop) {
+        int found = passed_over(r, sh, evs, *done, to_horizon, &due, &out->at, err, errlen);
+        if (found < 0) rc = -1;
+        out->redo = found == 1;
+    }
+    if (rc == 0 && !out->redo) rc = write_batch(&in, err, errlen);
     free(due.v);
+    free(due.row);
     intake_free(&in);
     return rc;
 }
@@ -481,14 +617,8 @@ trigger_types(const struct lh_reg *reg, struct en_pg_array *a)
  * -- opens and clicks no journey reacts to, segment.entered of a segment
  * no journey enters on -- are passed over inside the query, so they cost
  * an index step each instead of a place in a batch. Skipping them is what
- * handling them would do: nothing fires, nothing waits for them.
- *
- * Relevance is judged when the window is read, but handling an event can
- * change it for the contact's later ones: an entry whose first step waits
- * for order.placed makes the order.placed right behind it matter. So every
- * event of a contact after its first relevant one in the window comes
- * along too (relevant true); handle() leaves it for the next batch when
- * the contact is due, and judges it afresh there.
+ * handling them would do: nothing fires, nothing waits for them. (Unless
+ * the batch itself makes one matter -- see passed_over.)
  *
  * A read looks at most WINDOW events, of any shard, relevant or not: with
  * millions of irrelevant events in a row (a backlog after downtime, a big
@@ -507,16 +637,32 @@ trigger_types(const struct lh_reg *reg, struct en_pg_array *a)
 /* $1 last_xid, $2 horizon, $3 limit, $4 trigger types, $5 shards, $6 shard, $7 WINDOW, $8 last_id
  * (the first range only). `order` is the range's index order. */
 #define WINDOWED(range, order)                                                                     \
-    "WITH w AS (SELECT s.*, row_number() OVER (ORDER BY " order ") AS rn, " RELEVANT               \
-    " AS relevant FROM (SELECT id, contact_id, type, occurred_at, data, xid FROM events "          \
-    "WHERE " range " AND xid < $2::xid8 AND contact_id IS NOT NULL ORDER BY " order                \
-    " LIMIT $7) s),"                                                                               \
-    " f AS (SELECT contact_id, min(rn) AS first FROM w WHERE relevant GROUP BY contact_id)"        \
-    " SELECT w.id, w.contact_id, w.type, extract(epoch FROM w.occurred_at)::bigint AS at,"         \
-    " w.data::text, w.xid, (SELECT c.tenant FROM contacts c WHERE c.id = w.contact_id) AS tenant," \
-    " w.relevant OR w.rn > f.first AS relevant, w.rn = $7 AS window_end"                           \
-    " FROM w LEFT JOIN f ON f.contact_id = w.contact_id"                                           \
-    " WHERE w.relevant OR w.rn > f.first OR w.rn = $7 ORDER BY w.rn LIMIT $3"
+    "SELECT id, contact_id, type, extract(epoch FROM occurred_at)::bigint AS at, data::text, xid," \
+    " (SELECT c.tenant FROM contacts c WHERE c.id = w.contact_id) AS tenant, relevant,"            \
+    " rn = $7 AS window_end FROM"                                                                  \
+    " (SELECT s.*, row_number() OVER (ORDER BY " order ") AS rn, " RELEVANT " AS relevant FROM"    \
+    " (SELECT id, contact_id, type, occurred_at, data, xid FROM events WHERE " range               \
+    " AND xid < $2::xid8 AND contact_id IS NOT NULL"                                               \
+    " ORDER BY " order " LIMIT $7) s) w WHERE relevant OR rn = $7 ORDER BY " order " LIMIT $3"
+
+/* Rows of `more` after those of `res` (same columns), or NULL. Both are cleared. */
+static PGresult *
+append_rows(PGresult *res, PGresult *more)
+{
+    PGresult *all = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
+    int n = PQntuples(res);
+    for (int i = 0; all && i < PQntuples(more); i++)
+        for (int c = 0; c < PQnfields(more); c++)
+            if (!PQsetvalue(all, n + i, c, PQgetisnull(more, i, c) ? NULL : PQgetvalue(more, i, c),
+                            PQgetisnull(more, i, c) ? -1 : PQgetlength(more, i, c))) {
+                PQclear(all);
+                all = NULL;
+                break;
+            }
+    PQclear(res);
+    PQclear(more);
+    return all;
+}
 
 /* Whether a read that returned `n` events saw every event of its range below the horizon. */
 static bool
@@ -557,19 +703,26 @@ read_batch(const struct en_pg_run *r, const struct en_pg_shard *sh, bool *to_hor
         return NULL;
     }
     /* The rest of the cursor's transaction, then the later ones, as two ordered index ranges
-     * read one after the other (the second only when the first returned nothing, since the
-     * second's read cannot know which contacts the first found relevant): for one
-     * (xid, id) > (a, b) the planner counts only xid > a, expects no rows when every event
-     * shares the cursor's xid (one import), and sorts them all instead; and as one UNION it
-     * sorted the first range's whole window to merge it with the second. */
+     * read one after the other (the second only when the first ran out): for one (xid, id) >
+     * (a, b) the planner counts only xid > a, expects no rows when every event shares the
+     * cursor's xid (one import), and sorts them all instead; and as one UNION it sorted the
+     * first range's whole window to merge it with the second. */
     PGresult *evs =
         en_pg_query(r->conn, WINDOWED("xid = $1::xid8 AND id > $8::uuid", "id"), 8, p, err, errlen);
     int n = evs ? PQntuples(evs) : 0;
     *to_horizon = false;
-    if (evs && n == 0) {
-        PQclear(evs);
-        evs = en_pg_query(r->conn, WINDOWED("xid > $1::xid8", "xid, id"), 7, p, err, errlen);
-        *to_horizon = evs && range_done(r, evs, PQntuples(evs));
+    if (evs && range_done(r, evs, n)) {
+        snprintf(limit, sizeof limit, "%d", r->limit - n); /* p[2] */
+        PGresult *later =
+            en_pg_query(r->conn, WINDOWED("xid > $1::xid8", "xid, id"), 7, p, err, errlen);
+        if (!later) {
+            PQclear(evs);
+            evs = NULL;
+        } else {
+            *to_horizon = range_done(r, later, PQntuples(later)) && PQntuples(later) < r->limit - n;
+            if (!(evs = n ? append_rows(evs, later) : (PQclear(evs), later)))
+                snprintf(err, errlen, "out of memory");
+        }
     }
     en_pg_array_free(&types);
     if (evs && !db_exec(r->conn,
@@ -582,10 +735,13 @@ read_batch(const struct en_pg_run *r, const struct en_pg_shard *sh, bool *to_hor
     return evs;
 }
 
-/* One batch of a shard in one transaction: the events handled (a full batch's worth when its
- * window ended it), or -1 (sh->locked says whether a shard was held). */
+/* One batch of a shard in one transaction, handled up to `stop` (NULL: as far as it goes): the
+ * events handled (a full batch's worth when its window ended it), or -1 (sh->locked says
+ * whether a shard was held). A batch that finds an event its read passed over and now matters
+ * is rolled back and taken in again up to that event. */
 static int
-intake_once(const struct en_pg_run *r, struct en_pg_shard *sh, bool run, char *err, size_t errlen)
+intake_once(const struct en_pg_run *r, struct en_pg_shard *sh, bool run, const struct ev_pos *stop,
+            char *err, size_t errlen)
 {
     if (en_pg_cmd(r->conn, "BEGIN", 0, NULL, err, errlen) < 0) return -1;
     int rc = en_pg_shard_lock(r->conn, sh, err, errlen);
@@ -595,13 +751,25 @@ intake_once(const struct en_pg_run *r, struct en_pg_shard *sh, bool run, char *e
         en_pg_rollback(r->conn);
         return rc == 0 ? 0 : -1;
     }
-    int done = 0;
+    if (stop) to_horizon = false; /* the batch ends at `stop`, short of the horizon */
+    struct batch_out out = {0};
     struct en_notes notes = EN_NOTES_INIT;
-    rc = handle_batch(r, evs, run, &notes, &done, err, errlen);
-    if (rc == 0) rc = advance(r, sh, evs, done, to_horizon, err, errlen);
+    rc = handle_batch(r, sh, evs, to_horizon, run, stop, &notes, &out, err, errlen);
+    if (rc == 0 && out.redo) {
+        PQclear(evs);
+        en_notes_free(&notes);
+        en_pg_rollback(r->conn);
+        struct ev_pos at = out.at;
+        sh->want = sh->shard;
+        return intake_once(r, sh, run, &at, err, errlen);
+    }
+    if (rc == 0) rc = advance(r, sh, evs, out.done, to_horizon, err, errlen);
     /* A read its window (or its range) cut short may have more behind it at once: count it as a
-     * full batch so that the caller reads on instead of waiting for its next round. */
-    bool cut = !to_horizon && done == PQntuples(evs);
+     * full batch so that the caller reads on instead of waiting for its next round. A batch
+     * that stopped at `stop` comes back short, so that the claims run the steps of the contacts
+     * it made due before the next batch judges the event it stopped at. */
+    bool cut = !stop && !to_horizon && out.done == PQntuples(evs);
+    int done = out.done;
     PQclear(evs);
     if (rc == 0) rc = en_pg_commit(r->conn, err, errlen);
     if (rc < 0) en_pg_rollback(r->conn);
@@ -619,13 +787,13 @@ en_pg_intake(const struct en_pg_run *r, char *err, size_t errlen)
     int skip[EN_PG_SHARDS_MAX], nskip = 0, total = 0;
     while (nskip < EN_PG_SHARDS_MAX) {
         struct en_pg_shard sh = {.want = -1, .skip = skip, .nskip = nskip};
-        int n = intake_once(r, &sh, true, err, errlen);
+        int n = intake_once(r, &sh, true, NULL, err, errlen);
         if (n < 0 && sh.locked) {
             log_warn(NULL,
                      "an intake batch failed, taking it in again without running its entries: %s",
                      err);
             sh.want = sh.shard;
-            n = intake_once(r, &sh, false, err, errlen);
+            n = intake_once(r, &sh, false, NULL, err, errlen);
         }
         if (n < 0) return -1;
         if (!sh.locked) break; /* every shard had its batch, or another engine holds it */

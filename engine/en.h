@@ -58,10 +58,15 @@ struct en_enrollment {
 };
 
 /* What a step may read from storage. Each returns 0, or -1 with a one-line err. */
+/* Each returns 0, or -1 with err: a read that failed, which the script sees as nil, err;
+ * or EN_STORE_SCRIPT_ERROR with err: the script asked for something that is not there, which
+ * raises. */
+#define EN_STORE_SCRIPT_ERROR (-2)
 struct en_store_ops {
     /* Events of `type` for this contact at or after `since` (Unix seconds). */
     int (*count)(void *ctx, const char *type, int64_t since, int64_t *n, char *err, size_t errlen);
-    /* Is the contact a member of segment `name` now? */
+    /* Is the contact a member of segment `name` now? A name no script defines is a script
+     * error. */
     int (*in_segment)(void *ctx, const char *name, bool *member, char *err, size_t errlen);
 };
 

@@ -448,7 +448,9 @@ c_in_segment(lua_State *L)
     char err[256];
     const struct en_store *s = run->in->store;
     if (!s || !s->ops->in_segment) return fail_soft(L, "c:in_segment: no segment store here");
-    if (s->ops->in_segment(s->ctx, name, &member, err, sizeof err) < 0) return fail_soft(L, err);
+    int rc = s->ops->in_segment(s->ctx, name, &member, err, sizeof err);
+    if (rc == EN_STORE_SCRIPT_ERROR) return luaL_error(L, "%s", err);
+    if (rc < 0) return fail_soft(L, err);
     lua_pushboolean(L, member);
     return 1;
 }

@@ -121,6 +121,13 @@ static int
 store_in_segment(void *ctx, const char *name, bool *member, char *err, size_t errlen)
 {
     struct en_pg_store *s = ctx;
+    bool defined = false;
+    for (size_t i = 0; s->reg && !defined && i < s->reg->nsegments; i++)
+        defined = strcmp(s->reg->segments[i].name, name) == 0;
+    if (s->reg && !defined) { /* a misspelt name would be false for every contact */
+        snprintf(err, errlen, "c:in_segment: no segment \"%.64s\" in the scripts", name);
+        return EN_STORE_SCRIPT_ERROR;
+    }
     const char *p[] = {s->contact_id, name};
     PGresult *res = store_read(s->conn,
                                "SELECT EXISTS (SELECT 1 FROM segment_memberships WHERE"

@@ -280,7 +280,7 @@ settle(struct enr *e, struct en_decision *d, char *err, size_t errlen)
 static int
 run_steps(struct enr *e, char *err, size_t errlen)
 {
-    struct en_pg_store sc = {e->b->r->conn, e->contact_id};
+    struct en_pg_store sc = {e->b->r->conn, e->contact_id, e->b->r->reg};
     struct en_store store = en_pg_store(&sc);
     for (int hop = 0;; hop++) {
         if (hop == GO_MAX) {

@@ -62,6 +62,7 @@ int en_pg_shard_swap(PGconn *conn, char *err, size_t errlen);
 struct en_pg_store {
     PGconn *conn;
     const char *contact_id;
+    const struct lh_reg *reg; /* the segments c:in_segment may name */
 };
 struct en_store en_pg_store(struct en_pg_store *ctx);
 

@@ -145,11 +145,15 @@ is "$(pg_sql "SELECT (attributes->>'ever') || ' ' || (attributes->>'lately') FRO
 is "$(pg_sql "SELECT status FROM tern.enrollments WHERE contact_id = $ann AND journey = 'counted'
                ORDER BY id DESC LIMIT 1")" "exited" "and the step ran to its end"
 
-# A read PostgreSQL refuses is the script's nil, err; the step's transaction goes on.
+# A read PostgreSQL refuses is the script's nil, err; the step's transaction goes on. Here the
+# memberships are locked by another session past a 1 s statement_timeout.
+engine_segment locked <<'LUA'
+segment "locked" { where = function(contact) return false end }
+LUA
 engine_journey refused <<'LUA'
 local j = journey "refused" { entry = on "c.refused" }
 function j.start(c)
-  local member, err = c:in_segment("\255")
+  local member, err = c:in_segment("locked")
   c:set("refused_member", member == nil and "nil" or tostring(member))
   c:set("refused_err", err)
   c:set("then_ever", c:count("c.refused"))
@@ -158,9 +162,27 @@ end
 return j
 LUA
 run_tern event c.refused --email ann@example.com
-engine_once
+mkfifo "$dir/unlock"
+{
+    printf "BEGIN; LOCK TABLE tern.segment_memberships IN ACCESS EXCLUSIVE MODE;\n"
+    read -r _ <"$dir/unlock"
+    printf "COMMIT;\n"
+} | "$PG_BINDIR/psql" -qAtX -v ON_ERROR_STOP=1 >/dev/null &
+locker=$!
+n=0
+until [ "$(pg_sql "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock'
+                    AND relation = 'tern.segment_memberships'::regclass")" = 1 ] || [ $n -ge 100 ]; do
+    sleep 0.1
+    n=$((n + 1))
+done
+cp "$TERN_CONFIG" "$dir/patient.conf"
+sed -i 's/^statement_timeout = .*/statement_timeout = 1s/' "$TERN_CONFIG"
+run_tern engine --once --no-send
+cp "$dir/patient.conf" "$TERN_CONFIG"
+echo go >"$dir/unlock"
+wait $locker
 like "$(pg_sql "SELECT (attributes->>'refused_member') || ' ' || (attributes->>'refused_err')
-                  FROM tern.contacts WHERE id = $ann")" '^nil .*invalid byte sequence' \
+                  FROM tern.contacts WHERE id = $ann")" '^nil .*statement timeout' \
     "a refused store read returns nil and PostgreSQL's reason"
 is "$(pg_sql "SELECT (c.attributes->>'then_ever') || ' ' || e.status || ' ' || e.end_reason
                FROM tern.contacts c JOIN tern.enrollments e ON e.contact_id = c.id
@@ -199,5 +221,20 @@ engine_once
 is "$(pg_sql "SELECT attempts || ' ' || (wake_at > now() + interval '90 seconds')
                FROM tern.enrollments WHERE journey = 'loop'")" "2 true" \
     "and each retry of it counts, so its back-off grows"
+
+# A segment no script defines is a script error, not false for everyone.
+engine_journey typo <<'LUA'
+local j = journey "typo" { entry = on "c.typo" }
+function j.start(c)
+  if c:in_segment("lockd") then return c:exit "member" end
+  return c:exit "not a member"
+end
+return j
+LUA
+run_tern event c.typo --email ann@example.com
+engine_once
+like "$(pg_sql "SELECT status || ' ' || last_error FROM tern.enrollments WHERE journey = 'typo'")" \
+    '^parked journeys/typo.lua:3: c:in_segment: no segment "lockd" in the scripts' \
+    "c:in_segment of a segment no script defines parks the step with file:line"
 
 done_testing
